@@ -1,0 +1,7 @@
+/**
+ * The email-provider backend plugin.
+ *
+ * @packageDocumentation
+ */
+
+export { emailProviderPlugin as default } from './plugin';

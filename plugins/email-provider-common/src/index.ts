@@ -1,0 +1,12 @@
+/**
+ * Permissions, shared types and validation of the email-provider plugin, used by its frontend and
+ * backend alike.
+ *
+ * @packageDocumentation
+ */
+
+export * from './permissions';
+export * from './admins';
+export * from './settings/fields';
+export * from './settings/schema';
+export type * from './settings/types';

@@ -1,0 +1,228 @@
+import { z } from 'zod';
+
+// Field rules shared by the admin form and the backend. They are deliberately stricter than the
+// RFCs allow: every value here ends up in an SMTP command, a mail header or a URL path, so anything
+// that could be read two ways (comments, display names, quoted local parts, numeric host spellings)
+// is refused instead of being interpreted.
+
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const IPV4 =
+  /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+const HOSTNAME_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/i;
+const DOT_ATOM_LOCAL_PART =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/i;
+const GUID =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// RFC 5321 section 4.5.3.1: a local part is at most 64 octets and a path at most 256 octets
+// including its angle brackets, so an address at most 254.
+const MAX_LOCAL_PART_LENGTH = 64;
+const MAX_HOSTNAME_LENGTH = 253;
+
+/** @public */
+export const MAX_EMAIL_ADDRESS_LENGTH = 254;
+/** @public */
+export const MAX_SECRET_LENGTH = 1024;
+/** @public */
+export const MAX_SENDER_NAME_LENGTH = 200;
+
+/** @public */
+export function isIPv4Address(value: string): boolean {
+  return IPV4.test(value);
+}
+
+/** @public */
+export function isIPv6Address(value: string): boolean {
+  let rest = value;
+  // An embedded IPv4 tail (::ffff:192.0.2.1) stands for the last two groups.
+  let groupsNeeded = 8;
+  const lastColon = rest.lastIndexOf(':');
+  if (lastColon >= 0 && rest.includes('.', lastColon)) {
+    if (!isIPv4Address(rest.slice(lastColon + 1))) {
+      return false;
+    }
+    rest = `${rest.slice(0, lastColon + 1)}0`;
+    groupsNeeded = 7;
+  }
+  const halves = rest.split('::');
+  if (halves.length > 2) {
+    return false;
+  }
+  const groups = halves.flatMap(half => (half === '' ? [] : half.split(':')));
+  if (!groups.every(group => /^[0-9a-f]{1,4}$/i.test(group))) {
+    return false;
+  }
+  return halves.length === 2
+    ? groups.length < groupsNeeded
+    : groups.length === groupsNeeded;
+}
+
+/**
+ * A DNS host name of letters, digits and hyphens. A name whose last label is numeric is refused,
+ * since resolvers read such names (`2852039166`, `0x7f.1`) as IPv4 addresses in other spellings.
+ *
+ * @public
+ */
+export function isHostname(value: string): boolean {
+  const name = value.endsWith('.') ? value.slice(0, -1) : value;
+  if (name.length === 0 || name.length > MAX_HOSTNAME_LENGTH) {
+    return false;
+  }
+  const labels = name.split('.');
+  const last = labels[labels.length - 1];
+  return (
+    labels.every(label => HOSTNAME_LABEL.test(label)) &&
+    !/^\d+$/.test(last) &&
+    !/^0x[0-9a-f]*$/i.test(last)
+  );
+}
+
+/**
+ * A host name or an IP address literal (IPv6 without brackets).
+ *
+ * @public
+ */
+export function isServerAddress(value: string): boolean {
+  return isHostname(value) || isIPv4Address(value) || isIPv6Address(value);
+}
+
+/**
+ * A single plain address (`local@domain`): a dot-atom local part and a host name, within the
+ * length limits of RFC 5321. No display name, comments, quoted strings or address literals.
+ *
+ * @public
+ */
+export function isEmailAddress(value: string): boolean {
+  if (value.length > MAX_EMAIL_ADDRESS_LENGTH) {
+    return false;
+  }
+  const at = value.lastIndexOf('@');
+  if (at <= 0) {
+    return false;
+  }
+  const localPart = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  return (
+    localPart.length <= MAX_LOCAL_PART_LENGTH &&
+    DOT_ATOM_LOCAL_PART.test(localPart) &&
+    !domain.endsWith('.') &&
+    isHostname(domain)
+  );
+}
+
+/** @public */
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
+
+/** @public */
+export function hasControlCharacters(value: string): boolean {
+  return CONTROL_CHARACTERS.test(value);
+}
+
+function text(field: string) {
+  return z.string({
+    error: issue =>
+      issue.input === undefined
+        ? `${field} is required`
+        : `${field} must be a string`,
+  });
+}
+
+/** @public */
+export const serverAddressSchema = text('Server address')
+  .min(1, 'Server address is required')
+  .refine(
+    isServerAddress,
+    'Server address must be a host name or an IP address, without scheme, port, path or spaces (for example smtp.example.com)',
+  );
+
+/** @public */
+export const portSchema = z
+  .number({
+    error: issue =>
+      issue.input === undefined
+        ? 'Port is required'
+        : 'Port must be a number, not a string',
+  })
+  .int('Port must be a whole number')
+  .min(1, 'Port must be between 1 and 65535')
+  .max(65535, 'Port must be between 1 and 65535');
+
+/** @public */
+export function emailAddressSchema(field: string) {
+  return text(field)
+    .min(1, `${field} is required`)
+    .max(
+      MAX_EMAIL_ADDRESS_LENGTH,
+      `${field} must be at most ${MAX_EMAIL_ADDRESS_LENGTH} characters`,
+    )
+    .refine(
+      isEmailAddress,
+      `${field} must be a single plain address such as name@example.com, without a display name, comments or quotes`,
+    );
+}
+
+/**
+ * SMTP login names are not always addresses (Amazon SES access keys, Postfix SASL users), so a
+ * plain login name is accepted too; anything with an `@` must be a valid address.
+ *
+ * @public
+ */
+export const smtpUsernameSchema = text('Username')
+  .min(1, 'Username is required unless it is the sender email address')
+  .max(
+    MAX_EMAIL_ADDRESS_LENGTH,
+    `Username must be at most ${MAX_EMAIL_ADDRESS_LENGTH} characters`,
+  )
+  .refine(
+    value =>
+      value.includes('@')
+        ? isEmailAddress(value)
+        : /^[\x21-\x7e]+$/.test(value) && !/[<>()",;:\\[\]]/.test(value),
+    'Username must be a single plain address (name@example.com) or a login name, without spaces, quotes, angle brackets or a display name',
+  );
+
+/** @public */
+export const senderNameSchema = text('Sender name')
+  .max(
+    MAX_SENDER_NAME_LENGTH,
+    `Sender name must be at most ${MAX_SENDER_NAME_LENGTH} characters`,
+  )
+  .refine(
+    value => !hasControlCharacters(value),
+    'Sender name must be a single line without control characters',
+  );
+
+/** @public */
+export function secretSchema(field: string) {
+  return text(field)
+    .min(1, `${field} must not be empty; leave it out to keep the saved one`)
+    .max(
+      MAX_SECRET_LENGTH,
+      `${field} must be at most ${MAX_SECRET_LENGTH} characters`,
+    )
+    .refine(
+      value => !hasControlCharacters(value),
+      `${field} must not contain line breaks or control characters`,
+    );
+}
+
+/** @public */
+export const tenantIdSchema = text('Tenant ID')
+  .min(1, 'Tenant ID is required')
+  .refine(
+    value =>
+      isGuid(value) ||
+      (value.includes('.') && !value.endsWith('.') && isHostname(value)),
+    'Tenant ID must be the directory (tenant) ID, a GUID such as 8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f, or a verified domain such as contoso.onmicrosoft.com',
+  );
+
+/** @public */
+export const clientIdSchema = text('Client ID')
+  .min(1, 'Client ID is required')
+  .refine(
+    isGuid,
+    'Client ID must be the application (client) ID, a GUID such as 8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+  );

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import {
+  clientIdSchema,
+  emailAddressSchema,
+  portSchema,
+  secretSchema,
+  senderNameSchema,
+  serverAddressSchema,
+  smtpUsernameSchema,
+  tenantIdSchema,
+} from './fields';
+
+function strictObject<T extends z.ZodRawShape>(shape: T, name: string) {
+  return z.strictObject(shape, {
+    error: issue => {
+      if (issue.code === 'unrecognized_keys') {
+        const plural = issue.keys.length > 1 ? 's' : '';
+        return `Unknown field${plural} in ${name}: ${issue.keys.join(', ')}`;
+      }
+      if (issue.code === 'invalid_type') {
+        return issue.input === undefined
+          ? `${name} are required`
+          : `${name} must be an object`;
+      }
+      return undefined;
+    },
+  });
+}
+
+/** @public */
+export const SMTP_SECURITY_MODES = ['starttls', 'tls', 'none'] as const;
+
+/**
+ * How the SMTP connection is secured: `starttls` upgrades a plain connection and refuses to go on
+ * without TLS, `tls` is TLS from the first byte (usually port 465), `none` is plain text.
+ *
+ * @public
+ */
+export type SmtpSecurity = (typeof SMTP_SECURITY_MODES)[number];
+
+/** @public */
+export const smtpSettingsInputSchema = strictObject({
+  host: serverAddressSchema,
+  port: portSchema,
+  security: z.enum(SMTP_SECURITY_MODES, {
+    error: 'Security must be one of starttls, tls or none',
+  }),
+  from: emailAddressSchema('Sender email address'),
+  fromName: senderNameSchema.optional(),
+  usernameSameAsFrom: z
+    .boolean({ error: 'Same as sender email address must be true or false' })
+    .default(true),
+  username: smtpUsernameSchema.optional(),
+  password: secretSchema('Password').optional(),
+}, 'SMTP settings').superRefine((smtp, ctx) => {
+  if (!smtp.usernameSameAsFrom && smtp.username === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['username'],
+      message:
+        'Username is required unless it is the sender email address (usernameSameAsFrom)',
+    });
+  }
+  if (
+    smtp.usernameSameAsFrom &&
+    smtp.username !== undefined &&
+    smtp.username !== smtp.from
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['username'],
+      message:
+        'Username must be left out when it is the same as the sender email address',
+    });
+  }
+});
+
+/** @public */
+export const microsoft365SettingsInputSchema = strictObject({
+  from: emailAddressSchema('Sender email address'),
+  tenantId: tenantIdSchema,
+  clientId: clientIdSchema,
+  clientSecret: secretSchema('Client secret').optional(),
+}, 'Microsoft 365 settings');
+
+/**
+ * The body of `PUT /settings`: the provider to activate and its settings, with the write-only
+ * secret (`smtp.password`, `microsoft365.clientSecret`).
+ *
+ * @public
+ */
+export const emailProviderSettingsInputSchema = z.discriminatedUnion(
+  'provider',
+  [
+    strictObject({ provider: z.literal('none') }, 'settings'),
+    strictObject({
+      provider: z.literal('smtp'),
+      smtp: smtpSettingsInputSchema,
+    }, 'settings'),
+    strictObject({
+      provider: z.literal('microsoft365'),
+      microsoft365: microsoft365SettingsInputSchema,
+    }, 'settings'),
+  ],
+  { error: 'Provider must be one of none, smtp or microsoft365' },
+);
+
+/** @public */
+export type SmtpSettingsInput = z.output<typeof smtpSettingsInputSchema>;
+/** @public */
+export type Microsoft365SettingsInput = z.output<
+  typeof microsoft365SettingsInputSchema
+>;
+/** @public */
+export type EmailProviderSettingsInput = z.output<
+  typeof emailProviderSettingsInputSchema
+>;
+
+/**
+ * One problem with a settings field, with its dotted path (`smtp.port`) and a sentence for the
+ * admin.
+ *
+ * @public
+ */
+export type SettingsFieldIssue = { field: string; message: string };
+
+/** @public */
+export type SettingsValidationResult =
+  | { success: true; data: EmailProviderSettingsInput }
+  | { success: false; issues: SettingsFieldIssue[] };
+
+/**
+ * Validates settings as written by an admin, as the backend does before saving them.
+ *
+ * @public
+ */
+export function validateEmailProviderSettingsInput(
+  value: unknown,
+): SettingsValidationResult {
+  const result = emailProviderSettingsInputSchema.safeParse(value);
+  if (result.success) {
+    return { success: true, data: result.data };
+  }
+  return {
+    success: false,
+    issues: result.error.issues.map(issue => ({
+      field: issue.path.map(String).join('.') || 'body',
+      message: issue.message,
+    })),
+  };
+}

@@ -1,0 +1,57 @@
+import type { SmtpSecurity } from './schema';
+
+/**
+ * Who saved the active provider, and when. `version` increases with every save and is what
+ * `If-Match` compares against.
+ *
+ * @public
+ */
+export type SettingsRevision = {
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+};
+
+/**
+ * SMTP settings as read back: never the password, only whether one is saved.
+ *
+ * @public
+ */
+export type SmtpSettings = {
+  host: string;
+  port: number;
+  security: SmtpSecurity;
+  from: string;
+  fromName?: string;
+  usernameSameAsFrom: boolean;
+  username: string;
+  passwordSet: boolean;
+};
+
+/**
+ * Microsoft 365 settings as read back: never the client secret, only whether one is saved.
+ *
+ * @public
+ */
+export type Microsoft365Settings = {
+  from: string;
+  tenantId: string;
+  clientId: string;
+  clientSecretSet: boolean;
+};
+
+/**
+ * The active email provider as `GET /settings` returns it.
+ *
+ * @public
+ */
+export type EmailProviderSettings =
+  | { provider: 'none' }
+  | ({ provider: 'smtp'; smtp: SmtpSettings } & SettingsRevision)
+  | ({
+      provider: 'microsoft365';
+      microsoft365: Microsoft365Settings;
+    } & SettingsRevision);
+
+/** @public */
+export type EmailProviderType = EmailProviderSettings['provider'];

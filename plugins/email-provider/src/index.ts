@@ -1,0 +1,1 @@
+export { emailProviderPlugin as default } from './plugin';
