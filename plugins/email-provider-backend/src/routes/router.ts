@@ -30,7 +30,10 @@ function parseIfMatch(header: string | undefined): number | undefined {
 // Node's JSON.parse quotes the text around a syntax error, which may be a password being typed
 // in; the body never appears in an error.
 const rejectUnreadableJson: ErrorRequestHandler = (error, _req, _res, next) => {
-  if (isError(error) && (error as { type?: string }).type === 'entity.parse.failed') {
+  if (
+    isError(error) &&
+    (error as { type?: string }).type === 'entity.parse.failed'
+  ) {
     next(new InputError('The request body is not valid JSON'));
   } else {
     next(error);
@@ -51,7 +54,9 @@ async function audited<T>(
   try {
     return await action(event);
   } catch (error) {
-    await event.fail({ error: isError(error) ? error : new Error(String(error)) });
+    await event.fail({
+      error: isError(error) ? error : new Error(String(error)),
+    });
     throw error;
   }
 }

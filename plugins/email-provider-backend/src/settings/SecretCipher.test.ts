@@ -41,9 +41,9 @@ describe('SecretCipher', () => {
     );
     const parts = saved.split('.');
     parts[4] = Buffer.from('tampered').toString('base64url');
-    expect(() => cipher.decrypt(parts.join('.'), 'email-provider/smtp')).toThrow(
-      /integrity check/,
-    );
+    expect(() =>
+      cipher.decrypt(parts.join('.'), 'email-provider/smtp'),
+    ).toThrow(/integrity check/);
   });
 
   it('refuses to start without a key, naming the key to set', () => {
@@ -54,8 +54,8 @@ describe('SecretCipher', () => {
 
   it('refuses a short key', () => {
     expect(() => cipherWith({ key: 'short' })).toThrow(/at least 32/);
-    expect(() =>
-      cipherWith({ key: NEW_KEY, previousKeys: ['short'] }),
-    ).toThrow(/previousKeys\[0\].*at least 32/);
+    expect(() => cipherWith({ key: NEW_KEY, previousKeys: ['short'] })).toThrow(
+      /previousKeys\[0\].*at least 32/,
+    );
   });
 });

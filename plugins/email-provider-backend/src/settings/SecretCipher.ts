@@ -50,7 +50,9 @@ export class SecretCipher {
       throw new Error(
         `The email-provider plugin needs ${ENCRYPTION_KEY_CONFIG} to encrypt the credentials admins save. ` +
           `Set it to a random secret of at least ${MIN_KEY_LENGTH} characters, for example ` +
-          `\`${ENCRYPTION_KEY_CONFIG.split('.').pop()}: \${EMAIL_PROVIDER_ENCRYPTION_KEY}\` with the output of \`openssl rand -base64 32\`.`,
+          `\`${ENCRYPTION_KEY_CONFIG.split(
+            '.',
+          ).pop()}: \${EMAIL_PROVIDER_ENCRYPTION_KEY}\` with the output of \`openssl rand -base64 32\`.`,
       );
     }
     const previous = config.getOptionalStringArray(PREVIOUS_KEYS_CONFIG) ?? [];

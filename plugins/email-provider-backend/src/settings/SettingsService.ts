@@ -106,9 +106,14 @@ export class SettingsService {
         return {
           provider: 'smtp',
           smtp,
-          secret: this.secretFor('smtp', password, keep ? keep.secret : undefined, saved?.provider === 'smtp'
+          secret: this.secretFor(
+            'smtp',
+            password,
+            keep ? keep.secret : undefined,
+            saved?.provider === 'smtp'
               ? 'smtp.password: Password is required: the server address, port, security or username changed, and a saved password is never sent to a new destination'
-              : 'smtp.password: Password is required to activate SMTP'),
+              : 'smtp.password: Password is required to activate SMTP',
+          ),
         };
       }
       case 'microsoft365': {
@@ -121,9 +126,14 @@ export class SettingsService {
         return {
           provider: 'microsoft365',
           microsoft365,
-          secret: this.secretFor('microsoft365', clientSecret, keep ? keep.secret : undefined, saved?.provider === 'microsoft365'
+          secret: this.secretFor(
+            'microsoft365',
+            clientSecret,
+            keep ? keep.secret : undefined,
+            saved?.provider === 'microsoft365'
               ? 'microsoft365.clientSecret: Client secret is required: the tenant ID or client ID changed, and a saved secret is never sent to another application'
-              : 'microsoft365.clientSecret: Client secret is required to activate Microsoft 365'),
+              : 'microsoft365.clientSecret: Client secret is required to activate Microsoft 365',
+          ),
         };
       }
       default:

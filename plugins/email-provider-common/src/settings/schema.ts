@@ -39,20 +39,23 @@ export const SMTP_SECURITY_MODES = ['starttls', 'tls', 'none'] as const;
 export type SmtpSecurity = (typeof SMTP_SECURITY_MODES)[number];
 
 /** @public */
-export const smtpSettingsInputSchema = strictObject({
-  host: serverAddressSchema,
-  port: portSchema,
-  security: z.enum(SMTP_SECURITY_MODES, {
-    error: 'Security must be one of starttls, tls or none',
-  }),
-  from: emailAddressSchema('Sender email address'),
-  fromName: senderNameSchema.optional(),
-  usernameSameAsFrom: z
-    .boolean({ error: 'Same as sender email address must be true or false' })
-    .default(true),
-  username: smtpUsernameSchema.optional(),
-  password: secretSchema('Password').optional(),
-}, 'SMTP settings').superRefine((smtp, ctx) => {
+export const smtpSettingsInputSchema = strictObject(
+  {
+    host: serverAddressSchema,
+    port: portSchema,
+    security: z.enum(SMTP_SECURITY_MODES, {
+      error: 'Security must be one of starttls, tls or none',
+    }),
+    from: emailAddressSchema('Sender email address'),
+    fromName: senderNameSchema.optional(),
+    usernameSameAsFrom: z
+      .boolean({ error: 'Same as sender email address must be true or false' })
+      .default(true),
+    username: smtpUsernameSchema.optional(),
+    password: secretSchema('Password').optional(),
+  },
+  'SMTP settings',
+).superRefine((smtp, ctx) => {
   if (!smtp.usernameSameAsFrom && smtp.username === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -76,12 +79,15 @@ export const smtpSettingsInputSchema = strictObject({
 });
 
 /** @public */
-export const microsoft365SettingsInputSchema = strictObject({
-  from: emailAddressSchema('Sender email address'),
-  tenantId: tenantIdSchema,
-  clientId: clientIdSchema,
-  clientSecret: secretSchema('Client secret').optional(),
-}, 'Microsoft 365 settings');
+export const microsoft365SettingsInputSchema = strictObject(
+  {
+    from: emailAddressSchema('Sender email address'),
+    tenantId: tenantIdSchema,
+    clientId: clientIdSchema,
+    clientSecret: secretSchema('Client secret').optional(),
+  },
+  'Microsoft 365 settings',
+);
 
 /**
  * The body of `PUT /settings`: the provider to activate and its settings, with the write-only
@@ -93,14 +99,20 @@ export const emailProviderSettingsInputSchema = z.discriminatedUnion(
   'provider',
   [
     strictObject({ provider: z.literal('none') }, 'settings'),
-    strictObject({
-      provider: z.literal('smtp'),
-      smtp: smtpSettingsInputSchema,
-    }, 'settings'),
-    strictObject({
-      provider: z.literal('microsoft365'),
-      microsoft365: microsoft365SettingsInputSchema,
-    }, 'settings'),
+    strictObject(
+      {
+        provider: z.literal('smtp'),
+        smtp: smtpSettingsInputSchema,
+      },
+      'settings',
+    ),
+    strictObject(
+      {
+        provider: z.literal('microsoft365'),
+        microsoft365: microsoft365SettingsInputSchema,
+      },
+      'settings',
+    ),
   ],
   { error: 'Provider must be one of none, smtp or microsoft365' },
 );

@@ -1,0 +1,208 @@
+import { TestDatabases } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import { Knex } from 'knex';
+import { DatabaseSettingsStore } from './DatabaseSettingsStore';
+import { SecretCipher } from './SecretCipher';
+import { SettingsService } from './SettingsService';
+
+jest.setTimeout(60_000);
+
+const OLD_KEY = 'old-key-0123456789abcdef0123456789abcdef';
+const NEW_KEY = 'new-key-0123456789abcdef0123456789abcdef';
+
+const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+const smtp = {
+  host: 'smtp.example.com',
+  port: 587,
+  security: 'starttls' as const,
+  from: 'reports@example.com',
+  usernameSameAsFrom: true,
+};
+
+const microsoft365 = {
+  from: 'reports@contoso.onmicrosoft.com',
+  tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+  clientId: '11111111-2222-3333-4444-555555555555',
+};
+
+const by = { updatedBy: 'user:default/ada' };
+
+function cipher(encryption: object) {
+  return SecretCipher.fromConfig(
+    new ConfigReader({ emailProvider: { encryption } }),
+  );
+}
+
+describe('SettingsService', () => {
+  let knex: Knex;
+  let store: DatabaseSettingsStore;
+  let service: SettingsService;
+
+  beforeEach(async () => {
+    knex = await databases.init('SQLITE_3');
+    store = await DatabaseSettingsStore.create({
+      database: { getClient: async () => knex },
+    });
+    service = new SettingsService(store, cipher({ key: NEW_KEY }));
+  });
+
+  it('keeps the saved password when the destination is unchanged', async () => {
+    await service.save(
+      { provider: 'smtp', smtp: { ...smtp, password: 'first' } },
+      by,
+    );
+    const { change } = await service.save(
+      { provider: 'smtp', smtp: { ...smtp, fromName: 'ACME Portal' } },
+      by,
+    );
+    expect(change.changedFields).toEqual(['smtp.fromName']);
+    expect(await service.getActiveProvider()).toMatchObject({
+      provider: 'smtp',
+      password: 'first',
+      smtp: { fromName: 'ACME Portal' },
+    });
+  });
+
+  it.each([
+    ['host', { host: 'smtp.other.example' }],
+    ['port', { port: 465, security: 'tls' as const }],
+    ['security', { security: 'none' as const }],
+    [
+      'username',
+      { usernameSameAsFrom: false, username: 'someone@example.com' },
+    ],
+    ['sender used as username', { from: 'alerts@example.com' }],
+  ])(
+    'asks for the password again when the %s changes',
+    async (_name, change) => {
+      await service.save(
+        { provider: 'smtp', smtp: { ...smtp, password: 'first' } },
+        by,
+      );
+      const before = await service.read();
+      await expect(
+        service.save({ provider: 'smtp', smtp: { ...smtp, ...change } }, by),
+      ).rejects.toThrow(
+        new InputError(
+          'smtp.password: Password is required: the server address, port, security or username changed, and a saved password is never sent to a new destination',
+        ),
+      );
+      expect(await service.read()).toEqual(before);
+    },
+  );
+
+  it('keeps the password when only the sender changes but the username is set apart', async () => {
+    const withUser = {
+      ...smtp,
+      usernameSameAsFrom: false,
+      username: 'relay-user',
+    };
+    await service.save(
+      { provider: 'smtp', smtp: { ...withUser, password: 'first' } },
+      by,
+    );
+    await service.save(
+      { provider: 'smtp', smtp: { ...withUser, from: 'alerts@example.com' } },
+      by,
+    );
+    expect(await service.getActiveProvider()).toMatchObject({
+      password: 'first',
+      smtp: { from: 'alerts@example.com', username: 'relay-user' },
+    });
+  });
+
+  it('asks for the client secret again when the tenant or client changes', async () => {
+    await service.save(
+      {
+        provider: 'microsoft365',
+        microsoft365: { ...microsoft365, clientSecret: 'secret-1' },
+      },
+      by,
+    );
+    await service.save(
+      {
+        provider: 'microsoft365',
+        microsoft365: {
+          ...microsoft365,
+          from: 'alerts@contoso.onmicrosoft.com',
+        },
+      },
+      by,
+    );
+    expect(await service.getActiveProvider()).toMatchObject({
+      clientSecret: 'secret-1',
+    });
+    await expect(
+      service.save(
+        {
+          provider: 'microsoft365',
+          microsoft365: {
+            ...microsoft365,
+            clientId: '99999999-2222-3333-4444-555555555555',
+          },
+        },
+        by,
+      ),
+    ).rejects.toThrow(/microsoft365\.clientSecret: Client secret is required/);
+  });
+
+  it('needs the secret when switching provider, and forgets the old one', async () => {
+    await service.save(
+      { provider: 'smtp', smtp: { ...smtp, password: 'first' } },
+      by,
+    );
+    await expect(
+      service.save({ provider: 'microsoft365', microsoft365 }, by),
+    ).rejects.toThrow(/Client secret is required to activate Microsoft 365/);
+
+    const { change } = await service.save(
+      {
+        provider: 'microsoft365',
+        microsoft365: { ...microsoft365, clientSecret: 'secret-1' },
+      },
+      by,
+    );
+    expect(change).toMatchObject({
+      previousProvider: 'smtp',
+      provider: 'microsoft365',
+      changedFields: expect.arrayContaining([
+        'provider',
+        'smtp.password',
+        'smtp.host',
+        'microsoft365.clientSecret',
+        'microsoft365.tenantId',
+      ]),
+    });
+    expect(JSON.stringify(await knex('email_provider_settings'))).not.toMatch(
+      /smtp|first/,
+    );
+  });
+
+  it('rotates keys: reads under a previous key, and a save moves the secret to the current key', async () => {
+    const before = new SettingsService(store, cipher({ key: OLD_KEY }));
+    await before.save(
+      { provider: 'smtp', smtp: { ...smtp, password: 'rotate-me' } },
+      by,
+    );
+
+    const rotated = new SettingsService(
+      store,
+      cipher({ key: NEW_KEY, previousKeys: [OLD_KEY] }),
+    );
+    expect(await rotated.getActiveProvider()).toMatchObject({
+      password: 'rotate-me',
+    });
+
+    const newKeyOnly = new SettingsService(store, cipher({ key: NEW_KEY }));
+    await expect(newKeyOnly.getActiveProvider()).rejects.toThrow(
+      /no longer configured/,
+    );
+
+    await rotated.save({ provider: 'smtp', smtp }, by);
+    expect(await newKeyOnly.getActiveProvider()).toMatchObject({
+      password: 'rotate-me',
+    });
+  });
+});
