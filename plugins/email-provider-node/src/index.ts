@@ -1,18 +1,8 @@
-/***/
 /**
- * Node.js library for the email-provider plugin.
+ * Node.js library for other backend plugins that send email through the email-provider plugin.
+ * `emailServiceRef` arrives with the delivery work (see the README).
  *
  * @packageDocumentation
  */
 
-// In this package you might for example export functions that
-// help other plugins or modules interact with your plugin.
-
-/**
- * Does something useful.
- *
- * @public
- */
-export function someFunction() {
-  // ...
-}
+export {};

@@ -1,23 +1,13 @@
-import {
-  createFrontendPlugin,
-  PageBlueprint,
-} from '@backstage/frontend-plugin-api';
+import { createFrontendPlugin } from '@backstage/frontend-plugin-api';
 
-import { rootRouteRef } from './routes';
-
-export const page = PageBlueprint.make({
-  params: {
-    path: '/email-provider',
-    routeRef: rootRouteRef,
-    loader: () => import('./components/TodoPage').then(m => <m.TodoPage />),
-  },
-});
-
+/**
+ * The email-provider frontend plugin. The settings page and card are added by the admin page
+ * work; until then the plugin contributes nothing to the app.
+ *
+ * @public
+ */
 export const emailProviderPlugin = createFrontendPlugin({
   pluginId: 'email-provider',
   info: { packageJson: () => import('../package.json') },
-  extensions: [page],
-  routes: {
-    root: rootRouteRef,
-  },
+  extensions: [],
 });
