@@ -10,7 +10,8 @@ export interface Config {
     encryption?: {
       /**
        * Key that encrypts saved passwords and client secrets (AES-256-GCM), at least 32
-       * characters. Generate one with `openssl rand -base64 32`.
+       * characters. Generate one with `openssl rand -base64 32`. A key starting with
+       * `development-only` is refused when NODE_ENV is production.
        * @visibility secret
        */
       key?: string;

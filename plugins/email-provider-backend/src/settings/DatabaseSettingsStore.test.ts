@@ -1,3 +1,4 @@
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
@@ -62,6 +63,35 @@ describe.each(databases.eachSupportedId())(
         database: { getClient: async () => fresh, migrations: { skip: false } },
       });
       await expect(freshStore.get()).resolves.toEqual({ version: 0 });
+    });
+
+    it('migrates down and up again', async () => {
+      const fresh = await databases.init(databaseId);
+      await DatabaseSettingsStore.create({
+        database: { getClient: async () => fresh },
+      });
+      const directory = resolvePackagePath(
+        '@internal/plugin-email-provider-backend',
+        'migrations',
+      );
+      await fresh.migrate.rollback({ directory }, true);
+      expect(await fresh.schema.hasTable('email_provider_settings')).toBe(
+        false,
+      );
+      await fresh.migrate.latest({ directory });
+      expect(await fresh('email_provider_settings')).toEqual([
+        expect.objectContaining({ id: 1, provider: 'none', version: 0 }),
+      ]);
+    });
+
+    it('skips migrations when the database service says so', async () => {
+      const fresh = await databases.init(databaseId);
+      await DatabaseSettingsStore.create({
+        database: { getClient: async () => fresh, migrations: { skip: true } },
+      });
+      expect(await fresh.schema.hasTable('email_provider_settings')).toBe(
+        false,
+      );
     });
 
     it('keeps exactly one provider through SMTP, Microsoft 365 and none', async () => {

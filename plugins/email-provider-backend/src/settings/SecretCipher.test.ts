@@ -59,3 +59,18 @@ describe('SecretCipher', () => {
     );
   });
 });
+
+describe('SecretCipher in production', () => {
+  const nodeEnv = process.env.NODE_ENV;
+  afterEach(() => {
+    process.env.NODE_ENV = nodeEnv;
+  });
+
+  it('refuses the development key that a production config falls back to', () => {
+    process.env.NODE_ENV = 'production';
+    expect(() =>
+      cipherWith({ key: 'development-only-key-do-not-use-in-production' }),
+    ).toThrow(/development key.*EMAIL_PROVIDER_ENCRYPTION_KEY/);
+    expect(() => cipherWith({ key: NEW_KEY })).not.toThrow();
+  });
+});

@@ -11,6 +11,9 @@ const FORMAT = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const MIN_KEY_LENGTH = 32;
+// The development config ships a key so the portal starts as it is; a production config layered
+// on top falls back to it when its own key is missing, so production refuses it.
+const DEVELOPMENT_KEY_PREFIX = 'development-only';
 
 /** @internal */
 export const ENCRYPTION_KEY_CONFIG = 'emailProvider.encryption.key';
@@ -49,10 +52,17 @@ export class SecretCipher {
     if (!current) {
       throw new Error(
         `The email-provider plugin needs ${ENCRYPTION_KEY_CONFIG} to encrypt the credentials admins save. ` +
-          `Set it to a random secret of at least ${MIN_KEY_LENGTH} characters, for example ` +
-          `\`${ENCRYPTION_KEY_CONFIG.split(
-            '.',
-          ).pop()}: \${EMAIL_PROVIDER_ENCRYPTION_KEY}\` with the output of \`openssl rand -base64 32\`.`,
+          `Set it to a random secret of at least ${MIN_KEY_LENGTH} characters (\`openssl rand -base64 32\`), ` +
+          `for example through EMAIL_PROVIDER_ENCRYPTION_KEY as app-config.production.yaml does.`,
+      );
+    }
+    if (
+      process.env.NODE_ENV === 'production' &&
+      current.startsWith(DEVELOPMENT_KEY_PREFIX)
+    ) {
+      throw new Error(
+        `${ENCRYPTION_KEY_CONFIG} is the development key from app-config.yaml; in production set a key of your own, ` +
+          `for example through EMAIL_PROVIDER_ENCRYPTION_KEY with the output of \`openssl rand -base64 32\`.`,
       );
     }
     const previous = config.getOptionalStringArray(PREVIOUS_KEYS_CONFIG) ?? [];
