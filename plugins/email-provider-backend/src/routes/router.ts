@@ -8,7 +8,7 @@ import {
   emailProviderSettingsUpdatePermission,
   validateEmailProviderSettingsInput,
 } from '@internal/plugin-email-provider-common';
-import express, { ErrorRequestHandler, Request } from 'express';
+import express, { ErrorRequestHandler, Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { SettingsService } from '../settings/SettingsService';
 import { AdminAccess } from './AdminAccess';
@@ -83,55 +83,43 @@ export async function createRouter(options: {
     res.json(current);
   });
 
-  router.put('/settings', async (req, res) => {
-    await audited(
-      auditor,
-      { eventId: 'settings-update', request: req, meta: { action: 'save' } },
-      async event => {
-        const credentials = await access.authorize(
-          req,
-          emailProviderSettingsUpdatePermission,
-        );
-        const expectedVersion = parseIfMatch(req.header('if-match'));
-        const input = validateEmailProviderSettingsInput(req.body);
-        if (!input.success) {
-          throw new InputError(
-            input.issues.map(i => `${i.field}: ${i.message}`).join('; '),
+  // A delete is a save of `none`: same checks, same audit event, same answer.
+  const saveSettings =
+    (action: 'save' | 'delete', bodyOf: (req: Request) => unknown) =>
+    async (req: Request, res: Response) =>
+      audited(
+        auditor,
+        { eventId: 'settings-update', request: req, meta: { action } },
+        async event => {
+          const credentials = await access.authorize(
+            req,
+            emailProviderSettingsUpdatePermission,
           );
-        }
-        const saved = await settings.save(input.data, {
-          expectedVersion,
-          updatedBy: credentials.principal.userEntityRef,
-        });
-        await event.success({ meta: saved.change });
-        res.setHeader('ETag', `"${saved.change.version}"`);
-        res.json(saved.settings);
-      },
-    );
-  });
-
-  router.delete('/settings', async (req, res) => {
-    await audited(
-      auditor,
-      { eventId: 'settings-update', request: req, meta: { action: 'delete' } },
-      async event => {
-        const credentials = await access.authorize(
-          req,
-          emailProviderSettingsUpdatePermission,
-        );
-        const saved = await settings.save(
-          { provider: 'none' },
-          {
-            expectedVersion: parseIfMatch(req.header('if-match')),
+          const expectedVersion = parseIfMatch(req.header('if-match'));
+          const input = validateEmailProviderSettingsInput(bodyOf(req));
+          if (!input.success) {
+            throw new InputError(
+              input.issues.map(i => `${i.field}: ${i.message}`).join('; '),
+            );
+          }
+          const saved = await settings.save(input.data, {
+            expectedVersion,
             updatedBy: credentials.principal.userEntityRef,
-          },
-        );
-        await event.success({ meta: saved.change });
-        res.setHeader('ETag', `"${saved.change.version}"`);
-        res.json(saved.settings);
-      },
-    );
-  });
+          });
+          await event.success({ meta: saved.change });
+          res.setHeader('ETag', `"${saved.change.version}"`);
+          res.json(saved.settings);
+        },
+      );
+
+  router.put(
+    '/settings',
+    saveSettings('save', req => req.body),
+  );
+  router.delete(
+    '/settings',
+    saveSettings('delete', () => ({ provider: 'none' })),
+  );
 
   return router;
 }

@@ -32,11 +32,42 @@ export type ActiveProvider =
       clientSecret: string;
     };
 
-// Each secret is bound to its provider, so a ciphertext moved to another provider's row fails.
-const SECRET_CONTEXT = {
-  smtp: 'email-provider/smtp',
-  microsoft365: 'email-provider/microsoft365',
-} as const;
+/** What differs between providers in how their secret is kept. */
+type SecretRules<S> = {
+  /** The secret's field, as named in the API and the audit log. */
+  field: string;
+  /** Bound into each ciphertext, so a secret moved to another provider's row fails. */
+  context: string;
+  /** Whether a saved secret may go along to these settings: same server and identity. */
+  sameDestination(saved: S, next: S): boolean;
+  missing: string;
+  destinationChanged: string;
+};
+
+const SMTP_SECRET: SecretRules<SavedSmtpSettings> = {
+  field: 'smtp.password',
+  context: 'email-provider/smtp',
+  sameDestination: (a, b) =>
+    a.host.toLocaleLowerCase('en-US') === b.host.toLocaleLowerCase('en-US') &&
+    a.port === b.port &&
+    a.security === b.security &&
+    effectiveUsername(a) === effectiveUsername(b),
+  missing: 'Password is required to activate SMTP',
+  destinationChanged:
+    'Password is required: the server address, port, security or username changed, and a saved password is never sent to a new destination',
+};
+
+const MICROSOFT365_SECRET: SecretRules<SavedMicrosoft365Settings> = {
+  field: 'microsoft365.clientSecret',
+  context: 'email-provider/microsoft365',
+  sameDestination: (a, b) =>
+    a.tenantId === b.tenantId && a.clientId === b.clientId,
+  missing: 'Client secret is required to activate Microsoft 365',
+  destinationChanged:
+    'Client secret is required: the tenant ID or client ID changed, and a saved secret is never sent to another application',
+};
+
+const SECRET_RULES = { smtp: SMTP_SECRET, microsoft365: MICROSOFT365_SECRET };
 
 /**
  * The settings as the rest of the plugin sees them: validated input in, the read shape out,
@@ -60,7 +91,7 @@ export class SettingsService {
     }
     const secret = this.cipher.decrypt(
       active.secret,
-      SECRET_CONTEXT[active.provider],
+      SECRET_RULES[active.provider].context,
     );
     return active.provider === 'smtp'
       ? { provider: 'smtp', smtp: active.smtp, password: secret }
@@ -99,40 +130,30 @@ export class SettingsService {
         return undefined;
       case 'smtp': {
         const { password, ...smtp } = input.smtp;
-        const keep =
-          saved?.provider === 'smtp' &&
-          sameSmtpDestination(saved.smtp, smtp) &&
-          saved;
+        const previous =
+          saved?.provider === 'smtp'
+            ? { settings: saved.smtp, secret: saved.secret }
+            : undefined;
         return {
           provider: 'smtp',
           smtp,
-          secret: this.secretFor(
-            'smtp',
-            password,
-            keep ? keep.secret : undefined,
-            saved?.provider === 'smtp'
-              ? 'smtp.password: Password is required: the server address, port, security or username changed, and a saved password is never sent to a new destination'
-              : 'smtp.password: Password is required to activate SMTP',
-          ),
+          secret: this.secretFor(SMTP_SECRET, password, smtp, previous),
         };
       }
       case 'microsoft365': {
         const { clientSecret, ...microsoft365 } = input.microsoft365;
-        const keep =
-          saved?.provider === 'microsoft365' &&
-          saved.microsoft365.tenantId === microsoft365.tenantId &&
-          saved.microsoft365.clientId === microsoft365.clientId &&
-          saved;
+        const previous =
+          saved?.provider === 'microsoft365'
+            ? { settings: saved.microsoft365, secret: saved.secret }
+            : undefined;
         return {
           provider: 'microsoft365',
           microsoft365,
           secret: this.secretFor(
-            'microsoft365',
+            MICROSOFT365_SECRET,
             clientSecret,
-            keep ? keep.secret : undefined,
-            saved?.provider === 'microsoft365'
-              ? 'microsoft365.clientSecret: Client secret is required: the tenant ID or client ID changed, and a saved secret is never sent to another application'
-              : 'microsoft365.clientSecret: Client secret is required to activate Microsoft 365',
+            microsoft365,
+            previous,
           ),
         };
       }
@@ -141,35 +162,34 @@ export class SettingsService {
     }
   }
 
-  /** Encrypts a new secret, or re-encrypts the kept one so it moves to the current key. */
-  private secretFor(
-    provider: SavedProvider['provider'],
+  /**
+   * Encrypts the entered secret, or keeps the saved one of the same provider when the
+   * destination is unchanged, re-encrypted so it moves to the current key.
+   */
+  private secretFor<S>(
+    rules: SecretRules<S>,
     entered: string | undefined,
-    kept: string | undefined,
-    missingMessage: string,
+    settings: S,
+    previous: { settings: S; secret: string } | undefined,
   ): string {
-    const context = SECRET_CONTEXT[provider];
     if (entered !== undefined) {
-      return this.cipher.encrypt(entered, context);
+      return this.cipher.encrypt(entered, rules.context);
     }
-    if (kept !== undefined) {
-      return this.cipher.encrypt(this.cipher.decrypt(kept, context), context);
+    if (!previous) {
+      throw new InputError(`${rules.field}: ${rules.missing}`);
     }
-    throw new InputError(missingMessage);
+    if (!rules.sameDestination(previous.settings, settings)) {
+      throw new InputError(`${rules.field}: ${rules.destinationChanged}`);
+    }
+    return this.cipher.encrypt(
+      this.cipher.decrypt(previous.secret, rules.context),
+      rules.context,
+    );
   }
 }
 
 function effectiveUsername(smtp: SavedSmtpSettings): string {
   return smtp.usernameSameAsFrom ? smtp.from : smtp.username ?? smtp.from;
-}
-
-function sameSmtpDestination(a: SavedSmtpSettings, b: SavedSmtpSettings) {
-  return (
-    a.host.toLocaleLowerCase('en-US') === b.host.toLocaleLowerCase('en-US') &&
-    a.port === b.port &&
-    a.security === b.security &&
-    effectiveUsername(a) === effectiveUsername(b)
-  );
 }
 
 function toReadShape(record: SettingsRecord): EmailProviderSettings {
@@ -212,20 +232,15 @@ function toReadShape(record: SettingsRecord): EmailProviderSettings {
   };
 }
 
-const SECRET_FIELD = {
-  smtp: 'smtp.password',
-  microsoft365: 'microsoft365.clientSecret',
-} as const;
-
 function enteredSecretField(input: EmailProviderSettingsInput) {
   if (input.provider === 'smtp' && input.smtp.password !== undefined) {
-    return SECRET_FIELD.smtp;
+    return SMTP_SECRET.field;
   }
   if (
     input.provider === 'microsoft365' &&
     input.microsoft365.clientSecret !== undefined
   ) {
-    return SECRET_FIELD.microsoft365;
+    return MICROSOFT365_SECRET.field;
   }
   return undefined;
 }
@@ -239,7 +254,8 @@ function fieldsOf(active: SavedProvider | undefined): Map<string, unknown> {
     for (const [key, value] of Object.entries(settings)) {
       fields.set(`${active.provider}.${key}`, value);
     }
-    fields.set(SECRET_FIELD[active.provider], SECRET_FIELD[active.provider]);
+    const { field } = SECRET_RULES[active.provider];
+    fields.set(field, field);
   }
   return fields;
 }
