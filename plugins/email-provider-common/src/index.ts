@@ -10,3 +10,4 @@ export * from './admins';
 export * from './settings/fields';
 export * from './settings/schema';
 export type * from './settings/types';
+export type * from './delivery';

@@ -1,0 +1,47 @@
+import type { VerifyStep } from '@internal/plugin-email-provider-common';
+
+/** A mailbox: an address checked by `isEmailAddress`, and an optional display name. */
+export type MailAddress = { address: string; name?: string };
+
+/** A message as the plugin hands it to a provider; the sender is always the configured one. */
+export type OutgoingMessage = {
+  to: MailAddress[];
+  cc?: MailAddress[];
+  bcc?: MailAddress[];
+  replyTo?: MailAddress[];
+  subject: string;
+  text?: string;
+  html?: string;
+  attachments?: Array<{
+    filename: string;
+    contentType: string;
+    content: Buffer;
+    /** Set for an inline image, referenced from the HTML as `cid:<contentId>`. */
+    contentId?: string;
+  }>;
+  /**
+   * The Message-ID header, `<id@domain>`, the same on every attempt so receivers can
+   * de-duplicate a message sent twice.
+   */
+  messageId: string;
+};
+
+export type SendResult = {
+  /** The Message-ID the message went out with. */
+  messageId: string;
+  /** What the provider answered, such as SMTP's `250 2.0.0 OK queued as …`. */
+  providerResponse?: string;
+};
+
+/**
+ * One email provider, SMTP or Microsoft 365, with its settings and secret. A provider may hold
+ * connections or tokens between sends; `close` releases them.
+ */
+export interface MailProvider {
+  readonly type: 'smtp' | 'microsoft365';
+  /** Sends one message; throws a `ProviderError` when it was not accepted. */
+  send(message: OutgoingMessage): Promise<SendResult>;
+  /** Checks the connection step by step and sends nothing; stops at the first failed step. */
+  verify(): Promise<VerifyStep[]>;
+  close(): Promise<void>;
+}
