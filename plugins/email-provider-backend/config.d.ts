@@ -23,6 +23,15 @@ export interface Config {
       previousKeys?: string[];
     };
 
+    smtp?: {
+      /**
+       * If set, the only SMTP servers admins may configure: host names, `*.example.com` for a
+       * domain's hosts, or IP addresses. Link-local and cloud metadata addresses are refused
+       * whatever this says.
+       */
+      allowedHosts?: string[];
+    };
+
     microsoft365?: {
       /** Microsoft Entra authority host. Default: https://login.microsoftonline.com */
       authorityHost?: string;

@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { emailProviderPermissions } from '@internal/plugin-email-provider-common';
+import { MailProviderFactory } from './providers/MailProviderFactory';
 import { AdminAccess } from './routes/AdminAccess';
 import { createRouter } from './routes/router';
 import { DatabaseSettingsStore } from './settings/DatabaseSettingsStore';
@@ -52,6 +53,8 @@ export const emailProviderPlugin = createBackendPlugin({
             settings: new SettingsService(store, cipher),
             access,
             auditor,
+            providers: MailProviderFactory.fromConfig(config),
+            appTitle: config.getOptionalString('app.title') ?? 'Backstage',
           }),
         );
       },

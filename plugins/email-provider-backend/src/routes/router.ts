@@ -2,16 +2,77 @@ import {
   AuditorService,
   AuditorServiceEvent,
 } from '@backstage/backend-plugin-api';
-import { InputError, isError } from '@backstage/errors';
+import { ConflictError, InputError, isError } from '@backstage/errors';
 import {
+  emailAddressSchema,
+  EmailProviderSettingsInput,
   emailProviderSettingsReadPermission,
   emailProviderSettingsUpdatePermission,
+  TestEmailResult,
   validateEmailProviderSettingsInput,
+  VerifyResult,
 } from '@internal/plugin-email-provider-common';
-import express, { ErrorRequestHandler, Request, Response } from 'express';
+import express, {
+  ErrorRequestHandler,
+  NextFunction,
+  Request,
+  Response,
+} from 'express';
 import Router from 'express-promise-router';
-import { SettingsService } from '../settings/SettingsService';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { MailProviderFactory } from '../providers/MailProviderFactory';
+import { ProviderError } from '../providers/ProviderError';
+import { ActiveProvider, SettingsService } from '../settings/SettingsService';
 import { AdminAccess } from './AdminAccess';
+import { buildTestEmail } from './testEmail';
+
+const testEmailBodySchema = z.strictObject({
+  to: emailAddressSchema('Recipient'),
+});
+
+const verifyBodySchema = z.strictObject({
+  settings: z.unknown().optional(),
+});
+
+function parseSettings(
+  value: unknown,
+  prefix = '',
+): EmailProviderSettingsInput {
+  const input = validateEmailProviderSettingsInput(value);
+  if (!input.success) {
+    throw new InputError(
+      input.issues.map(i => `${prefix}${i.field}: ${i.message}`).join('; '),
+    );
+  }
+  return input.data;
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body ?? {});
+  if (!result.success) {
+    throw new InputError(
+      result.error.issues
+        .map(i => `${i.path.join('.') || 'body'}: ${i.message}`)
+        .join('; '),
+    );
+  }
+  return result.data;
+}
+
+/** An error body in Backstage's shape, for answers the error middleware has no class for. */
+function errorBody(
+  req: Request,
+  status: number,
+  name: string,
+  message: string,
+) {
+  return {
+    error: { name, message },
+    request: { method: req.method, url: req.originalUrl },
+    response: { statusCode: status },
+  };
+}
 
 /** The version from `If-Match: "4"` (or `4`, or `W/"4"`); `*` or no header means any. */
 function parseIfMatch(header: string | undefined): number | undefined {
@@ -65,11 +126,61 @@ export async function createRouter(options: {
   settings: SettingsService;
   access: AdminAccess;
   auditor: AuditorService;
+  providers: MailProviderFactory;
+  appTitle: string;
 }): Promise<express.Router> {
-  const { settings, access, auditor } = options;
+  const { settings, access, auditor, providers, appTitle } = options;
   const router = Router();
   router.use(express.json());
   router.use(rejectUnreadableJson);
+
+  const requireUpdatePermission = async (
+    req: Request,
+    res: Response,
+    next: NextFunction,
+  ) => {
+    res.locals.credentials = await access.authorize(
+      req,
+      emailProviderSettingsUpdatePermission,
+    );
+    next();
+  };
+
+  // Test emails and connection checks reach outside servers on an admin's click; a few a minute
+  // per admin is plenty, and keeps the button from being used to hammer a server.
+  const perAdminLimit = (what: string) =>
+    rateLimit({
+      windowMs: 60_000,
+      limit: 5,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (_req, res) =>
+        res.locals.credentials.principal.userEntityRef,
+      handler: (req, res, _next, limitOptions) => {
+        const retryAfter = Math.ceil(limitOptions.windowMs / 1000);
+        res.setHeader('Retry-After', String(retryAfter));
+        res
+          .status(429)
+          .json(
+            errorBody(
+              req,
+              429,
+              'TooManyRequestsError',
+              `Too many ${what} in a minute; try again in ${retryAfter} seconds`,
+            ),
+          );
+      },
+    });
+
+  async function activeOrConflict(): Promise<ActiveProvider> {
+    const active = await settings.getActiveProvider();
+    if (!active) {
+      throw new ConflictError(
+        'No email provider is active; save SMTP or Microsoft 365 settings first',
+      );
+    }
+    return active;
+  }
 
   router.use('/settings', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -96,13 +207,11 @@ export async function createRouter(options: {
             emailProviderSettingsUpdatePermission,
           );
           const expectedVersion = parseIfMatch(req.header('if-match'));
-          const input = validateEmailProviderSettingsInput(bodyOf(req));
-          if (!input.success) {
-            throw new InputError(
-              input.issues.map(i => `${i.field}: ${i.message}`).join('; '),
-            );
+          const input = parseSettings(bodyOf(req));
+          if (input.provider === 'smtp') {
+            providers.destinations.checkSettingsHost(input.smtp.host);
           }
-          const saved = await settings.save(input.data, {
+          const saved = await settings.save(input, {
             expectedVersion,
             updatedBy: credentials.principal.userEntityRef,
           });
@@ -119,6 +228,96 @@ export async function createRouter(options: {
   router.delete(
     '/settings',
     saveSettings('delete', () => ({ provider: 'none' })),
+  );
+
+  router.post(
+    '/test-email',
+    requireUpdatePermission,
+    perAdminLimit('test emails'),
+    async (req, res) => {
+      const { to } = parseBody(testEmailBodySchema, req.body);
+      const active = await activeOrConflict();
+      const requestedBy: string =
+        res.locals.credentials.principal.userEntityRef;
+      await audited(
+        auditor,
+        {
+          eventId: 'test-email',
+          request: req,
+          meta: { provider: active.provider, recipient: to },
+        },
+        async event => {
+          const provider = providers.create(active, {
+            smtpTimeouts: { deadlineMs: 30_000 },
+          });
+          const started = Date.now();
+          try {
+            const sent = await provider.send(
+              buildTestEmail({
+                appTitle,
+                active,
+                to,
+                requestedBy,
+                now: new Date(),
+              }),
+            );
+            const result: TestEmailResult = {
+              ok: true,
+              messageId: sent.messageId,
+              provider: active.provider,
+              durationMs: Date.now() - started,
+            };
+            await event.success({ meta: { messageId: sent.messageId } });
+            res.json(result);
+          } catch (error) {
+            if (!(error instanceof ProviderError)) {
+              throw error;
+            }
+            await event.fail({ error, meta: { code: error.code } });
+            res.status(502).json({
+              ...errorBody(req, 502, error.name, error.message),
+              ok: false,
+              provider: active.provider,
+              durationMs: Date.now() - started,
+              failure: error.toFailure(),
+            });
+          } finally {
+            await provider.close();
+          }
+        },
+      );
+    },
+  );
+
+  router.post(
+    '/verify',
+    requireUpdatePermission,
+    perAdminLimit('connection checks'),
+    async (req, res) => {
+      const body = parseBody(verifyBodySchema, req.body);
+      let active: ActiveProvider;
+      if (body.settings === undefined) {
+        active = await activeOrConflict();
+      } else {
+        const draft = parseSettings(body.settings, 'settings.');
+        if (draft.provider === 'smtp') {
+          providers.destinations.checkSettingsHost(draft.smtp.host);
+        }
+        active = await settings.resolveDraft(draft);
+      }
+      const provider = providers.create(active);
+      try {
+        const steps = await provider.verify();
+        const result: VerifyResult = {
+          ok: steps.length > 0 && steps.every(step => step.ok),
+          provider: active.provider,
+          steps,
+        };
+        res.json(result);
+      } finally {
+        await provider.close();
+      }
+    },
   );
 
   return router;

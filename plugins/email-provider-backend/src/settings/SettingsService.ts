@@ -86,18 +86,37 @@ export class SettingsService {
 
   async getActiveProvider(): Promise<ActiveProvider | undefined> {
     const { active } = await this.store.get();
-    if (!active) {
-      return undefined;
+    return active && this.decrypt(active);
+  }
+
+  /**
+   * The provider a draft describes, for a connection check before saving: its own secret, or
+   * the saved one under the same rule as a save, so a check cannot send a saved credential to a
+   * new destination either.
+   */
+  async resolveDraft(
+    input: EmailProviderSettingsInput,
+  ): Promise<ActiveProvider> {
+    const { active } = await this.store.get();
+    const draft = this.toSaved(input, active);
+    if (!draft) {
+      throw new InputError(
+        'settings.provider: choose SMTP or Microsoft 365 to check a connection',
+      );
     }
+    return this.decrypt(draft);
+  }
+
+  private decrypt(saved: SavedProvider): ActiveProvider {
     const secret = this.cipher.decrypt(
-      active.secret,
-      SECRET_RULES[active.provider].context,
+      saved.secret,
+      SECRET_RULES[saved.provider].context,
     );
-    return active.provider === 'smtp'
-      ? { provider: 'smtp', smtp: active.smtp, password: secret }
+    return saved.provider === 'smtp'
+      ? { provider: 'smtp', smtp: saved.smtp, password: secret }
       : {
           provider: 'microsoft365',
-          microsoft365: active.microsoft365,
+          microsoft365: saved.microsoft365,
           clientSecret: secret,
         };
   }

@@ -1,0 +1,471 @@
+import { createServer, AddressInfo } from 'node:net';
+import {
+  createTestPki,
+  TestPki,
+  trustTestCa,
+} from '../../__testUtils__/certificates';
+import {
+  MicrosoftFake,
+  startMicrosoftFake,
+} from '../../__testUtils__/MicrosoftFake';
+import { ProviderError } from '../ProviderError';
+import type { OutgoingMessage } from '../types';
+import { Microsoft365Provider } from './Microsoft365Provider';
+import { MsalClientCache } from './MsalClientCache';
+
+const SENDER = 'reports@contoso.onmicrosoft.com';
+const WRONG_SECRET = 'Xy7~wrong.secret-value_0123456789abcdef';
+
+/** An https URL on a loopback port that nothing listens on. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise(resolve => server.close(resolve));
+  return `https://localhost:${port}`;
+}
+
+async function waitFor(condition: () => boolean) {
+  for (let i = 0; !condition(); i++) {
+    if (i === 100) {
+      throw new Error('The condition did not come true within a second');
+    }
+    await new Promise(resolve => setTimeout(resolve, 10));
+  }
+}
+
+describe('Microsoft365Provider', () => {
+  let pki: TestPki;
+  let untrust: () => void;
+  let fake: MicrosoftFake;
+  let clients: MsalClientCache;
+
+  beforeAll(async () => {
+    pki = await createTestPki();
+    untrust = trustTestCa(pki);
+    fake = await startMicrosoftFake(pki, { mailboxes: [SENDER] });
+  });
+
+  afterAll(async () => {
+    await fake.close();
+    untrust();
+  });
+
+  beforeEach(() => {
+    fake.reset();
+    clients = new MsalClientCache();
+  });
+
+  function createProvider(
+    overrides: {
+      from?: string;
+      tenantId?: string;
+      clientId?: string;
+      clientSecret?: string;
+      authorityHost?: string;
+      graphBaseUrl?: string;
+      requestTimeoutMs?: number;
+    } = {},
+  ) {
+    return new Microsoft365Provider({
+      settings: {
+        from: overrides.from ?? SENDER,
+        tenantId: overrides.tenantId ?? fake.settings.tenantId,
+        clientId: overrides.clientId ?? fake.settings.clientId,
+      },
+      clientSecret: overrides.clientSecret ?? fake.settings.clientSecret,
+      authorityHost: overrides.authorityHost ?? fake.authorityHost,
+      graphBaseUrl: overrides.graphBaseUrl ?? fake.graphBaseUrl,
+      clients,
+      requestTimeoutMs: overrides.requestTimeoutMs,
+    });
+  }
+
+  function message(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
+    return {
+      to: [{ address: 'ada@example.com' }],
+      subject: 'Weekly report',
+      text: 'See attached.',
+      messageId: `<${Math.random().toString(36).slice(2)}@backstage.example>`,
+      ...overrides,
+    };
+  }
+
+  async function sendError(
+    provider: Microsoft365Provider,
+    outgoing: OutgoingMessage = message(),
+  ): Promise<ProviderError> {
+    const error = await provider.send(outgoing).then(
+      () => undefined,
+      e => e,
+    );
+    expect(error).toBeInstanceOf(ProviderError);
+    return error;
+  }
+
+  function expectNoSecret(error: ProviderError) {
+    for (const text of [
+      error.message,
+      error.providerReply ?? '',
+      JSON.stringify(error),
+      JSON.stringify(error.toFailure()),
+      String(error.stack),
+    ]) {
+      expect(text).not.toContain(fake.settings.clientSecret);
+      expect(text).not.toContain(WRONG_SECRET);
+    }
+  }
+
+  it('sends text, HTML, an attachment and an inline image as the configured sender', async () => {
+    const report = Buffer.from('%PDF-1.7 report bytes \u0000\u00ff', 'latin1');
+    const logo = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const outgoing = message({
+      to: [{ address: 'ada@example.com', name: 'Ada Lovelace' }],
+      cc: [{ address: 'grace@example.com' }],
+      bcc: [{ address: 'audit@example.com' }],
+      replyTo: [{ address: 'team@example.com', name: 'Team' }],
+      subject: 'Weekly report ✓',
+      text: 'Plain text',
+      html: '<p>Report <img src="cid:logo@report"></p>',
+      attachments: [
+        {
+          filename: 'report.pdf',
+          contentType: 'application/pdf',
+          content: report,
+        },
+        {
+          filename: 'logo.png',
+          contentType: 'image/png',
+          content: logo,
+          contentId: 'logo@report',
+        },
+      ],
+    });
+
+    const result = await createProvider().send(outgoing);
+
+    expect(result).toEqual({
+      messageId: outgoing.messageId,
+      providerResponse: '202 Accepted',
+    });
+    expect(fake.received).toHaveLength(1);
+    const [{ mailbox, message: sent, saveToSentItems }] = fake.received;
+    expect(mailbox).toBe(SENDER);
+    expect(saveToSentItems).toBe(false);
+    expect(sent.subject).toBe('Weekly report ✓');
+    expect(sent.body).toEqual({ contentType: 'HTML', content: outgoing.html });
+    expect(sent.from).toEqual({ emailAddress: { address: SENDER } });
+    expect(sent.toRecipients).toEqual([
+      { emailAddress: { address: 'ada@example.com', name: 'Ada Lovelace' } },
+    ]);
+    expect(sent.ccRecipients).toEqual([
+      { emailAddress: { address: 'grace@example.com' } },
+    ]);
+    expect(sent.bccRecipients).toEqual([
+      { emailAddress: { address: 'audit@example.com' } },
+    ]);
+    expect(sent.replyTo).toEqual([
+      { emailAddress: { address: 'team@example.com', name: 'Team' } },
+    ]);
+    expect(sent.internetMessageId).toBe(outgoing.messageId);
+    const [pdf, png] = sent.attachments ?? [];
+    expect(pdf).toMatchObject({
+      '@odata.type': '#microsoft.graph.fileAttachment',
+      name: 'report.pdf',
+      contentType: 'application/pdf',
+    });
+    expect(pdf.isInline).toBeUndefined();
+    expect(Buffer.from(pdf.contentBytes, 'base64').equals(report)).toBe(true);
+    expect(png).toMatchObject({
+      name: 'logo.png',
+      contentType: 'image/png',
+      isInline: true,
+      contentId: 'logo@report',
+    });
+    expect(Buffer.from(png.contentBytes, 'base64').equals(logo)).toBe(true);
+  });
+
+  it('sends a text-only message as a Text body', async () => {
+    await createProvider().send(message({ text: 'Just text' }));
+
+    expect(fake.received[0].message.body).toEqual({
+      contentType: 'Text',
+      content: 'Just text',
+    });
+  });
+
+  it('fetches one token for many sends through providers sharing the client cache', async () => {
+    const first = createProvider();
+    const second = createProvider();
+
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 ? first : second).send(message()),
+      ),
+    );
+    await first.send(message());
+
+    expect(fake.counters.tokenRequests).toBe(1);
+    expect(fake.counters.sendMailRequests).toBe(21);
+    expect(fake.received).toHaveLength(21);
+  });
+
+  it('keeps a separate token per secret', async () => {
+    const secret = fake.settings.clientSecret;
+    await createProvider().send(message());
+    fake.configure({ clientSecret: 'rotated~secret-value' });
+    await createProvider({ clientSecret: 'rotated~secret-value' }).send(
+      message(),
+    );
+    fake.configure({ clientSecret: secret });
+    await createProvider().send(message());
+
+    expect(fake.counters.tokenRequests).toBe(2);
+  });
+
+  it('gets a new token and retries once when Graph refuses the cached one', async () => {
+    const provider = createProvider();
+    await provider.send(message());
+    fake.revokeTokens();
+
+    await provider.send(message());
+
+    expect(fake.counters.tokenRequests).toBe(2);
+    expect(fake.counters.sendMailRequests).toBe(3);
+    expect(fake.received).toHaveLength(2);
+  });
+
+  it.each([
+    {
+      problem: 'a wrong secret',
+      arrange: () => createProvider({ clientSecret: WRONG_SECRET }),
+      code: 'secret-invalid',
+      sentence: /AADSTS7000215.*Value, not its Secret ID/,
+    },
+    {
+      problem: 'an expired secret',
+      arrange: () => {
+        fake.configure({ secretExpired: true });
+        return createProvider();
+      },
+      code: 'secret-expired',
+      sentence: /expired \(AADSTS7000222\).*Certificates & secrets/,
+    },
+    {
+      problem: 'an unknown client ID',
+      arrange: () =>
+        createProvider({ clientId: '00000000-1111-2222-3333-444444444444' }),
+      code: 'app-not-found',
+      sentence: /AADSTS700016.*Application \(client\) ID/,
+    },
+    {
+      problem: 'an unknown tenant',
+      arrange: () =>
+        createProvider({ tenantId: '99999999-8888-7777-6666-555555555555' }),
+      code: 'tenant-not-found',
+      sentence: /AADSTS90002.*Directory \(tenant\) ID/,
+    },
+  ])('explains $problem at the token endpoint as $code', async t => {
+    const error = await sendError(t.arrange());
+
+    expect(error.code).toBe(t.code);
+    expect(error.message).toMatch(t.sentence);
+    expect(error.transient).toBe(false);
+    expect(error.providerReply).toMatch(/AADSTS\d+/);
+    expect(fake.counters.sendMailRequests).toBe(0);
+    expectNoSecret(error);
+  });
+
+  it.each([
+    {
+      problem: 'a token without Mail.Send',
+      setup: (f: MicrosoftFake) => f.configure({ roles: ['User.Read.All'] }),
+      code: 'permission-missing',
+      sentence: /Mail\.Send application permission.*admin consent/,
+      reply: 'ErrorAccessDenied',
+    },
+    {
+      problem: 'a sender without an Exchange Online mailbox',
+      setup: (f: MicrosoftFake) =>
+        f.configure({ mailboxesNotEnabled: [SENDER] }),
+      code: 'mailbox-not-found',
+      sentence: new RegExp(`${SENDER} has no Exchange Online mailbox`),
+      reply: 'MailboxNotEnabledForRESTAPI',
+    },
+    {
+      problem: 'a sender unknown in the tenant',
+      setup: (f: MicrosoftFake) => f.configure({ mailboxes: [] }),
+      code: 'mailbox-not-found',
+      sentence: new RegExp(`${SENDER} has no Exchange Online mailbox`),
+      reply: 'ErrorInvalidUser',
+    },
+    {
+      problem: 'a sender excluded by an application access policy',
+      setup: (f: MicrosoftFake) =>
+        f.configure({ mailboxesExcludedByPolicy: [SENDER] }),
+      code: 'permission-missing',
+      sentence: /application access policy/,
+      reply: 'Access to OData is disabled',
+    },
+  ])('explains $problem at Graph as $code', async t => {
+    t.setup(fake);
+
+    const error = await sendError(createProvider());
+
+    expect(error.code).toBe(t.code);
+    expect(error.message).toMatch(t.sentence);
+    expect(error.transient).toBe(false);
+    expect(error.providerReply).toContain(t.reply);
+    expect(fake.received).toHaveLength(0);
+    expectNoSecret(error);
+  });
+
+  it('rejects a message without recipients as recipient-rejected', async () => {
+    const error = await sendError(createProvider(), message({ to: [] }));
+
+    expect(error.code).toBe('recipient-rejected');
+    expect(error.providerReply).toContain('ErrorInvalidRecipients');
+  });
+
+  it('reports throttling with Retry-After and leaves the retry to the caller', async () => {
+    fake.throttleSendMail(1, 7);
+
+    const error = await sendError(createProvider());
+
+    expect(error).toMatchObject({
+      code: 'throttled',
+      transient: true,
+      retryAfterMs: 7000,
+    });
+    expect(error.message).toMatch(/try again in 7 s/);
+    expect(error.providerReply).toContain('ApplicationThrottled');
+    expect(fake.counters.sendMailRequests).toBe(1);
+    expectNoSecret(error);
+  });
+
+  it('reports a token endpoint outage as transient, with its Retry-After', async () => {
+    fake.failTokenRequests(1, 30);
+
+    const error = await sendError(createProvider());
+
+    expect(error).toMatchObject({
+      code: 'provider-unavailable',
+      transient: true,
+      retryAfterMs: 30_000,
+    });
+    expect(error.providerReply).toContain('AADSTS90033');
+    await expect(createProvider().send(message())).resolves.toBeDefined();
+  });
+
+  it('gives up on a Graph request that takes longer than its timeout', async () => {
+    fake.configure({ sendMailDelayMs: 1000 });
+
+    const error = await sendError(createProvider({ requestTimeoutMs: 100 }));
+
+    expect(error).toMatchObject({ code: 'timeout', transient: true });
+    expect(error.message).toMatch(/Microsoft Graph .* did not answer in time/);
+    await waitFor(() => fake.counters.sendMailInFlight === 0);
+  });
+
+  it('reports an unreachable token endpoint as transient', async () => {
+    const error = await sendError(
+      createProvider({ authorityHost: await closedPortUrl() }),
+    );
+
+    expect(error).toMatchObject({
+      code: 'provider-unavailable',
+      transient: true,
+    });
+    expect(error.message).toContain('ECONNREFUSED');
+  });
+
+  it('does not trust a certificate outside the trusted CAs', async () => {
+    const impostor = await startMicrosoftFake(
+      { ...pki, localhost: pki.untrusted },
+      fake.settings,
+    );
+    try {
+      const error = await sendError(
+        createProvider({ authorityHost: impostor.authorityHost }),
+      );
+
+      expect(error).toMatchObject({
+        code: 'certificate-invalid',
+        transient: false,
+      });
+      expect(impostor.counters.tokenRequests).toBe(0);
+    } finally {
+      await impostor.close();
+    }
+  });
+
+  it('sends concurrently; pacing is left to the caller', async () => {
+    fake.configure({ sendMailDelayMs: 50 });
+    const provider = createProvider();
+
+    await Promise.all(
+      Array.from({ length: 6 }, () => provider.send(message())),
+    );
+
+    expect(fake.counters.maxSendMailInFlight).toBe(6);
+    expect(fake.counters.sendMailInFlight).toBe(0);
+  });
+
+  describe('verify', () => {
+    it('passes with a fresh token that carries Mail.Send, and sends nothing', async () => {
+      const provider = createProvider();
+      await provider.send(message());
+      const before = fake.counters.tokenRequests;
+
+      const steps = await provider.verify();
+
+      expect(steps).toEqual([
+        {
+          name: 'token',
+          ok: true,
+          durationMs: expect.any(Number),
+          detail: expect.stringMatching(/^token issued, expires in \d+ min$/),
+        },
+        {
+          name: 'permission',
+          ok: true,
+          durationMs: expect.any(Number),
+          detail: 'application roles: Mail.Send',
+        },
+      ]);
+      expect(fake.counters.tokenRequests).toBe(before + 1);
+      expect(fake.counters.sendMailRequests).toBe(1);
+    });
+
+    it('fails the permission step when the token lacks Mail.Send', async () => {
+      fake.configure({ roles: ['Mail.ReadBasic.All'] });
+
+      const steps = await createProvider().verify();
+
+      expect(steps.map(s => [s.name, s.ok])).toEqual([
+        ['token', true],
+        ['permission', false],
+      ]);
+      expect(steps[1].detail).toBe('application roles: Mail.ReadBasic.All');
+      expect(steps[1].failure).toMatchObject({
+        code: 'permission-missing',
+        transient: false,
+      });
+      expect(fake.counters.sendMailRequests).toBe(0);
+    });
+
+    it('stops at the token step when the secret is wrong', async () => {
+      const steps = await createProvider({
+        clientSecret: WRONG_SECRET,
+      }).verify();
+
+      expect(steps).toHaveLength(1);
+      expect(steps[0]).toMatchObject({
+        name: 'token',
+        ok: false,
+        failure: { code: 'secret-invalid', transient: false },
+      });
+      expect(JSON.stringify(steps)).not.toContain(WRONG_SECRET);
+    });
+  });
+});

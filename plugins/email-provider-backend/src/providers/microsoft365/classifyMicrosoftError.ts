@@ -1,0 +1,355 @@
+import { ClientConfigurationError, ServerError } from '@azure/msal-node';
+import { isError } from '@backstage/errors';
+import type { EmailFailureCode } from '@internal/plugin-email-provider-common';
+import { ProviderError, redact } from '../ProviderError';
+import { TokenEndpointError } from './MsalFetchClient';
+
+/** Token endpoint refusals an admin can fix, by AADSTS number. */
+const tokenRefusals: Record<
+  string,
+  { code: EmailFailureCode; message: string }
+> = {
+  '7000215': {
+    code: 'secret-invalid',
+    message:
+      "Microsoft Entra rejected the client secret (AADSTS7000215): paste the secret's Value, not its Secret ID",
+  },
+  '7000222': {
+    code: 'secret-expired',
+    message:
+      'The client secret has expired (AADSTS7000222): create a new one under Certificates & secrets and save it here',
+  },
+  '700016': {
+    code: 'app-not-found',
+    message:
+      'No application with this client ID in the tenant (AADSTS700016): check the Application (client) ID',
+  },
+  '90002': {
+    code: 'tenant-not-found',
+    message:
+      'No Microsoft Entra tenant with this ID (AADSTS90002): check the Directory (tenant) ID',
+  },
+  '900023': {
+    code: 'tenant-not-found',
+    message:
+      'The tenant ID is neither a GUID nor a domain of a tenant (AADSTS900023): check the Directory (tenant) ID',
+  },
+  '500011': {
+    code: 'provider-error',
+    message:
+      'Microsoft Graph is not known in this tenant (AADSTS500011): the authority host and the Graph base URL must belong to the same Microsoft cloud',
+  },
+};
+
+/** Graph error codes meaning the sender has no mailbox Graph can send from. */
+const mailboxMissingCodes = new Set([
+  'ErrorInvalidUser',
+  'ResourceNotFound',
+  'MailboxNotEnabledForRESTAPI',
+]);
+
+/** Node's codes for a server certificate it does not accept. */
+const certificateCodes = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
+
+const timeoutCodes = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
+
+/** The app's token does not carry the Mail.Send application role. */
+export function permissionMissing(providerReply?: string): ProviderError {
+  return new ProviderError({
+    code: 'permission-missing',
+    message:
+      'The app lacks the Mail.Send application permission or admin consent: add Microsoft Graph › Application permissions › Mail.Send and grant admin consent',
+    transient: false,
+    ...(providerReply ? { providerReply } : {}),
+  });
+}
+
+/**
+ * Milliseconds to wait from a Retry-After header, which Microsoft sends in seconds but HTTP also
+ * allows as a date.
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined {
+  const text = value?.trim();
+  if (!text) {
+    return undefined;
+  }
+  if (/^\d+$/.test(text)) {
+    return Number(text) * 1000;
+  }
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * Classifies a failure to get a token from Microsoft Entra: MSAL's `ServerError` for an OAuth
+ * error, a `TokenEndpointError` when the endpoint was unreachable, throttling or down, and
+ * MSAL's configuration errors.
+ */
+export function classifyTokenError(
+  error: unknown,
+  secrets: string[],
+): ProviderError {
+  if (error instanceof TokenEndpointError) {
+    return classifyTokenEndpointError(error, secrets);
+  }
+  if (error instanceof ServerError) {
+    const providerReply = redact(error.message, secrets);
+    const number =
+      error.errorNo !== undefined
+        ? String(error.errorNo)
+        : /AADSTS(\d+)/.exec(error.errorMessage)?.[1];
+    const known = number ? tokenRefusals[number] : undefined;
+    if (known) {
+      return new ProviderError({ ...known, transient: false, providerReply });
+    }
+    // MSAL puts Entra's own description after "Description: "; it names the problem when the
+    // AADSTS number is not one of the common mistakes above.
+    const description =
+      /(AADSTS\d+: [^\r\n]*?)(?: - Correlation ID|\r|\n|$)/.exec(
+        error.errorMessage,
+      )?.[1];
+    return new ProviderError({
+      code: 'provider-error',
+      message: redact(
+        `Microsoft Entra refused the token request (${error.errorCode})${
+          description ? `: ${description}` : ''
+        }`,
+        secrets,
+      ),
+      transient: false,
+      providerReply,
+    });
+  }
+  if (error instanceof ClientConfigurationError) {
+    return new ProviderError({
+      code: 'provider-error',
+      message: `MSAL refused the Microsoft 365 configuration (${error.errorCode}): check emailProvider.microsoft365.authorityHost, which must be an https URL`,
+      transient: false,
+      providerReply: redact(error.message, secrets),
+    });
+  }
+  return new ProviderError({
+    code: 'provider-error',
+    message: 'Getting a token from Microsoft Entra failed unexpectedly',
+    transient: false,
+    providerReply: redact(describe(error), secrets),
+  });
+}
+
+function classifyTokenEndpointError(
+  error: TokenEndpointError,
+  secrets: string[],
+): ProviderError {
+  const service = `The Microsoft Entra token endpoint at ${error.origin}`;
+  if (error.status === undefined) {
+    return classifyNetworkError(error.cause, service);
+  }
+  const providerReply = redact(
+    `${error.status} ${error.reply ?? ''}`.trim(),
+    secrets,
+  );
+  const retryAfterMs = parseRetryAfter(error.retryAfter);
+  if (error.status === 429 || error.status >= 500) {
+    return new ProviderError({
+      code: error.status === 429 ? 'throttled' : 'provider-unavailable',
+      message: `${service} ${
+        error.status === 429 ? 'is throttling this app' : 'is unavailable'
+      } (HTTP ${error.status}); ${tryAgain(retryAfterMs)}`,
+      transient: true,
+      providerReply,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+  }
+  return new ProviderError({
+    code: 'provider-error',
+    message: `${service} answered HTTP ${error.status} without an OAuth error: check emailProvider.microsoft365.authorityHost`,
+    transient: false,
+    providerReply,
+  });
+}
+
+/** What Microsoft Graph answered to a request that it did not accept. */
+export type GraphReply = {
+  status: number;
+  /** The Retry-After header, if any. */
+  retryAfter: string | null;
+  /** The body as received, usually `{"error":{"code","message"}}`. */
+  body: string;
+};
+
+/** Classifies Microsoft Graph's refusal of `sendMail`. */
+export function classifyGraphResponse(
+  reply: GraphReply,
+  context: { from: string; secrets: string[] },
+): ProviderError {
+  const { status } = reply;
+  const { code, message } = parseGraphError(reply.body);
+  const providerReply = redact(
+    `${status} ${reply.body}`.trim(),
+    context.secrets,
+  );
+  const permanent = (failureCode: EmailFailureCode, text: string) =>
+    new ProviderError({
+      code: failureCode,
+      message: text,
+      transient: false,
+      providerReply,
+    });
+  const label = code ? `${status} ${code}` : `HTTP ${status}`;
+
+  // Graph reports a missing mailbox as 404, 400 or 403 depending on the path it took.
+  if (mailboxMissingCodes.has(code)) {
+    return permanent(
+      'mailbox-not-found',
+      `The sender ${context.from} has no Exchange Online mailbox (licensed user or shared mailbox) in this tenant`,
+    );
+  }
+  if (/Access to OData is disabled/i.test(message)) {
+    return permanent(
+      'permission-missing',
+      `An Exchange Online application access policy keeps this app from the sender ${context.from} ("Access to OData is disabled"): add the mailbox to the group the policy allows, or choose a sender it allows`,
+    );
+  }
+  if (code === 'ErrorAccessDenied' || /Access is denied/i.test(message)) {
+    return permissionMissing(providerReply);
+  }
+  if (code === 'ErrorInvalidRecipients') {
+    return permanent(
+      'recipient-rejected',
+      `Microsoft 365 rejected the recipients (${label}): check the addresses`,
+    );
+  }
+  if (status === 413 || code === 'ErrorMessageSizeExceeded') {
+    return permanent(
+      'message-too-large',
+      `The message is too large for Microsoft 365 (${label}): make the attachments smaller`,
+    );
+  }
+  if (status === 429 || status >= 500) {
+    const retryAfterMs = parseRetryAfter(reply.retryAfter);
+    return new ProviderError({
+      code: status === 429 ? 'throttled' : 'provider-unavailable',
+      message: `Microsoft Graph ${
+        status === 429 ? 'is throttling this app or mailbox' : 'is unavailable'
+      } (${label}); ${tryAgain(retryAfterMs)}`,
+      transient: true,
+      providerReply,
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
+  }
+  if (status === 401) {
+    return permanent(
+      'provider-error',
+      `Microsoft Graph refused a freshly issued token (${label}): the authority host and the Graph base URL must belong to the same Microsoft cloud`,
+    );
+  }
+  return permanent(
+    'provider-error',
+    redact(
+      `Microsoft Graph refused the message (${label})${
+        message ? `: ${message}` : ''
+      }`,
+      context.secrets,
+    ),
+  );
+}
+
+/**
+ * Classifies a request that got no HTTP answer: `fetch` rejects with a `TimeoutError` when its
+ * deadline passes, and with a `TypeError` whose `cause` carries Node's error code otherwise.
+ * Those errors come from Node's own realm, so they are recognised by shape, not `instanceof`.
+ */
+export function classifyNetworkError(
+  error: unknown,
+  service: string,
+): ProviderError {
+  const providerReply = describe(error);
+  const code = errorCode(error);
+  if (
+    (isError(error) && error.name === 'TimeoutError') ||
+    (code && timeoutCodes.has(code))
+  ) {
+    return new ProviderError({
+      code: 'timeout',
+      message: `${service} did not answer in time; try again later`,
+      transient: true,
+      providerReply,
+    });
+  }
+  if (code && certificateCodes.has(code)) {
+    return new ProviderError({
+      code: 'certificate-invalid',
+      message: `${service} presented a certificate this server does not trust (${code}): if a proxy inspects TLS, trust its CA through NODE_EXTRA_CA_CERTS`,
+      transient: false,
+      providerReply,
+    });
+  }
+  return new ProviderError({
+    code: 'provider-unavailable',
+    message: `${service} could not be reached (${
+      code ?? 'network error'
+    }); try again later`,
+    transient: true,
+    providerReply,
+  });
+}
+
+function parseGraphError(body: string): { code: string; message: string } {
+  try {
+    const { error } = JSON.parse(body);
+    return {
+      code: typeof error?.code === 'string' ? error.code : '',
+      message: typeof error?.message === 'string' ? error.message : '',
+    };
+  } catch {
+    return { code: '', message: '' };
+  }
+}
+
+function tryAgain(retryAfterMs: number | undefined): string {
+  return retryAfterMs === undefined
+    ? 'try again later'
+    : `try again in ${Math.ceil(retryAfterMs / 1000)} s`;
+}
+
+/** The error and up to four of its causes. */
+function causeChain(error: unknown) {
+  const chain = [];
+  for (let e = error; isError(e) && chain.length < 5; e = e.cause) {
+    chain.push(e);
+  }
+  return chain;
+}
+
+/** The first Node error code along the error's causes, such as `ECONNREFUSED`. */
+function errorCode(error: unknown): string | undefined {
+  return causeChain(error)
+    .map(e => (e as NodeJS.ErrnoException).code)
+    .find(code => typeof code === 'string');
+}
+
+/** The error and its causes on one line, for the log. */
+function describe(error: unknown): string {
+  const chain = causeChain(error);
+  return chain.length
+    ? chain.map(e => `${e.name}: ${e.message}`).join('; caused by ')
+    : String(error);
+}

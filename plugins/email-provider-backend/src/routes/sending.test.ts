@@ -1,0 +1,339 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import request from 'supertest';
+import { emailProviderPlugin } from '../plugin';
+import {
+  createTestPki,
+  TestPki,
+  trustTestCa,
+} from '../__testUtils__/certificates';
+import { SmtpSink } from '../__testUtils__/SmtpSink';
+
+jest.setTimeout(30_000);
+
+const ADMIN = 'user:default/ada';
+const OTHER_ADMIN = 'user:default/grace';
+const NON_ADMIN = 'user:default/mallory';
+const PASSWORD = 'route-test-Pa55word';
+const FROM = 'portal@example.com';
+
+let pki: TestPki;
+let untrust: () => void;
+let sink: SmtpSink;
+
+beforeAll(async () => {
+  pki = await createTestPki();
+  untrust = trustTestCa(pki);
+  sink = await SmtpSink.start({
+    certificate: pki.localhost,
+    credentials: { username: FROM, password: PASSWORD },
+  });
+});
+
+afterAll(async () => {
+  untrust();
+  await sink.close();
+});
+
+async function startPortal(extraConfig: object = {}) {
+  const auditEvents: Array<{ eventId: string; meta?: unknown }> = [];
+  const { server } = await startTestBackend({
+    features: [
+      emailProviderPlugin,
+      mockServices.auditor.mock({
+        createEvent: async options => {
+          auditEvents.push({ eventId: options.eventId, meta: options.meta });
+          return {
+            success: async params => {
+              auditEvents.push({
+                eventId: `${options.eventId}:success`,
+                meta: params?.meta,
+              });
+            },
+            fail: async params => {
+              auditEvents.push({
+                eventId: `${options.eventId}:fail`,
+                meta: params.meta,
+              });
+            },
+          };
+        },
+      }).factory,
+      mockServices.permissions.mock({
+        authorize: async (requests, { credentials }) => {
+          const ref = (credentials.principal as { userEntityRef?: string })
+            .userEntityRef;
+          const allowed = ref === ADMIN || ref === OTHER_ADMIN;
+          return requests.map(() => ({
+            result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
+          }));
+        },
+      }).factory,
+      mockServices.rootConfig.factory({
+        data: {
+          app: { title: 'ACME Portal' },
+          permission: { enabled: true },
+          emailProvider: {
+            encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
+            ...extraConfig,
+          },
+        },
+      }),
+    ],
+  });
+  const as = (ref: string) => mockCredentials.user.header(ref);
+  const call = (
+    method: 'put' | 'post',
+    path: string,
+    body: object,
+    caller = as(ADMIN),
+  ) =>
+    request(server)
+      [method](`/api/email-provider${path}`)
+      .set('Authorization', caller)
+      .send(body);
+  return { server, call, as, auditEvents };
+}
+
+const smtpSettings = (port: number, overrides: object = {}) => ({
+  provider: 'smtp',
+  smtp: {
+    host: 'localhost',
+    port,
+    security: 'starttls',
+    from: FROM,
+    fromName: 'ACME Portal',
+    usernameSameAsFrom: true,
+    password: PASSWORD,
+    ...overrides,
+  },
+});
+
+describe('POST /test-email', () => {
+  it('sends the test email through the active SMTP server now', async () => {
+    const { call, auditEvents } = await startPortal();
+    expect(
+      (await call('put', '/settings', smtpSettings(sink.port))).status,
+    ).toBe(200);
+    const before = sink.received.length;
+
+    const res = await call('post', '/test-email', { to: 'ada@example.com' });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      ok: true,
+      messageId: expect.stringMatching(/^<[0-9a-f-]+@example\.com>$/),
+      provider: 'smtp',
+      durationMs: expect.any(Number),
+    });
+
+    const mail = sink.received[before];
+    expect(mail.envelope).toEqual({ from: FROM, to: ['ada@example.com'] });
+    expect(mail.parsed.from?.value).toEqual([
+      { address: FROM, name: 'ACME Portal' },
+    ]);
+    expect(mail.parsed.subject).toBe(
+      'Test email from ACME Portal administration',
+    );
+    expect(mail.parsed.messageId).toBe(res.body.messageId);
+    expect(mail.parsed.text).toContain(`requested by ${ADMIN}`);
+    expect(mail.parsed.text).toContain(
+      `Server: localhost:${sink.port} (StartTLS)`,
+    );
+    expect(mail.raw.toString()).not.toContain(PASSWORD);
+    expect(auditEvents.map(e => e.eventId)).toContain('test-email:success');
+  });
+
+  it('answers a failed send with its classified reason, never the secret', async () => {
+    const { call, auditEvents } = await startPortal();
+    await call(
+      'put',
+      '/settings',
+      smtpSettings(sink.port, { password: 'Wrong-Pa55word' }),
+    );
+    const res = await call('post', '/test-email', { to: 'ada@example.com' });
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({
+      ok: false,
+      provider: 'smtp',
+      error: {
+        name: 'ProviderError',
+        message: expect.stringMatching(/rejected the username or password/),
+      },
+      failure: { code: 'auth-failed', transient: false },
+    });
+    expect(res.text).not.toContain('Wrong-Pa55word');
+    expect(JSON.stringify(auditEvents)).not.toContain('Wrong-Pa55word');
+    expect(auditEvents.map(e => e.eventId)).toContain('test-email:fail');
+  });
+
+  it('needs an active provider', async () => {
+    const { call } = await startPortal();
+    const res = await call('post', '/test-email', { to: 'ada@example.com' });
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/No email provider is active/);
+  });
+
+  it.each([
+    [{}, 'to: Recipient is required'],
+    [
+      { to: 'Eve <eve@example.com>' },
+      'to: Recipient must be a single plain address',
+    ],
+    [
+      { to: 'a@example.com, b@example.com' },
+      'to: Recipient must be a single plain address',
+    ],
+    [{ to: 'ada@example.com', cc: 'x@example.com' }, 'Unrecognized key'],
+  ])('refuses the body %j', async (body, message) => {
+    const { call } = await startPortal();
+    await call('put', '/settings', smtpSettings(sink.port));
+    const res = await call('post', '/test-email', body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain(message);
+  });
+
+  it('is for admins only', async () => {
+    const { server, call, as } = await startPortal();
+    await call('put', '/settings', smtpSettings(sink.port));
+    const post = (caller: string) =>
+      request(server)
+        .post('/api/email-provider/test-email')
+        .set('Authorization', caller)
+        .send({ to: 'ada@example.com' });
+    expect((await post(as(NON_ADMIN))).status).toBe(403);
+    expect((await post(mockCredentials.service.header())).status).toBe(403);
+    expect((await post(mockCredentials.none.header())).status).toBe(401);
+  });
+
+  it('is rate-limited per admin', async () => {
+    const { call, as } = await startPortal();
+    await call('put', '/settings', smtpSettings(sink.port));
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      statuses.push(
+        (await call('post', '/test-email', { to: 'ada@example.com' })).status,
+      );
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    const limited = await call('post', '/test-email', {
+      to: 'ada@example.com',
+    });
+    expect(limited.headers['retry-after']).toBe('60');
+    expect(limited.body.error.name).toBe('TooManyRequestsError');
+    const other = await call(
+      'post',
+      '/test-email',
+      { to: 'ada@example.com' },
+      as(OTHER_ADMIN),
+    );
+    expect(other.status).toBe(200);
+  });
+});
+
+describe('POST /verify', () => {
+  it('checks the saved settings step by step', async () => {
+    const { call } = await startPortal();
+    await call('put', '/settings', smtpSettings(sink.port));
+    const before = sink.received.length;
+    const res = await call('post', '/verify', {});
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ok: true, provider: 'smtp' });
+    expect(res.body.steps.map((s: { name: string }) => s.name)).toEqual([
+      'dns',
+      'connect',
+      'smtp',
+      'tls',
+      'login',
+    ]);
+    expect(sink.received.length).toBe(before);
+  });
+
+  it('checks a draft, reusing the saved secret only for the same destination', async () => {
+    const { call } = await startPortal();
+    await call('put', '/settings', smtpSettings(sink.port));
+    const { password: _, ...withoutPassword } = smtpSettings(sink.port).smtp;
+
+    const same = await call('post', '/verify', {
+      settings: {
+        provider: 'smtp',
+        smtp: { ...withoutPassword, fromName: 'Other name' },
+      },
+    });
+    expect(same.status).toBe(200);
+    expect(same.body.ok).toBe(true);
+
+    const moved = await call('post', '/verify', {
+      settings: {
+        provider: 'smtp',
+        smtp: { ...withoutPassword, host: '127.0.0.1' },
+      },
+    });
+    expect(moved.status).toBe(400);
+    expect(moved.body.error.message).toMatch(
+      /smtp\.password: Password is required/,
+    );
+
+    const wrong = await call('post', '/verify', {
+      settings: smtpSettings(sink.port, { password: 'Not-the-password' }),
+    });
+    expect(wrong.status).toBe(200);
+    expect(wrong.body.ok).toBe(false);
+    expect(wrong.body.steps.at(-1)).toMatchObject({
+      name: 'login',
+      ok: false,
+      failure: { code: 'auth-failed' },
+    });
+    expect(wrong.text).not.toContain('Not-the-password');
+  });
+
+  it('refuses bad drafts with the field named', async () => {
+    const { call } = await startPortal();
+    const res = await call('post', '/verify', {
+      settings: smtpSettings(sink.port, { port: '25' }),
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain('settings.smtp.port:');
+  });
+});
+
+describe('destination safety', () => {
+  it.each([
+    '169.254.169.254',
+    '::ffff:169.254.169.254',
+    '::ffff:a9fe:a9fe',
+    'fe80::1',
+  ])('refuses %s at save and at verify', async host => {
+    const { call } = await startPortal();
+    const saved = await call('put', '/settings', smtpSettings(25, { host }));
+    expect(saved.status).toBe(400);
+    expect(saved.body.error.message).toMatch(
+      /smtp\.host: .*link-local or cloud metadata/,
+    );
+    const verified = await call('post', '/verify', {
+      settings: smtpSettings(25, { host }),
+    });
+    expect(verified.status).toBe(400);
+  });
+
+  it('restricts destinations to emailProvider.smtp.allowedHosts', async () => {
+    const { call } = await startPortal({
+      smtp: { allowedHosts: ['*.example.com', 'localhost'] },
+    });
+    expect(
+      (await call('put', '/settings', smtpSettings(sink.port))).status,
+    ).toBe(200);
+    const refused = await call(
+      'put',
+      '/settings',
+      smtpSettings(sink.port, { host: 'smtp.elsewhere.net' }),
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.message).toMatch(
+      /not in emailProvider\.smtp\.allowedHosts/,
+    );
+  });
+});
