@@ -107,8 +107,14 @@ const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
  */
 export async function startMicrosoftFake(
   pki: TestPki,
-  options: Partial<MicrosoftFakeSettings> = {},
+  options: Partial<MicrosoftFakeSettings> & {
+    /** The port to listen on; a free one unless set. */
+    port?: number;
+    /** Called for every sendMail the fake accepts. */
+    onMessage?: (mail: ReceivedGraphMail) => void;
+  } = {},
 ): Promise<MicrosoftFake> {
+  const { port = 0, onMessage, ...overrides } = options;
   const initial: MicrosoftFakeSettings = {
     tenantId: randomUUID(),
     clientId: randomUUID(),
@@ -121,7 +127,7 @@ export async function startMicrosoftFake(
     mailboxesNotEnabled: [],
     mailboxesExcludedByPolicy: [],
     sendMailDelayMs: 0,
-    ...options,
+    ...overrides,
   };
   let settings = { ...initial };
   const counters: MicrosoftFakeCounters = {
@@ -205,11 +211,13 @@ export async function startMicrosoftFake(
         return;
       }
       const parsed = JSON.parse(body.toString('utf8'));
-      received.push({
+      const mail = {
         mailbox,
         message: parsed.message,
         saveToSentItems: parsed.saveToSentItems,
-      });
+      };
+      received.push(mail);
+      onMessage?.(mail);
       response.writeHead(202, graphHeaders()).end();
     } finally {
       counters.sendMailInFlight -= 1;
@@ -331,7 +339,7 @@ export async function startMicrosoftFake(
     });
   }
 
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>(resolve => server.listen(port, '127.0.0.1', resolve));
   baseUrl = `https://localhost:${(server.address() as AddressInfo).port}`;
 
   return {

@@ -28,6 +28,10 @@ export type SmtpSinkOptions = {
   rejectRecipients?: string[];
   /** Senders the server answers 553 for. */
   rejectSenders?: string[];
+  /** The port to listen on; a free one unless set. */
+  port?: number;
+  /** Called for every message the server accepts. */
+  onMessage?: (mail: ReceivedMail) => void;
 };
 
 /**
@@ -120,7 +124,7 @@ export class SmtpSink {
             return;
           }
           const raw = Buffer.concat(chunks);
-          this.received.push({
+          const mail: ReceivedMail = {
             envelope: {
               from: session.envelope.mailFrom
                 ? session.envelope.mailFrom.address
@@ -131,7 +135,9 @@ export class SmtpSink {
             secure: Boolean(session.secure),
             parsed: await simpleParser(raw),
             raw,
-          });
+          };
+          this.received.push(mail);
+          options.onMessage?.(mail);
           callback();
         });
       },
@@ -140,7 +146,7 @@ export class SmtpSink {
     // Without a listener a failed TLS handshake would crash the test process.
     this.server.on('error', () => undefined);
     await new Promise<void>(resolve =>
-      this.server.listen(0, '127.0.0.1', () => resolve()),
+      this.server.listen(options.port ?? 0, '127.0.0.1', () => resolve()),
     );
     this.port = (this.server.server.address() as AddressInfo).port;
   }

@@ -12,6 +12,10 @@ import {
   trustTestCa,
 } from '../__testUtils__/certificates';
 import { SmtpSink } from '../__testUtils__/SmtpSink';
+import {
+  MicrosoftFake,
+  startMicrosoftFake,
+} from '../__testUtils__/MicrosoftFake';
 
 jest.setTimeout(30_000);
 
@@ -24,6 +28,7 @@ const FROM = 'portal@example.com';
 let pki: TestPki;
 let untrust: () => void;
 let sink: SmtpSink;
+let microsoft: MicrosoftFake;
 
 beforeAll(async () => {
   pki = await createTestPki();
@@ -32,11 +37,15 @@ beforeAll(async () => {
     certificate: pki.localhost,
     credentials: { username: FROM, password: PASSWORD },
   });
+  microsoft = await startMicrosoftFake(pki, {
+    mailboxes: ['reports@contoso.onmicrosoft.com'],
+  });
 });
 
 afterAll(async () => {
   untrust();
   await sink.close();
+  await microsoft.close();
 });
 
 async function startPortal(extraConfig: object = {}) {
@@ -79,6 +88,10 @@ async function startPortal(extraConfig: object = {}) {
           permission: { enabled: true },
           emailProvider: {
             encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
+            microsoft365: {
+              authorityHost: microsoft.authorityHost,
+              graphBaseUrl: microsoft.graphBaseUrl,
+            },
             ...extraConfig,
           },
         },
@@ -231,6 +244,78 @@ describe('POST /test-email', () => {
       as(OTHER_ADMIN),
     );
     expect(other.status).toBe(200);
+  });
+});
+
+describe('Microsoft 365 through the portal', () => {
+  const m365Settings = (clientSecret: string) => ({
+    provider: 'microsoft365',
+    microsoft365: {
+      from: 'reports@contoso.onmicrosoft.com',
+      tenantId: microsoft.settings.tenantId,
+      clientId: microsoft.settings.clientId,
+      clientSecret,
+    },
+  });
+
+  it('sends the test email through Graph', async () => {
+    const { call } = await startPortal();
+    const saved = await call(
+      'put',
+      '/settings',
+      m365Settings(microsoft.settings.clientSecret),
+    );
+    expect(saved.status).toBe(200);
+    const before = microsoft.received.length;
+    const res = await call('post', '/test-email', { to: 'ada@example.com' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ok: true, provider: 'microsoft365' });
+    const mail = microsoft.received[before];
+    expect(mail.mailbox).toBe('reports@contoso.onmicrosoft.com');
+    expect(mail.saveToSentItems).toBe(false);
+    expect(mail.message.subject).toBe(
+      'Test email from ACME Portal administration',
+    );
+    expect(mail.message.toRecipients).toEqual([
+      { emailAddress: { address: 'ada@example.com' } },
+    ]);
+    expect(mail.message.internetMessageId).toBe(res.body.messageId);
+    expect(mail.message.body.content).toContain('Provider: Microsoft 365');
+  });
+
+  it('answers a wrong secret with secret-invalid, and verify says the same', async () => {
+    const { call } = await startPortal();
+    await call('put', '/settings', m365Settings('the-secret-id-not-its-value'));
+    const res = await call('post', '/test-email', { to: 'ada@example.com' });
+    expect(res.status).toBe(502);
+    expect(res.body.failure).toMatchObject({ code: 'secret-invalid' });
+    expect(res.body.failure.message).toMatch(/AADSTS7000215/);
+    expect(res.text).not.toContain('the-secret-id-not-its-value');
+
+    const verified = await call('post', '/verify', {});
+    expect(verified.body).toMatchObject({
+      ok: false,
+      provider: 'microsoft365',
+      steps: [
+        { name: 'token', ok: false, failure: { code: 'secret-invalid' } },
+      ],
+    });
+  });
+
+  it('checks a draft: a fresh token with the Mail.Send role', async () => {
+    const { call } = await startPortal();
+    const tokensBefore = microsoft.counters.tokenRequests;
+    const res = await call('post', '/verify', {
+      settings: m365Settings(microsoft.settings.clientSecret),
+    });
+    expect(res.body).toMatchObject({
+      ok: true,
+      steps: [
+        { name: 'token', ok: true },
+        { name: 'permission', ok: true },
+      ],
+    });
+    expect(microsoft.counters.tokenRequests).toBe(tokensBefore + 1);
   });
 });
 
