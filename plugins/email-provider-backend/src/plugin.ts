@@ -3,8 +3,13 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { emailProviderPermissions } from '@internal/plugin-email-provider-common';
+import { migrateDatabase } from './database/migrateDatabase';
+import { DatabaseOutboxStore } from './delivery/DatabaseOutboxStore';
+import { readDeliveryOptions } from './delivery/DeliveryOptions';
+import { OutboxWorker } from './delivery/OutboxWorker';
 import { MailProviderFactory } from './providers/MailProviderFactory';
 import { AdminAccess } from './routes/AdminAccess';
+import { createMessagesRouter } from './routes/messagesRouter';
 import { createRouter } from './routes/router';
 import { DatabaseSettingsStore } from './settings/DatabaseSettingsStore';
 import { SecretCipher } from './settings/SecretCipher';
@@ -12,7 +17,8 @@ import { SettingsService } from './settings/SettingsService';
 
 /**
  * The email-provider backend plugin: the one active email provider of the portal, its settings
- * and encrypted credentials, and the admin API at `/api/email-provider`.
+ * and encrypted credentials, the admin API at `/api/email-provider`, and the outbox that
+ * delivers other plugins' messages through it.
  *
  * @public
  */
@@ -25,8 +31,11 @@ export const emailProviderPlugin = createBackendPlugin({
         database: coreServices.database,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
+        lifecycle: coreServices.lifecycle,
+        logger: coreServices.logger,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
         userInfo: coreServices.userInfo,
         auditor: coreServices.auditor,
       },
@@ -35,8 +44,11 @@ export const emailProviderPlugin = createBackendPlugin({
         database,
         httpAuth,
         httpRouter,
+        lifecycle,
+        logger,
         permissions,
         permissionsRegistry,
+        scheduler,
         userInfo,
         auditor,
       }) {
@@ -46,14 +58,56 @@ export const emailProviderPlugin = createBackendPlugin({
           permissions,
           userInfo,
         });
-        const store = await DatabaseSettingsStore.create({ database });
+        const deliveryOptions = readDeliveryOptions(config);
+        const db = await migrateDatabase(database);
+        const settings = new SettingsService(
+          new DatabaseSettingsStore(db),
+          cipher,
+        );
+        const outbox = new DatabaseOutboxStore(db);
+        const providers = MailProviderFactory.fromConfig(config);
+        const worker = new OutboxWorker({
+          store: outbox,
+          settings,
+          providers,
+          logger,
+          options: deliveryOptions,
+        });
+        lifecycle.addStartupHook(() => worker.start());
+        lifecycle.addShutdownHook(() => worker.stop());
+
+        await scheduler.scheduleTask({
+          id: 'email-provider-outbox-purge',
+          frequency: { hours: 6 },
+          timeout: { minutes: 10 },
+          initialDelay: { minutes: 5 },
+          fn: async () => {
+            const before = new Date(
+              Date.now() - deliveryOptions.retentionDays * 24 * 3600_000,
+            );
+            const purged = await outbox.purge(before);
+            logger.info(`Purged ${purged} finished email message(s)`);
+          },
+        });
+
         permissionsRegistry.addPermissions(emailProviderPermissions);
         httpRouter.use(
-          await createRouter({
-            settings: new SettingsService(store, cipher),
+          createMessagesRouter({
+            store: outbox,
+            settings,
+            deliveryOptions,
+            httpAuth,
             access,
             auditor,
-            providers: MailProviderFactory.fromConfig(config),
+            onEnqueued: () => worker.wake(),
+          }),
+        );
+        httpRouter.use(
+          await createRouter({
+            settings,
+            access,
+            auditor,
+            providers,
             appTitle: config.getOptionalString('app.title') ?? 'Backstage',
           }),
         );

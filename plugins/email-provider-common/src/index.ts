@@ -11,3 +11,4 @@ export * from './settings/fields';
 export * from './settings/schema';
 export type * from './settings/types';
 export type * from './delivery';
+export * from './messages';

@@ -43,7 +43,11 @@ export class MailProviderFactory {
 
   create(
     active: ActiveProvider,
-    tuning: { smtpTimeouts?: Partial<SmtpTimeouts> } = {},
+    tuning: {
+      smtpTimeouts?: Partial<SmtpTimeouts>;
+      /** Keep SMTP connections open between messages, for bulk delivery. */
+      smtpPool?: { maxConnections: number };
+    } = {},
   ): MailProvider {
     if (active.provider === 'smtp') {
       return new SmtpProvider({
@@ -51,6 +55,7 @@ export class MailProviderFactory {
         password: active.password,
         destinations: this.options.destinations,
         timeouts: tuning.smtpTimeouts,
+        pool: tuning.smtpPool,
       });
     }
     return new Microsoft365Provider({

@@ -12,12 +12,7 @@ import {
   validateEmailProviderSettingsInput,
   VerifyResult,
 } from '@internal/plugin-email-provider-common';
-import express, {
-  ErrorRequestHandler,
-  NextFunction,
-  Request,
-  Response,
-} from 'express';
+import express, { NextFunction, Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
@@ -25,6 +20,7 @@ import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { ProviderError } from '../providers/ProviderError';
 import { ActiveProvider, SettingsService } from '../settings/SettingsService';
 import { AdminAccess } from './AdminAccess';
+import { rejectUnreadableJson } from './rejectUnreadableJson';
 import { buildTestEmail } from './testEmail';
 
 const testEmailBodySchema = z.strictObject({
@@ -87,19 +83,6 @@ function parseIfMatch(header: string | undefined): number | undefined {
   }
   return Number(match[1]);
 }
-
-// Node's JSON.parse quotes the text around a syntax error, which may be a password being typed
-// in; the body never appears in an error.
-const rejectUnreadableJson: ErrorRequestHandler = (error, _req, _res, next) => {
-  if (
-    isError(error) &&
-    (error as { type?: string }).type === 'entity.parse.failed'
-  ) {
-    next(new InputError('The request body is not valid JSON'));
-  } else {
-    next(error);
-  }
-};
 
 async function audited<T>(
   auditor: AuditorService,

@@ -1,21 +1,14 @@
-import {
-  DatabaseService,
-  resolvePackagePath,
-} from '@backstage/backend-plugin-api';
+import { DatabaseService } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import type {
   Microsoft365SettingsInput,
   SmtpSettingsInput,
 } from '@internal/plugin-email-provider-common';
 import { Knex } from 'knex';
+import { migrateDatabase } from '../database/migrateDatabase';
 
 const TABLE = 'email_provider_settings';
 const ROW_ID = 1;
-
-const migrationsDir = resolvePackagePath(
-  '@internal/plugin-email-provider-backend',
-  'migrations',
-);
 
 /** SMTP settings as saved: what the admin entered, without the password. */
 export type SavedSmtpSettings = Omit<SmtpSettingsInput, 'password'>;
@@ -64,15 +57,10 @@ export class DatabaseSettingsStore {
   static async create(options: {
     database: DatabaseService;
   }): Promise<DatabaseSettingsStore> {
-    const { database } = options;
-    const client = await database.getClient();
-    if (!database.migrations?.skip) {
-      await client.migrate.latest({ directory: migrationsDir });
-    }
-    return new DatabaseSettingsStore(client);
+    return new DatabaseSettingsStore(await migrateDatabase(options.database));
   }
 
-  private constructor(private readonly db: Knex) {}
+  constructor(private readonly db: Knex) {}
 
   async get(): Promise<SettingsRecord> {
     const row = await this.db<SettingsRow>(TABLE).where('id', ROW_ID).first();

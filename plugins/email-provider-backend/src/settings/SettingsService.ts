@@ -85,8 +85,16 @@ export class SettingsService {
   }
 
   async getActiveProvider(): Promise<ActiveProvider | undefined> {
-    const { active } = await this.store.get();
-    return active && this.decrypt(active);
+    return (await this.getActiveRevision()).active;
+  }
+
+  /** The active provider with the version that saved it, so senders can tell when it changed. */
+  async getActiveRevision(): Promise<{
+    version: number;
+    active?: ActiveProvider;
+  }> {
+    const { version, active } = await this.store.get();
+    return { version, active: active && this.decrypt(active) };
   }
 
   /**

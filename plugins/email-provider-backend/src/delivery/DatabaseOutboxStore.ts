@@ -1,0 +1,469 @@
+import { NotFoundError, ConflictError } from '@backstage/errors';
+import type {
+  DeliveryList,
+  DeliveryRecord,
+  DeliverySummary,
+  EmailFailure,
+  MessageStatus,
+} from '@internal/plugin-email-provider-common';
+import { Knex } from 'knex';
+import { randomUUID } from 'node:crypto';
+
+const MESSAGES = 'email_provider_messages';
+const PACING = 'email_provider_delivery_pacing';
+
+type MessageRow = {
+  id: string;
+  caller: string;
+  idempotency_key: string | null;
+  category: string | null;
+  subject: string;
+  recipients_count: number;
+  size_bytes: number | string;
+  message_id: string;
+  status: MessageStatus;
+  payload: string | null;
+  attempts: number;
+  next_attempt_at: Date | number | string;
+  expires_at: Date | number | string;
+  last_attempt_at: Date | number | string | null;
+  claimed_by: string | null;
+  claimed_until: Date | number | string | null;
+  provider: string | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  last_provider_reply: string | null;
+  created_at: Date | number | string;
+  updated_at: Date | number | string;
+  sent_at: Date | number | string | null;
+};
+
+/** What a caller's message becomes in the outbox. */
+export type NewMessage = {
+  caller: string;
+  idempotencyKey?: string;
+  category?: string;
+  subject: string;
+  recipientsCount: number;
+  sizeBytes: number;
+  messageId: string;
+  /** The request as JSON, attachments included. */
+  payload: string;
+  /** How long it may wait, for a provider or for retries, before it is given up. */
+  expiresAfterMs: number;
+};
+
+/** A message a worker claimed: its content and how many attempts it has had, this one included. */
+export type ClaimedMessage = {
+  id: string;
+  messageId: string;
+  payload: string;
+  attempts: number;
+};
+
+/** Limits on the whole portal, all replicas together. */
+export type ClaimLimits = {
+  maxInFlight: number;
+  perMinute?: number;
+};
+
+export type ClaimResult = {
+  messages: ClaimedMessage[];
+  /** When nothing could be claimed because of a limit or a pause: how long until it lifts. */
+  waitMs?: number;
+};
+
+export type DeliveryFilter = {
+  status?: MessageStatus;
+  caller?: string;
+  since?: Date;
+  until?: Date;
+  limit: number;
+  offset: number;
+};
+
+function toDate(value: Date | number | string): Date {
+  // PostgreSQL returns Dates, SQLite the milliseconds knex wrote.
+  return value instanceof Date ? value : new Date(Number(value) || value);
+}
+
+function iso(value: Date | number | string | null): string | undefined {
+  return value === null ? undefined : toDate(value).toISOString();
+}
+
+function toRecord(row: MessageRow): DeliveryRecord {
+  return {
+    id: row.id,
+    status: row.status,
+    caller: row.caller,
+    ...(row.category ? { category: row.category } : {}),
+    subject: row.subject,
+    recipientsCount: row.recipients_count,
+    sizeBytes: Number(row.size_bytes),
+    messageId: row.message_id,
+    attempts: row.attempts,
+    ...(row.provider
+      ? { provider: row.provider as DeliveryRecord['provider'] }
+      : {}),
+    createdAt: iso(row.created_at)!,
+    updatedAt: iso(row.updated_at)!,
+    ...(row.status === 'queued'
+      ? { nextAttemptAt: iso(row.next_attempt_at) }
+      : {}),
+    ...(row.sent_at ? { sentAt: iso(row.sent_at) } : {}),
+    ...(row.last_error_code
+      ? {
+          lastError: {
+            code: row.last_error_code,
+            message: row.last_error_message ?? '',
+            ...(row.last_provider_reply
+              ? { providerReply: row.last_provider_reply }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+const RECORD_COLUMNS: Array<keyof MessageRow> = [
+  'id',
+  'caller',
+  'category',
+  'subject',
+  'recipients_count',
+  'size_bytes',
+  'message_id',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'provider',
+  'last_error_code',
+  'last_error_message',
+  'last_provider_reply',
+  'created_at',
+  'updated_at',
+  'sent_at',
+];
+
+/**
+ * Owns every query on the outbox. Claims are atomic and serialized through the pacing row, so
+ * several replicas on one PostgreSQL never send a message twice at once, and the provider's
+ * limits (messages in flight, messages a minute, a Retry-After pause) hold for the whole portal.
+ */
+export class DatabaseOutboxStore {
+  constructor(private readonly db: Knex) {}
+
+  private get isPostgres(): boolean {
+    return this.db.client.config.client === 'pg';
+  }
+
+  /**
+   * Stores a new message, or returns the one the caller already stored under the same
+   * idempotency key.
+   */
+  async enqueue(
+    message: NewMessage,
+    now = new Date(),
+  ): Promise<{ id: string; status: MessageStatus; created: boolean }> {
+    const id = randomUUID();
+    await this.db(MESSAGES)
+      .insert({
+        id,
+        caller: message.caller,
+        idempotency_key: message.idempotencyKey ?? null,
+        category: message.category ?? null,
+        subject: message.subject,
+        recipients_count: message.recipientsCount,
+        size_bytes: message.sizeBytes,
+        message_id: message.messageId,
+        status: 'queued',
+        payload: message.payload,
+        attempts: 0,
+        next_attempt_at: now,
+        expires_at: new Date(now.getTime() + message.expiresAfterMs),
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict(['caller', 'idempotency_key'])
+      .ignore();
+    if (message.idempotencyKey === undefined) {
+      return { id, status: 'queued', created: true };
+    }
+    const stored = await this.db<MessageRow>(MESSAGES)
+      .select('id', 'status')
+      .where({
+        caller: message.caller,
+        idempotency_key: message.idempotencyKey,
+      })
+      .first();
+    return {
+      id: stored!.id,
+      status: stored!.status,
+      created: stored!.id === id,
+    };
+  }
+
+  async claim(options: {
+    workerId: string;
+    max: number;
+    leaseMs: number;
+    limits: ClaimLimits;
+    now?: Date;
+  }): Promise<ClaimResult> {
+    const { workerId, leaseMs, limits } = options;
+    const now = options.now ?? new Date();
+    return this.db.transaction(async tx => {
+      const pacing = await tx(PACING).where('id', 1).forUpdate().first();
+      if (pacing?.paused_until && toDate(pacing.paused_until) > now) {
+        return {
+          messages: [],
+          waitMs: toDate(pacing.paused_until).getTime() - now.getTime(),
+        };
+      }
+
+      const [{ inFlight }] = await tx(MESSAGES)
+        .where('status', 'sending')
+        .andWhere('claimed_until', '>', now)
+        .count({ inFlight: '*' });
+      let slots = Math.min(options.max, limits.maxInFlight - Number(inFlight));
+      let waitMs: number | undefined;
+      if (limits.perMinute !== undefined) {
+        const windowStart = new Date(now.getTime() - 60_000);
+        const [{ recent, oldest }] = await tx(MESSAGES)
+          .where('last_attempt_at', '>', windowStart)
+          .count({ recent: '*' })
+          .min({ oldest: 'last_attempt_at' });
+        const left = limits.perMinute - Number(recent);
+        if (left <= 0 && oldest !== null) {
+          waitMs = toDate(oldest).getTime() + 60_000 - now.getTime();
+        }
+        slots = Math.min(slots, left);
+      }
+      if (slots <= 0) {
+        return { messages: [], waitMs };
+      }
+
+      let due = tx<MessageRow>(MESSAGES)
+        .select('id', 'message_id', 'payload', 'attempts')
+        .where(q =>
+          q
+            .where(w =>
+              w
+                .where('status', 'queued')
+                .andWhere('next_attempt_at', '<=', now),
+            )
+            .orWhere(w =>
+              w.where('status', 'sending').andWhere('claimed_until', '<=', now),
+            ),
+        )
+        .orderBy('next_attempt_at')
+        .limit(slots);
+      if (this.isPostgres) {
+        due = due.forUpdate().skipLocked();
+      }
+      const rows = await due;
+      if (rows.length === 0) {
+        return { messages: [] };
+      }
+      await tx(MESSAGES)
+        .whereIn(
+          'id',
+          rows.map(r => r.id),
+        )
+        .update({
+          status: 'sending',
+          claimed_by: workerId,
+          claimed_until: new Date(now.getTime() + leaseMs),
+          attempts: tx.raw('attempts + 1'),
+          last_attempt_at: now,
+          updated_at: now,
+        });
+      return {
+        messages: rows.map(r => ({
+          id: r.id,
+          messageId: r.message_id,
+          payload: r.payload ?? '{}',
+          attempts: r.attempts + 1,
+        })),
+      };
+    });
+  }
+
+  /** The provider took the message: its content is deleted, its metadata kept. */
+  async markSent(
+    id: string,
+    workerId: string,
+    provider: string,
+    now = new Date(),
+  ): Promise<boolean> {
+    const updated = await this.db(MESSAGES)
+      .where({ id, claimed_by: workerId, status: 'sending' })
+      .update({
+        status: 'sent',
+        payload: null,
+        provider,
+        claimed_by: null,
+        claimed_until: null,
+        sent_at: now,
+        updated_at: now,
+        last_error_code: null,
+        last_error_message: null,
+        last_provider_reply: null,
+      });
+    return updated === 1;
+  }
+
+  /** The attempt failed: try again at `nextAttemptAt`, or give up with the reason. */
+  async markFailedAttempt(
+    id: string,
+    workerId: string,
+    outcome: {
+      provider?: string;
+      failure: EmailFailure;
+      /** Unset to give up for good. */
+      nextAttemptAt?: Date;
+    },
+    now = new Date(),
+  ): Promise<boolean> {
+    const updated = await this.db(MESSAGES)
+      .where({ id, claimed_by: workerId, status: 'sending' })
+      .update({
+        status: outcome.nextAttemptAt ? 'queued' : 'failed',
+        next_attempt_at: outcome.nextAttemptAt ?? now,
+        provider: outcome.provider ?? null,
+        claimed_by: null,
+        claimed_until: null,
+        updated_at: now,
+        last_error_code: outcome.failure.code,
+        last_error_message: outcome.failure.message,
+        last_provider_reply: outcome.failure.providerReply ?? null,
+      });
+    return updated === 1;
+  }
+
+  /** Hands a claimed message back untouched, as if the attempt had not started. */
+  async release(id: string, workerId: string, now = new Date()): Promise<void> {
+    await this.db(MESSAGES)
+      .where({ id, claimed_by: workerId, status: 'sending' })
+      .update({
+        status: 'queued',
+        attempts: this.db.raw('attempts - 1'),
+        claimed_by: null,
+        claimed_until: null,
+        updated_at: now,
+      });
+  }
+
+  /** The provider asked everyone to slow down: no claims until then, on any replica. */
+  async pauseUntil(until: Date): Promise<void> {
+    await this.db(PACING)
+      .where('id', 1)
+      .andWhere(q =>
+        q.whereNull('paused_until').orWhere('paused_until', '<', until),
+      )
+      .update({ paused_until: until });
+  }
+
+  /** Gives up on messages that waited too long, for a provider or for retries. */
+  async expire(now = new Date()): Promise<number> {
+    return this.db(MESSAGES)
+      .where('status', 'queued')
+      .andWhere('expires_at', '<', now)
+      .update({
+        status: 'failed',
+        updated_at: now,
+        last_error_code: 'expired',
+        last_error_message:
+          'Not sent in time: no email provider was active, or every attempt failed. Check the provider and retry the message.',
+      });
+  }
+
+  /** Deletes finished messages older than the retention period. */
+  async purge(updatedBefore: Date): Promise<number> {
+    return this.db(MESSAGES)
+      .whereIn('status', ['sent', 'failed'])
+      .andWhere('updated_at', '<', updatedBefore)
+      .delete();
+  }
+
+  async list(filter: DeliveryFilter): Promise<DeliveryList> {
+    const base = this.db<MessageRow>(MESSAGES).where(q => {
+      if (filter.status) q.where('status', filter.status);
+      if (filter.caller) q.where('caller', filter.caller);
+      if (filter.since) q.where('created_at', '>=', filter.since);
+      if (filter.until) q.where('created_at', '<', filter.until);
+    });
+    const [{ total }] = await base.clone().count({ total: '*' });
+    const rows: MessageRow[] = await base
+      .clone()
+      .select(...RECORD_COLUMNS)
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(filter.limit)
+      .offset(filter.offset);
+    return {
+      items: rows.map(toRecord),
+      totalCount: Number(total),
+    };
+  }
+
+  async get(id: string): Promise<DeliveryRecord> {
+    const row: MessageRow | undefined = await this.db<MessageRow>(MESSAGES)
+      .select(...RECORD_COLUMNS)
+      .where('id', id)
+      .first();
+    if (!row) {
+      throw new NotFoundError(`No message with id ${id}`);
+    }
+    return toRecord(row);
+  }
+
+  /** Queues a failed message again, with a fresh set of attempts and time. */
+  async retry(
+    id: string,
+    expiresAfterMs: number,
+    now = new Date(),
+  ): Promise<DeliveryRecord> {
+    const updated = await this.db(MESSAGES)
+      .where({ id, status: 'failed' })
+      .whereNotNull('payload')
+      .update({
+        status: 'queued',
+        attempts: 0,
+        next_attempt_at: now,
+        expires_at: new Date(now.getTime() + expiresAfterMs),
+        updated_at: now,
+      });
+    if (updated !== 1) {
+      const current = await this.get(id);
+      throw new ConflictError(
+        `Message ${id} is ${current.status}; only a failed message can be retried`,
+      );
+    }
+    return this.get(id);
+  }
+
+  async summary(now = new Date()): Promise<DeliverySummary> {
+    const [lastSent] = await this.db(MESSAGES)
+      .where('status', 'sent')
+      .max({ at: 'sent_at' });
+    const [lastFailed] = await this.db(MESSAGES)
+      .whereNotNull('last_error_code')
+      .max({ at: 'updated_at' });
+    const [{ waiting }] = await this.db(MESSAGES)
+      .whereIn('status', ['queued', 'sending'])
+      .count({ waiting: '*' });
+    const [{ failed }] = await this.db(MESSAGES)
+      .where('status', 'failed')
+      .andWhere('updated_at', '>=', new Date(now.getTime() - 24 * 3600_000))
+      .count({ failed: '*' });
+    return {
+      ...(lastSent?.at ? { lastSuccessAt: iso(lastSent.at) } : {}),
+      ...(lastFailed?.at ? { lastFailureAt: iso(lastFailed.at) } : {}),
+      waiting: Number(waiting),
+      failedLast24Hours: Number(failed),
+    };
+  }
+}

@@ -1,0 +1,61 @@
+import { Config } from '@backstage/config';
+
+/** How delivery behaves; every value can be set under `emailProvider.delivery`. */
+export type DeliveryOptions = {
+  /** Largest message accepted, attachments and bodies together, in bytes. */
+  maxMessageBytes: number;
+  /** Attempts before a message that keeps failing transiently is given up. */
+  maxAttempts: number;
+  /** First retry delay; each later one doubles, with jitter, up to `maxRetryDelayMs`. */
+  retryDelayMs: number;
+  maxRetryDelayMs: number;
+  /** How long a message may wait, for a provider or for retries, before it fails as expired. */
+  expireAfterMs: number;
+  /** How long metadata of finished messages is kept. */
+  retentionDays: number;
+  /** How often an idle worker looks for due messages. */
+  pollIntervalMs: number;
+  /** How long a claim holds before another worker may take the message over. */
+  claimLeaseMs: number;
+  smtp: {
+    /** Connections kept open per backend instance. */
+    maxConnections: number;
+    /** Messages being sent at once, all instances together. */
+    maxInFlight: number;
+    /** Optional cap on messages a minute, all instances together. */
+    messagesPerMinute?: number;
+  };
+  microsoft365: {
+    /** Graph requests at once per mailbox; Microsoft allows 4. */
+    maxConcurrentRequests: number;
+    /** Exchange Online allows 30 messages a minute per mailbox. */
+    messagesPerMinute: number;
+  };
+};
+
+export function readDeliveryOptions(config: Config): DeliveryOptions {
+  const c = config.getOptionalConfig('emailProvider.delivery');
+  const smtp = c?.getOptionalConfig('smtp');
+  const m365 = c?.getOptionalConfig('microsoft365');
+  return {
+    maxMessageBytes:
+      (c?.getOptionalNumber('maxMessageSizeMb') ?? 25) * 1024 * 1024,
+    maxAttempts: c?.getOptionalNumber('maxAttempts') ?? 8,
+    retryDelayMs: c?.getOptionalNumber('retryDelayMs') ?? 30_000,
+    maxRetryDelayMs: c?.getOptionalNumber('maxRetryDelayMs') ?? 3_600_000,
+    expireAfterMs: (c?.getOptionalNumber('expireAfterHours') ?? 24) * 3_600_000,
+    retentionDays: c?.getOptionalNumber('retentionDays') ?? 30,
+    pollIntervalMs: c?.getOptionalNumber('pollIntervalMs') ?? 1000,
+    claimLeaseMs: c?.getOptionalNumber('claimLeaseMs') ?? 120_000,
+    smtp: {
+      maxConnections: smtp?.getOptionalNumber('maxConnections') ?? 5,
+      maxInFlight: smtp?.getOptionalNumber('maxInFlight') ?? 10,
+      messagesPerMinute: smtp?.getOptionalNumber('messagesPerMinute'),
+    },
+    microsoft365: {
+      maxConcurrentRequests:
+        m365?.getOptionalNumber('maxConcurrentRequests') ?? 4,
+      messagesPerMinute: m365?.getOptionalNumber('messagesPerMinute') ?? 30,
+    },
+  };
+}

@@ -1,0 +1,245 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { isError } from '@backstage/errors';
+import type {
+  EmailFailure,
+  SendEmailRequest,
+} from '@internal/plugin-email-provider-common';
+import { randomUUID } from 'node:crypto';
+import { MailProviderFactory } from '../providers/MailProviderFactory';
+import { ProviderError } from '../providers/ProviderError';
+import { MailProvider } from '../providers/types';
+import { ActiveProvider, SettingsService } from '../settings/SettingsService';
+import {
+  ClaimedMessage,
+  ClaimLimits,
+  DatabaseOutboxStore,
+} from './DatabaseOutboxStore';
+import { DeliveryOptions } from './DeliveryOptions';
+import { toOutgoingMessage } from './outboxMessages';
+
+// How often expired messages are looked for; cheap, and a minute late is fine.
+const EXPIRY_CHECK_MS = 60_000;
+
+/** The provider built for one saved revision, shared by the sends of that revision. */
+type ProviderLease = {
+  version: number;
+  type: ActiveProvider['provider'];
+  provider: MailProvider;
+  users: number;
+  retired: boolean;
+};
+
+/**
+ * Delivers the outbox. Every backend instance runs one; they share the work through atomic
+ * claims, so each message goes out once. A transient failure is retried with exponential backoff
+ * and jitter (or after the provider's Retry-After, which pauses every instance); a permanent one
+ * fails at once with its reason. A message whose worker died is taken over when its claim lapses,
+ * with the same Message-ID.
+ */
+export class OutboxWorker {
+  readonly workerId = `worker-${randomUUID()}`;
+  private inFlight = 0;
+  private running = false;
+  private timer?: NodeJS.Timeout;
+  private ticking?: Promise<void>;
+  private wakeRequested = false;
+  private lease?: ProviderLease;
+  private lastExpiryCheck = 0;
+  private readonly idle = new Set<() => void>();
+
+  constructor(
+    private readonly deps: {
+      store: DatabaseOutboxStore;
+      settings: SettingsService;
+      providers: MailProviderFactory;
+      logger: LoggerService;
+      options: DeliveryOptions;
+    },
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.wake();
+  }
+
+  /** Stops claiming, and waits for the messages being sent. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    await this.ticking;
+    if (this.inFlight > 0) {
+      await new Promise<void>(resolve => this.idle.add(resolve));
+    }
+    if (this.lease) {
+      await this.lease.provider.close();
+    }
+  }
+
+  /** Looks for work now, for example right after a message was stored. */
+  wake(): void {
+    if (!this.running) {
+      return;
+    }
+    if (this.ticking) {
+      this.wakeRequested = true;
+      return;
+    }
+    clearTimeout(this.timer);
+    this.ticking = this.tick()
+      .catch(error =>
+        this.deps.logger.error('Email delivery loop failed', error),
+      )
+      .then(delayMs => {
+        this.ticking = undefined;
+        const again = this.wakeRequested;
+        this.wakeRequested = false;
+        if (this.running) {
+          this.timer = setTimeout(
+            () => this.wake(),
+            again ? 0 : delayMs ?? this.deps.options.pollIntervalMs,
+          );
+        }
+      });
+  }
+
+  private limitsFor(type: ActiveProvider['provider']): ClaimLimits {
+    const { smtp, microsoft365 } = this.deps.options;
+    return type === 'smtp'
+      ? { maxInFlight: smtp.maxInFlight, perMinute: smtp.messagesPerMinute }
+      : {
+          maxInFlight: microsoft365.maxConcurrentRequests,
+          perMinute: microsoft365.messagesPerMinute,
+        };
+  }
+
+  /** One look for due messages; returns how long to wait before the next. */
+  private async tick(): Promise<number | undefined> {
+    const { store, settings, options } = this.deps;
+    const now = Date.now();
+    if (now - this.lastExpiryCheck > EXPIRY_CHECK_MS) {
+      this.lastExpiryCheck = now;
+      const expired = await store.expire();
+      if (expired > 0) {
+        this.deps.logger.warn(`${expired} email message(s) expired unsent`);
+      }
+    }
+
+    const { version, active } = await settings.getActiveRevision();
+    if (!active) {
+      // Messages wait, visible in the delivery log, until a provider is active or they expire.
+      return undefined;
+    }
+    const lease = this.leaseFor(version, active);
+    const limits = this.limitsFor(active.provider);
+    const free = limits.maxInFlight - this.inFlight;
+    if (free <= 0) {
+      return undefined;
+    }
+    const { messages, waitMs } = await store.claim({
+      workerId: this.workerId,
+      max: free,
+      leaseMs: options.claimLeaseMs,
+      limits,
+    });
+    for (const message of messages) {
+      this.inFlight += 1;
+      lease.users += 1;
+      this.deliver(message, lease).finally(() => {
+        this.inFlight -= 1;
+        lease.users -= 1;
+        this.closeIfRetired(lease);
+        if (this.inFlight === 0) {
+          this.idle.forEach(resolve => resolve());
+          this.idle.clear();
+        }
+        this.wake();
+      });
+    }
+    // A full batch means there may be more due right away.
+    return messages.length === free ? 0 : waitMs;
+  }
+
+  /** The provider for this revision; a new revision retires the old one once idle. */
+  private leaseFor(version: number, active: ActiveProvider): ProviderLease {
+    if (this.lease?.version === version) {
+      return this.lease;
+    }
+    if (this.lease) {
+      this.lease.retired = true;
+      this.closeIfRetired(this.lease);
+    }
+    this.lease = {
+      version,
+      type: active.provider,
+      provider: this.deps.providers.create(active, {
+        smtpPool: { maxConnections: this.deps.options.smtp.maxConnections },
+      }),
+      users: 0,
+      retired: false,
+    };
+    return this.lease;
+  }
+
+  private closeIfRetired(lease: ProviderLease) {
+    if (lease.retired && lease.users === 0) {
+      lease.provider.close().catch(() => undefined);
+    }
+  }
+
+  private async deliver(message: ClaimedMessage, lease: ProviderLease) {
+    const { store, logger, options } = this.deps;
+    try {
+      const request = JSON.parse(message.payload) as SendEmailRequest;
+      await lease.provider.send(toOutgoingMessage(request, message.messageId));
+      await store.markSent(message.id, this.workerId, lease.type);
+      return;
+    } catch (error) {
+      const failure = toFailure(error);
+      const retryable =
+        failure.transient && message.attempts < options.maxAttempts;
+      let nextAttemptAt: Date | undefined;
+      if (retryable) {
+        const delayMs = failure.retryAfterMs ?? this.backoff(message.attempts);
+        nextAttemptAt = new Date(Date.now() + delayMs);
+        if (failure.retryAfterMs !== undefined) {
+          await store.pauseUntil(nextAttemptAt);
+        }
+      }
+      await store.markFailedAttempt(message.id, this.workerId, {
+        provider: lease.type,
+        failure,
+        nextAttemptAt,
+      });
+      logger.info(
+        `Email ${message.id} attempt ${message.attempts} failed (${
+          failure.code
+        }); ${
+          nextAttemptAt
+            ? `retrying at ${nextAttemptAt.toISOString()}`
+            : 'giving up'
+        }`,
+      );
+    }
+  }
+
+  /** Exponential backoff with full jitter between half and all of the step. */
+  private backoff(attempt: number): number {
+    const { retryDelayMs, maxRetryDelayMs } = this.deps.options;
+    const step = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (attempt - 1));
+    return Math.round(step / 2 + (Math.random() * step) / 2);
+  }
+}
+
+function toFailure(error: unknown): EmailFailure {
+  if (error instanceof ProviderError) {
+    return error.toFailure();
+  }
+  // Not a classified provider answer (a bug, a corrupt payload): retry, and say what it was.
+  return {
+    code: 'provider-error',
+    message: `Sending failed unexpectedly: ${
+      isError(error) ? error.message : String(error)
+    }`,
+    transient: true,
+  };
+}

@@ -1,0 +1,52 @@
+import type { SendEmailRequest } from '@internal/plugin-email-provider-common';
+import type { MailAddress, OutgoingMessage } from '../providers/types';
+
+const toAddresses = (list: string | string[] | undefined): MailAddress[] =>
+  (typeof list === 'string' ? [list] : list ?? []).map(address => ({
+    address,
+  }));
+
+/** The message a provider sends for a stored request. */
+export function toOutgoingMessage(
+  request: SendEmailRequest,
+  messageId: string,
+): OutgoingMessage {
+  return {
+    to: toAddresses(request.to),
+    cc: toAddresses(request.cc),
+    bcc: toAddresses(request.bcc),
+    replyTo: toAddresses(request.replyTo),
+    subject: request.subject,
+    text: request.text,
+    html: request.html,
+    attachments: request.attachments?.map(a => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: Buffer.from(a.contentBase64, 'base64'),
+      ...(a.contentId ? { contentId: a.contentId } : {}),
+    })),
+    messageId,
+  };
+}
+
+/** Decoded size of what is sent: bodies and attachments, as limits count it. */
+export function measureRequest(request: SendEmailRequest): {
+  totalBytes: number;
+  attachmentBytes: number;
+} {
+  const attachmentBytes = (request.attachments ?? []).reduce(
+    (sum, a) => sum + Buffer.byteLength(a.contentBase64, 'base64'),
+    0,
+  );
+  const bodyBytes =
+    Buffer.byteLength(request.text ?? '') +
+    Buffer.byteLength(request.html ?? '') +
+    Buffer.byteLength(request.subject);
+  return { totalBytes: attachmentBytes + bodyBytes, attachmentBytes };
+}
+
+export function countRecipients(request: SendEmailRequest): number {
+  return (
+    request.to.length + (request.cc?.length ?? 0) + (request.bcc?.length ?? 0)
+  );
+}

@@ -1,0 +1,183 @@
+import { z } from 'zod';
+import { emailAddressSchema, hasControlCharacters } from './settings/fields';
+
+/** Exchange Online's limit, and a sane one for any SMTP server. */
+const MAX_RECIPIENTS = 500;
+const MAX_SUBJECT_LENGTH = 998;
+
+const addresses = (field: string) =>
+  z
+    .array(emailAddressSchema(field), {
+      error: `${field} must be a list of addresses`,
+    })
+    .max(
+      MAX_RECIPIENTS,
+      `${field} may list at most ${MAX_RECIPIENTS} addresses`,
+    );
+
+const BASE64 =
+  /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const MIME_TYPE =
+  /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
+
+/** @public */
+export const emailAttachmentSchema = z.strictObject({
+  filename: z
+    .string({ error: 'Attachment filename is required' })
+    .min(1, 'Attachment filename is required')
+    .max(255, 'Attachment filename must be at most 255 characters')
+    .refine(
+      name => !hasControlCharacters(name) && !/[\\/]/.test(name),
+      'Attachment filename must be a plain file name, without paths or control characters',
+    ),
+  contentType: z
+    .string({ error: 'Attachment contentType is required' })
+    .regex(
+      MIME_TYPE,
+      'Attachment contentType must be a MIME type such as text/csv',
+    ),
+  contentBase64: z
+    .string({ error: 'Attachment contentBase64 is required' })
+    .refine(
+      value => BASE64.test(value),
+      'Attachment contentBase64 must be standard base64, without line breaks',
+    ),
+  contentId: z
+    .string()
+    .max(200, 'Attachment contentId must be at most 200 characters')
+    .regex(
+      /^[\x21-\x7e]+$/,
+      'Attachment contentId must be printable ASCII without spaces',
+    )
+    .refine(
+      value => !/[<>]/.test(value),
+      'Attachment contentId must be given without angle brackets',
+    )
+    .optional(),
+});
+
+/**
+ * A message another plugin asks the portal to send (`POST /messages`, `emailService.send`).
+ * The sender is always the configured one; there is no way to set headers, raw MIME, file paths
+ * or URLs.
+ *
+ * @public
+ */
+export const sendEmailRequestSchema = z
+  .strictObject({
+    to: addresses('to').min(1, 'to must list at least one address'),
+    cc: addresses('cc').optional(),
+    bcc: addresses('bcc').optional(),
+    subject: z
+      .string({ error: 'subject is required' })
+      .min(1, 'subject is required')
+      .max(
+        MAX_SUBJECT_LENGTH,
+        `subject must be at most ${MAX_SUBJECT_LENGTH} characters`,
+      )
+      .refine(
+        value => !hasControlCharacters(value),
+        'subject must be one line without control characters',
+      ),
+    text: z.string().optional(),
+    html: z.string().optional(),
+    replyTo: z
+      .union([emailAddressSchema('replyTo'), addresses('replyTo').max(10)])
+      .optional(),
+    attachments: z
+      .array(emailAttachmentSchema)
+      .max(100, 'at most 100 attachments')
+      .optional(),
+    idempotencyKey: z
+      .string()
+      .min(1)
+      .max(200, 'idempotencyKey must be at most 200 characters')
+      .refine(
+        value => !hasControlCharacters(value),
+        'idempotencyKey must not contain control characters',
+      )
+      .optional(),
+    category: z
+      .string()
+      .regex(
+        /^[a-z0-9][a-z0-9._:-]{0,99}$/i,
+        'category must be a short identifier such as weekly-report (letters, digits, . _ : -)',
+      )
+      .optional(),
+  })
+  .superRefine((request, ctx) => {
+    if (request.text === undefined && request.html === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['text'],
+        message: 'text or html is required',
+      });
+    }
+    const total =
+      request.to.length +
+      (request.cc?.length ?? 0) +
+      (request.bcc?.length ?? 0);
+    if (total > MAX_RECIPIENTS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: `at most ${MAX_RECIPIENTS} recipients in to, cc and bcc together`,
+      });
+    }
+  });
+
+/** @public */
+export type SendEmailRequest = z.input<typeof sendEmailRequestSchema>;
+
+/** @public */
+export type EmailAttachment = z.input<typeof emailAttachmentSchema>;
+
+/**
+ * Where a message is: waiting (`queued`, possibly for a retry or for a provider to be
+ * configured), being handed to the provider (`sending`), accepted by the provider (`sent`), or
+ * given up on with a reason (`failed`).
+ *
+ * @public
+ */
+export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed';
+
+/** @public */
+export type SendEmailResponse = { id: string; status: MessageStatus };
+
+/**
+ * One message in the delivery log: metadata only, never the body or attachments.
+ *
+ * @public
+ */
+export type DeliveryRecord = {
+  id: string;
+  status: MessageStatus;
+  caller: string;
+  category?: string;
+  subject: string;
+  recipientsCount: number;
+  sizeBytes: number;
+  messageId: string;
+  attempts: number;
+  provider?: 'smtp' | 'microsoft365';
+  createdAt: string;
+  updatedAt: string;
+  nextAttemptAt?: string;
+  sentAt?: string;
+  lastError?: { code: string; message: string; providerReply?: string };
+};
+
+/** @public */
+export type DeliveryList = { items: DeliveryRecord[]; totalCount: number };
+
+/**
+ * The delivery health at a glance.
+ *
+ * @public
+ */
+export type DeliverySummary = {
+  lastSuccessAt?: string;
+  lastFailureAt?: string;
+  waiting: number;
+  failedLast24Hours: number;
+};
