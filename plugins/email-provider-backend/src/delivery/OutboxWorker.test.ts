@@ -1,0 +1,320 @@
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { ConfigReader } from '@backstage/config';
+import { Knex } from 'knex';
+import {
+  createTestPki,
+  TestPki,
+  trustTestCa,
+} from '../__testUtils__/certificates';
+import {
+  MicrosoftFake,
+  startMicrosoftFake,
+} from '../__testUtils__/MicrosoftFake';
+import { SmtpSink, unusedPort } from '../__testUtils__/SmtpSink';
+import { migrateDatabase } from '../database/migrateDatabase';
+import { DestinationGuard } from '../providers/DestinationGuard';
+import { MailProviderFactory } from '../providers/MailProviderFactory';
+import { DatabaseSettingsStore } from '../settings/DatabaseSettingsStore';
+import { SecretCipher } from '../settings/SecretCipher';
+import { SettingsService } from '../settings/SettingsService';
+import { DatabaseOutboxStore } from './DatabaseOutboxStore';
+import { DeliveryOptions } from './DeliveryOptions';
+import { OutboxWorker } from './OutboxWorker';
+
+jest.setTimeout(90_000);
+
+const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
+const PASSWORD = 'worker-test-password';
+const FROM = 'reports@example.com';
+
+const options: DeliveryOptions = {
+  maxMessageBytes: 25 * 1024 * 1024,
+  maxAttempts: 50,
+  retryDelayMs: 100,
+  maxRetryDelayMs: 400,
+  expireAfterMs: 3600_000,
+  retentionDays: 30,
+  pollIntervalMs: 50,
+  claimLeaseMs: 30_000,
+  smtp: { maxConnections: 5, maxInFlight: 10 },
+  microsoft365: { maxConcurrentRequests: 4, messagesPerMinute: 10_000 },
+};
+
+let pki: TestPki;
+let untrust: () => void;
+
+beforeAll(async () => {
+  pki = await createTestPki();
+  untrust = trustTestCa(pki);
+});
+afterAll(() => untrust());
+
+async function waitFor(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error('Timed out waiting');
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
+
+describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
+  let knex: Knex;
+  let settings: SettingsService;
+  let outbox: DatabaseOutboxStore;
+  let providers: MailProviderFactory;
+  const workers: OutboxWorker[] = [];
+  const closers: Array<() => Promise<void>> = [];
+
+  beforeEach(async () => {
+    knex = await databases.init(databaseId);
+    await migrateDatabase({ getClient: async () => knex });
+    settings = new SettingsService(
+      new DatabaseSettingsStore(knex),
+      SecretCipher.fromConfig(
+        new ConfigReader({
+          emailProvider: {
+            encryption: { key: 'worker-test-key-0123456789abcdef0123456789' },
+          },
+        }),
+      ),
+    );
+    outbox = new DatabaseOutboxStore(knex);
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.splice(0).map(w => w.stop()));
+    await Promise.all(closers.splice(0).map(close => close()));
+  });
+
+  function startWorker(
+    extra: Partial<DeliveryOptions> = {},
+    factory?: MailProviderFactory,
+  ) {
+    providers =
+      factory ??
+      new MailProviderFactory({
+        destinations: new DestinationGuard(),
+        authorityHost: 'https://login.microsoftonline.com',
+        graphBaseUrl: 'https://graph.microsoft.com',
+      });
+    const worker = new OutboxWorker({
+      store: outbox,
+      settings,
+      providers,
+      logger: mockServices.logger.mock(),
+      options: { ...options, ...extra },
+    });
+    worker.start();
+    workers.push(worker);
+    return worker;
+  }
+
+  async function useSmtp(port: number) {
+    await settings.save(
+      {
+        provider: 'smtp',
+        smtp: {
+          host: 'localhost',
+          port,
+          security: 'starttls',
+          from: FROM,
+          usernameSameAsFrom: true,
+          password: PASSWORD,
+        },
+      },
+      { updatedBy: 'user:default/ada' },
+    );
+  }
+
+  async function startSink(
+    extra: Partial<Parameters<typeof SmtpSink.start>[0]> = {},
+  ) {
+    const sink = await SmtpSink.start({
+      certificate: pki.localhost,
+      credentials: { username: FROM, password: PASSWORD },
+      ...extra,
+    });
+    closers.push(() => sink.close());
+    return sink;
+  }
+
+  async function enqueue(
+    count: number,
+    to = (i: number) => `user${i}@example.com`,
+  ) {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const request = {
+        to: [to(i)],
+        subject: `Message ${i}`,
+        text: `Body ${i}`,
+      };
+      const { id } = await outbox.enqueue({
+        caller: 'plugin:test',
+        subject: request.subject,
+        recipientsCount: 1,
+        sizeBytes: 10,
+        messageId: `<msg-${i}-${Math.random()
+          .toString(36)
+          .slice(2)}@example.com>`,
+        payload: JSON.stringify(request),
+        expiresAfterMs: 3600_000,
+      });
+      ids.push(id);
+    }
+    return ids;
+  }
+
+  const countByStatus = async (status: string) =>
+    Number(
+      (
+        await knex('email_provider_messages')
+          .where({ status })
+          .count({ n: '*' })
+      )[0].n,
+    );
+
+  it('delivers every queued message once and deletes its content', async () => {
+    const sink = await startSink();
+    await useSmtp(sink.port);
+    await enqueue(50);
+    startWorker();
+    await waitFor(async () => (await countByStatus('sent')) === 50);
+    expect(sink.received).toHaveLength(50);
+    expect(new Set(sink.received.map(m => m.parsed.messageId)).size).toBe(50);
+    expect(
+      await knex('email_provider_messages').whereNotNull('payload'),
+    ).toEqual([]);
+  });
+
+  it('loses nothing while the SMTP server is down, and sends nothing twice when it is back', async () => {
+    const port = await unusedPort();
+    await useSmtp(port);
+    await enqueue(500);
+    startWorker();
+    await waitFor(
+      async () =>
+        (
+          await knex('email_provider_messages')
+            .where('last_error_code', 'connection-refused')
+            .count({ n: '*' })
+        )[0].n > 0,
+    );
+    expect(await countByStatus('sent')).toBe(0);
+
+    const sink = await startSink({ port });
+    await waitFor(async () => (await countByStatus('sent')) === 500, 80_000);
+    expect(sink.received).toHaveLength(500);
+    expect(new Set(sink.received.map(m => m.parsed.messageId)).size).toBe(500);
+    expect(await countByStatus('failed')).toBe(0);
+  });
+
+  it('fails a permanently refused message once, with its reason, and delivers the rest', async () => {
+    const sink = await startSink({ rejectRecipients: ['user3@example.com'] });
+    await useSmtp(sink.port);
+    const ids = await enqueue(10);
+    startWorker();
+    await waitFor(
+      async () =>
+        (await countByStatus('sent')) === 9 &&
+        (await countByStatus('failed')) === 1,
+    );
+    expect(await outbox.get(ids[3])).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: {
+        code: 'recipient-rejected',
+        providerReply: expect.stringContaining('550'),
+      },
+    });
+    expect(sink.received).toHaveLength(9);
+  });
+
+  it('keeps messages waiting while no provider is active, then delivers them', async () => {
+    const sink = await startSink();
+    await enqueue(5);
+    startWorker();
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(await countByStatus('queued')).toBe(5);
+    expect(
+      (await knex('email_provider_messages').max({ a: 'attempts' }))[0].a,
+    ).toBe(0);
+    await useSmtp(sink.port);
+    await waitFor(async () => (await countByStatus('sent')) === 5);
+  });
+
+  it('shares the outbox between workers: every message exactly once', async () => {
+    const sink = await startSink();
+    await useSmtp(sink.port);
+    await enqueue(600);
+    startWorker();
+    startWorker();
+    startWorker();
+    await waitFor(async () => (await countByStatus('sent')) === 600, 80_000);
+    expect(sink.received).toHaveLength(600);
+    expect(new Set(sink.received.map(m => m.parsed.messageId)).size).toBe(600);
+  });
+
+  describe('Microsoft 365', () => {
+    let fake: MicrosoftFake;
+
+    beforeEach(async () => {
+      fake = await startMicrosoftFake(pki, { sendMailDelayMs: 30 });
+      closers.push(() => fake.close());
+      await settings.save(
+        {
+          provider: 'microsoft365',
+          microsoft365: {
+            from: 'reports@contoso.onmicrosoft.com',
+            tenantId: fake.settings.tenantId,
+            clientId: fake.settings.clientId,
+            clientSecret: fake.settings.clientSecret,
+          },
+        },
+        { updatedBy: 'user:default/ada' },
+      );
+    });
+
+    function factory() {
+      return new MailProviderFactory({
+        destinations: new DestinationGuard(),
+        authorityHost: fake.authorityHost,
+        graphBaseUrl: fake.graphBaseUrl,
+      });
+    }
+
+    it('honours 429 Retry-After: nothing lost, no storm, never more than 4 requests at once', async () => {
+      await enqueue(40);
+      fake.throttleSendMail(4, 1);
+      const started = Date.now();
+      startWorker({}, factory());
+      startWorker({}, factory());
+      await waitFor(async () => (await countByStatus('sent')) === 40);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+      expect(fake.received).toHaveLength(40);
+      expect(
+        new Set(fake.received.map(m => m.message.internetMessageId)).size,
+      ).toBe(40);
+      expect(fake.counters.maxSendMailInFlight).toBeLessThanOrEqual(4);
+      expect(fake.counters.sendMailRequests).toBeLessThanOrEqual(44);
+      expect(fake.counters.tokenRequests).toBeLessThanOrEqual(2);
+    });
+
+    it('keeps to the messages-a-minute limit', async () => {
+      await enqueue(8);
+      startWorker(
+        { microsoft365: { maxConcurrentRequests: 4, messagesPerMinute: 5 } },
+        factory(),
+      );
+      await waitFor(async () => (await countByStatus('sent')) === 5);
+      await new Promise(resolve => setTimeout(resolve, 500));
+      expect(await countByStatus('sent')).toBe(5);
+      expect(fake.received).toHaveLength(5);
+    });
+  });
+});
