@@ -1,0 +1,352 @@
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import request from 'supertest';
+import { emailProviderPlugin } from '../plugin';
+import {
+  createTestPki,
+  TestPki,
+  trustTestCa,
+} from '../__testUtils__/certificates';
+import { SmtpSink } from '../__testUtils__/SmtpSink';
+
+jest.setTimeout(30_000);
+
+const ADMIN = 'user:default/ada';
+const READER = 'user:default/grace';
+const OTHER = 'user:default/mallory';
+const SERVICE = mockCredentials.service.header({
+  onBehalfOf: mockCredentials.service('plugin:reports'),
+});
+
+let pki: TestPki;
+let untrust: () => void;
+let sink: SmtpSink;
+
+beforeAll(async () => {
+  pki = await createTestPki();
+  untrust = trustTestCa(pki);
+  sink = await SmtpSink.start({
+    certificate: pki.localhost,
+    credentials: { username: 'reports@example.com', password: 'pw-1234' },
+    rejectRecipients: ['nobody@example.com'],
+  });
+});
+
+afterAll(async () => {
+  untrust();
+  await sink.close();
+});
+
+async function startPortal(delivery: object = {}) {
+  const { server } = await startTestBackend({
+    features: [
+      emailProviderPlugin,
+      mockServices.permissions.mock({
+        authorize: async (requests, { credentials }) => {
+          const ref = (credentials.principal as { userEntityRef?: string })
+            .userEntityRef;
+          return requests.map(r => ({
+            result:
+              ref === ADMIN ||
+              (ref === READER &&
+                r.permission.name === 'email-provider.deliveries.read')
+                ? AuthorizeResult.ALLOW
+                : AuthorizeResult.DENY,
+          }));
+        },
+      }).factory,
+      mockServices.rootConfig.factory({
+        data: {
+          permission: { enabled: true },
+          emailProvider: {
+            encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
+            delivery: {
+              pollIntervalMs: 50,
+              retryDelayMs: 100,
+              maxMessageSizeMb: 1,
+              ...delivery,
+            },
+          },
+        },
+      }),
+    ],
+  });
+  const api = (
+    method: 'get' | 'post' | 'put',
+    path: string,
+    caller: string,
+    body?: object,
+  ) => {
+    const req = request(server)
+      [method](`/api/email-provider${path}`)
+      .set('Authorization', caller);
+    return body ? req.send(body) : req;
+  };
+  const configureSmtp = () =>
+    api('put', '/settings', mockCredentials.user.header(ADMIN), {
+      provider: 'smtp',
+      smtp: {
+        host: 'localhost',
+        port: sink.port,
+        security: 'starttls',
+        from: 'reports@example.com',
+        usernameSameAsFrom: true,
+        password: 'pw-1234',
+      },
+    }).expect(200);
+  return { api, configureSmtp };
+}
+
+const csv = Buffer.from('week,count\n48,12\n').toString('base64');
+const report = {
+  to: ['ada@example.com'],
+  cc: ['grace@example.com'],
+  subject: 'Weekly report',
+  text: 'See the attachment.',
+  attachments: [
+    { filename: 'report.csv', contentType: 'text/csv', contentBase64: csv },
+  ],
+  category: 'weekly-report',
+};
+
+async function waitForStatus(
+  api: Awaited<ReturnType<typeof startPortal>>['api'],
+  id: string,
+  status: string,
+) {
+  for (let i = 0; i < 200; i++) {
+    const res = await api(
+      'get',
+      `/messages/${id}`,
+      mockCredentials.user.header(ADMIN),
+    );
+    if (res.body.status === status) return res.body;
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+  throw new Error(`message ${id} never became ${status}`);
+}
+
+describe('POST /messages', () => {
+  it('stores a message from another plugin, answers 202, and delivers it', async () => {
+    const { api, configureSmtp } = await startPortal();
+    await configureSmtp();
+    const res = await api('post', '/messages', SERVICE, report);
+    expect(res.status).toBe(202);
+    expect(res.body).toEqual({ id: expect.any(String), status: 'queued' });
+
+    const record = await waitForStatus(api, res.body.id, 'sent');
+    expect(record).toMatchObject({
+      caller: 'plugin:reports',
+      category: 'weekly-report',
+      subject: 'Weekly report',
+      recipientsCount: 2,
+      attempts: 1,
+      provider: 'smtp',
+    });
+    expect(record).not.toHaveProperty('payload');
+    const mail = sink.received.find(
+      m => m.parsed.messageId === record.messageId,
+    )!;
+    expect(mail.parsed.from?.value[0].address).toBe('reports@example.com');
+    expect(mail.parsed.attachments[0].content.toString()).toBe(
+      'week,count\n48,12\n',
+    );
+  });
+
+  it('returns the first message for a repeated idempotency key', async () => {
+    const { api, configureSmtp } = await startPortal();
+    await configureSmtp();
+    const first = await api('post', '/messages', SERVICE, {
+      ...report,
+      idempotencyKey: 'week-48',
+    });
+    const again = await api('post', '/messages', SERVICE, {
+      ...report,
+      idempotencyKey: 'week-48',
+    });
+    expect(again.status).toBe(202);
+    expect(again.body.id).toBe(first.body.id);
+  });
+
+  it('is for service principals only', async () => {
+    const { api, configureSmtp } = await startPortal();
+    await configureSmtp();
+    expect(
+      (
+        await api(
+          'post',
+          '/messages',
+          mockCredentials.user.header(ADMIN),
+          report,
+        )
+      ).status,
+    ).toBe(403);
+    expect(
+      (await api('post', '/messages', mockCredentials.none.header(), report))
+        .status,
+    ).toBe(401);
+  });
+
+  it('refuses to store anything without an active provider', async () => {
+    const { api } = await startPortal();
+    const res = await api('post', '/messages', SERVICE, report);
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toMatch(/No email provider is active/);
+    const list = await api(
+      'get',
+      '/messages',
+      mockCredentials.user.header(ADMIN),
+    );
+    expect(list.body.totalCount).toBe(0);
+  });
+
+  it.each([
+    [{ ...report, to: [] }, 'to: to must list at least one address'],
+    [{ ...report, to: ['Eve <eve@example.com>'] }, 'to.0:'],
+    [{ ...report, to: 'ada@example.com' }, 'to:'],
+    [{ ...report, text: undefined }, 'text or html is required'],
+    [{ ...report, subject: 'Hi\r\nBcc: x@example.com' }, 'subject:'],
+    [{ ...report, headers: { 'X-Priority': '1' } }, 'Unrecognized key'],
+    [{ ...report, from: 'ceo@example.com' }, 'Unrecognized key'],
+    [
+      {
+        ...report,
+        attachments: [
+          {
+            filename: '../etc/passwd',
+            contentType: 'text/plain',
+            contentBase64: csv,
+          },
+        ],
+      },
+      'plain file name',
+    ],
+    [
+      {
+        ...report,
+        attachments: [
+          { filename: 'a.txt', contentType: 'text/plain', path: '/etc/passwd' },
+        ],
+      },
+      'attachments.0',
+    ],
+    [
+      {
+        ...report,
+        attachments: [
+          {
+            filename: 'a.txt',
+            contentType: 'text/plain',
+            contentBase64: 'not base64!',
+          },
+        ],
+      },
+      'base64',
+    ],
+    [
+      {
+        ...report,
+        bcc: Array.from({ length: 500 }, (_, i) => `u${i}@example.com`),
+      },
+      'at most 500 recipients',
+    ],
+  ])('refuses %j', async (body, message) => {
+    const { api, configureSmtp } = await startPortal();
+    await configureSmtp();
+    const res = await api('post', '/messages', SERVICE, body);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toContain(message);
+  });
+
+  it('enforces the size limit', async () => {
+    const { api, configureSmtp } = await startPortal();
+    await configureSmtp();
+    const big = Buffer.alloc(1024 * 1024 + 10).toString('base64');
+    const res = await api('post', '/messages', SERVICE, {
+      ...report,
+      attachments: [
+        {
+          filename: 'big.bin',
+          contentType: 'application/octet-stream',
+          contentBase64: big,
+        },
+      ],
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/accepts at most 1\.0 MB/);
+  });
+});
+
+describe('the delivery log', () => {
+  it('lists, filters and reads messages for readers; retry is for admins', async () => {
+    const { api, configureSmtp } = await startPortal();
+    await configureSmtp();
+    const ok = await api('post', '/messages', SERVICE, report);
+    const bad = await api('post', '/messages', SERVICE, {
+      ...report,
+      to: ['nobody@example.com'],
+      cc: [],
+    });
+    await waitForStatus(api, ok.body.id, 'sent');
+    const failed = await waitForStatus(api, bad.body.id, 'failed');
+    expect(failed.lastError).toMatchObject({
+      code: 'recipient-rejected',
+      message: expect.stringMatching(/refused the recipient/),
+    });
+
+    const reader = mockCredentials.user.header(READER);
+    const all = await api('get', '/messages', reader);
+    expect(all.status).toBe(200);
+    expect(all.body.totalCount).toBe(2);
+    const onlyFailed = await api(
+      'get',
+      '/messages?status=failed&limit=10',
+      reader,
+    );
+    expect(onlyFailed.body.items.map((i: { id: string }) => i.id)).toEqual([
+      bad.body.id,
+    ]);
+    expect(
+      (await api('get', '/messages?caller=plugin:other', reader)).body
+        .totalCount,
+    ).toBe(0);
+    expect((await api('get', '/messages?status=lost', reader)).status).toBe(
+      400,
+    );
+    expect((await api('get', '/messages?limit=1000', reader)).status).toBe(400);
+    expect((await api('get', '/summary', reader)).body).toMatchObject({
+      waiting: 0,
+      failedLast24Hours: 1,
+    });
+    expect((await api('get', '/messages/no-such-id', reader)).status).toBe(404);
+    expect(
+      (await api('get', '/messages', mockCredentials.user.header(OTHER)))
+        .status,
+    ).toBe(403);
+
+    expect(
+      (await api('post', `/messages/${bad.body.id}/retry`, reader)).status,
+    ).toBe(403);
+    const retried = await api(
+      'post',
+      `/messages/${bad.body.id}/retry`,
+      mockCredentials.user.header(ADMIN),
+    );
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ status: 'queued', attempts: 0 });
+    await waitForStatus(api, bad.body.id, 'failed');
+    expect(
+      (
+        await api(
+          'post',
+          `/messages/${ok.body.id}/retry`,
+          mockCredentials.user.header(ADMIN),
+        )
+      ).status,
+    ).toBe(409);
+  });
+});
