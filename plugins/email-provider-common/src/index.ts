@@ -12,3 +12,4 @@ export * from './settings/schema';
 export type * from './settings/types';
 export type * from './delivery';
 export * from './messages';
+export * from './settings/destination';

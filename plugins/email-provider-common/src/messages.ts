@@ -17,8 +17,9 @@ const addresses = (field: string) =>
 
 const BASE64 =
   /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+// type/subtype with optional parameters (text/csv; charset=utf-8); nothing that could end a header.
 const MIME_TYPE =
-  /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
+  /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?:\s*;\s*[a-z0-9!#$&^_.+-]+=(?:[a-z0-9!#$&^_.+-]+|"[^"\r\n\\]*"))*$/i;
 
 /** @public */
 export const emailAttachmentSchema = z.strictObject({
@@ -34,7 +35,7 @@ export const emailAttachmentSchema = z.strictObject({
     .string({ error: 'Attachment contentType is required' })
     .regex(
       MIME_TYPE,
-      'Attachment contentType must be a MIME type such as text/csv',
+      'Attachment contentType must be a MIME type such as text/csv or text/csv; charset=utf-8',
     ),
   contentBase64: z
     .string({ error: 'Attachment contentBase64 is required' })

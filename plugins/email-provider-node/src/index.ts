@@ -1,8 +1,14 @@
 /**
- * Node.js library for other backend plugins that send email through the email-provider plugin.
- * `emailServiceRef` arrives with the delivery work (see the README).
+ * The email service for backend plugins: `emailServiceRef` sends mail through the portal's
+ * email provider (the `email-provider` backend plugin). Test helpers live in `./testUtils`.
  *
  * @packageDocumentation
  */
 
-export {};
+export * from './service';
+export type {
+  EmailAttachment,
+  MessageStatus,
+  SendEmailRequest,
+  SendEmailResponse,
+} from '@internal/plugin-email-provider-common';

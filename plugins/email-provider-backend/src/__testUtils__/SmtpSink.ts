@@ -32,6 +32,8 @@ export type SmtpSinkOptions = {
   port?: number;
   /** Called for every message the server accepts. */
   onMessage?: (mail: ReceivedMail) => void;
+  /** How long the server takes to accept each message, as a busy server would. */
+  acceptDelayMs?: number;
 };
 
 /**
@@ -136,9 +138,11 @@ export class SmtpSink {
             parsed: await simpleParser(raw),
             raw,
           };
-          this.received.push(mail);
-          options.onMessage?.(mail);
-          callback();
+          setTimeout(() => {
+            this.received.push(mail);
+            options.onMessage?.(mail);
+            callback();
+          }, options.acceptDelayMs ?? 0);
         });
       },
     };

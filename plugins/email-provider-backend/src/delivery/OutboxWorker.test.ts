@@ -197,14 +197,13 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
     await useSmtp(port);
     await enqueue(500);
     startWorker();
-    await waitFor(
-      async () =>
-        (
-          await knex('email_provider_messages')
-            .where('last_error_code', 'connection-refused')
-            .count({ n: '*' })
-        )[0].n > 0,
-    );
+    const refusedAttempts = async () => {
+      const [row] = await knex('email_provider_messages')
+        .where('last_error_code', 'connection-refused')
+        .count({ n: '*' });
+      return Number(row.n);
+    };
+    await waitFor(async () => (await refusedAttempts()) > 0);
     expect(await countByStatus('sent')).toBe(0);
 
     const sink = await startSink({ port });

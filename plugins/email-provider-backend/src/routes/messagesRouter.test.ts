@@ -20,6 +20,7 @@ const READER = 'user:default/grace';
 const OTHER = 'user:default/mallory';
 const SERVICE = mockCredentials.service.header({
   onBehalfOf: mockCredentials.service('plugin:reports'),
+  targetPluginId: 'email-provider',
 });
 
 let pki: TestPki;

@@ -1,8 +1,10 @@
 import { InputError } from '@backstage/errors';
-import type {
+import {
   EmailProviderSettings,
   EmailProviderSettingsInput,
   EmailProviderType,
+  isSameMicrosoft365Destination,
+  isSameSmtpDestination,
 } from '@internal/plugin-email-provider-common';
 import {
   DatabaseSettingsStore,
@@ -47,11 +49,7 @@ type SecretRules<S> = {
 const SMTP_SECRET: SecretRules<SavedSmtpSettings> = {
   field: 'smtp.password',
   context: 'email-provider/smtp',
-  sameDestination: (a, b) =>
-    a.host.toLocaleLowerCase('en-US') === b.host.toLocaleLowerCase('en-US') &&
-    a.port === b.port &&
-    a.security === b.security &&
-    effectiveUsername(a) === effectiveUsername(b),
+  sameDestination: isSameSmtpDestination,
   missing: 'Password is required to activate SMTP',
   destinationChanged:
     'Password is required: the server address, port, security or username changed, and a saved password is never sent to a new destination',
@@ -60,8 +58,7 @@ const SMTP_SECRET: SecretRules<SavedSmtpSettings> = {
 const MICROSOFT365_SECRET: SecretRules<SavedMicrosoft365Settings> = {
   field: 'microsoft365.clientSecret',
   context: 'email-provider/microsoft365',
-  sameDestination: (a, b) =>
-    a.tenantId === b.tenantId && a.clientId === b.clientId,
+  sameDestination: isSameMicrosoft365Destination,
   missing: 'Client secret is required to activate Microsoft 365',
   destinationChanged:
     'Client secret is required: the tenant ID or client ID changed, and a saved secret is never sent to another application',

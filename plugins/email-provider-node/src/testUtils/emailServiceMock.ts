@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
+import { createServiceMock } from '@backstage/backend-test-utils';
+import {
+  MessageStatus,
+  SendEmailRequest,
+  SendEmailResponse,
+} from '@internal/plugin-email-provider-common';
+import { EmailService } from '../service/EmailService';
+import { emailServiceRef } from '../service/emailServiceRef';
+import { validateSendEmailRequest } from '../service/validateSendEmailRequest';
+
+/**
+ * Options for {@link emailServiceMock}.
+ *
+ * @public
+ */
+export type EmailServiceMockOptions = {
+  /** The status `send` answers with; `queued` by default, as the real backend does. */
+  status?: MessageStatus;
+};
+
+/**
+ * An in-memory {@link EmailService} that records what was sent.
+ *
+ * @public
+ */
+export interface EmailServiceMock extends EmailService {
+  /** The accepted requests, oldest first. A request repeating an `idempotencyKey` is not added. */
+  readonly sent: SendEmailRequest[];
+  /** Forgets every recorded request and idempotency key. */
+  clear(): void;
+}
+
+class InMemoryEmailService implements EmailServiceMock {
+  readonly sent: SendEmailRequest[] = [];
+  readonly #byIdempotencyKey = new Map<string, SendEmailResponse>();
+  readonly #status: MessageStatus;
+
+  constructor(options?: EmailServiceMockOptions) {
+    this.#status = options?.status ?? 'queued';
+  }
+
+  async send(request: SendEmailRequest): Promise<SendEmailResponse> {
+    const message = validateSendEmailRequest(request);
+    const key = message.idempotencyKey;
+    const earlier =
+      key === undefined ? undefined : this.#byIdempotencyKey.get(key);
+    if (earlier) {
+      return { ...earlier };
+    }
+    const response: SendEmailResponse = {
+      id: randomUUID(),
+      status: this.#status,
+    };
+    this.sent.push(structuredClone(message));
+    if (key !== undefined) {
+      this.#byIdempotencyKey.set(key, response);
+    }
+    return { ...response };
+  }
+
+  clear(): void {
+    this.sent.length = 0;
+    this.#byIdempotencyKey.clear();
+  }
+}
+
+/**
+ * Creates an in-memory email service for tests. It validates requests exactly like the real one
+ * (an invalid request rejects with an `InputError`), records accepted requests in `.sent`, and
+ * answers a repeated `idempotencyKey` with the first message, as the `email-provider` backend does.
+ * Nothing is delivered anywhere.
+ *
+ * @public
+ */
+export function emailServiceMock(
+  options?: EmailServiceMockOptions,
+): EmailServiceMock {
+  return new InMemoryEmailService(options);
+}
+
+/**
+ * Mock variants of the email service for tests.
+ *
+ * @public
+ */
+export namespace emailServiceMock {
+  /**
+   * A service factory for `startTestBackend` that installs an in-memory email service. Pass the
+   * instance to assert on (`const email = emailServiceMock()`); without one, every plugin gets
+   * its own fresh instance.
+   */
+  export const factory = (service?: EmailServiceMock) =>
+    createServiceFactory({
+      service: emailServiceRef,
+      deps: {},
+      factory: () => service ?? emailServiceMock(),
+    });
+
+  /**
+   * An email service whose `send` is a `jest.fn()`, optionally with an implementation; its
+   * `.factory` installs it in a test backend.
+   */
+  export const mock = createServiceMock<EmailService>(emailServiceRef, () => ({
+    send: jest.fn(),
+  }));
+}
