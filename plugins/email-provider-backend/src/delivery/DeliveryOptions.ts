@@ -49,7 +49,7 @@ export function readDeliveryOptions(config: Config): DeliveryOptions {
     claimLeaseMs: c?.getOptionalNumber('claimLeaseMs') ?? 120_000,
     smtp: {
       maxConnections: smtp?.getOptionalNumber('maxConnections') ?? 5,
-      maxInFlight: smtp?.getOptionalNumber('maxInFlight') ?? 10,
+      maxInFlight: smtp?.getOptionalNumber('maxInFlight') ?? 20,
       messagesPerMinute: smtp?.getOptionalNumber('messagesPerMinute'),
     },
     microsoft365: {

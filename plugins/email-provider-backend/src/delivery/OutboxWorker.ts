@@ -19,6 +19,8 @@ import { toOutgoingMessage } from './outboxMessages';
 
 // How often expired messages are looked for; cheap, and a minute late is fine.
 const EXPIRY_CHECK_MS = 60_000;
+const MAX_WAIT_MS = 5_000;
+const SETTINGS_REFRESH_MS = 1_000;
 
 /** The provider built for one saved revision, shared by the sends of that revision. */
 type ProviderLease = {
@@ -45,6 +47,9 @@ export class OutboxWorker {
   private wakeRequested = false;
   private lease?: ProviderLease;
   private lastExpiryCheck = 0;
+  private revision?: { version: number; active?: ActiveProvider };
+  private revisionReadAt = 0;
+  private maxInFlight = 1;
   private readonly idle = new Set<() => void>();
 
   constructor(
@@ -124,13 +129,19 @@ export class OutboxWorker {
       }
     }
 
-    const { version, active } = await settings.getActiveRevision();
+    // A saved change reaches queued messages within a second, without a query per message.
+    if (!this.revision || now - this.revisionReadAt >= SETTINGS_REFRESH_MS) {
+      this.revision = await settings.getActiveRevision(this.revision);
+      this.revisionReadAt = now;
+    }
+    const { version, active } = this.revision;
     if (!active) {
       // Messages wait, visible in the delivery log, until a provider is active or they expire.
       return undefined;
     }
     const lease = this.leaseFor(version, active);
     const limits = this.limitsFor(active.provider);
+    this.maxInFlight = limits.maxInFlight;
     const free = limits.maxInFlight - this.inFlight;
     if (free <= 0) {
       return undefined;
@@ -152,11 +163,18 @@ export class OutboxWorker {
           this.idle.forEach(resolve => resolve());
           this.idle.clear();
         }
-        this.wake();
+        // Claim again once half the slots are free: fewer, larger claims.
+        if (this.inFlight <= this.maxInFlight / 2) {
+          this.wake();
+        }
       });
     }
-    // A full batch means there may be more due right away.
-    return messages.length === free ? 0 : waitMs;
+    // A full batch means there may be more due right away. A pause or rate limit is waited out,
+    // but looked at again every few seconds in case it was lifted.
+    if (messages.length === free) {
+      return 0;
+    }
+    return waitMs === undefined ? undefined : Math.min(waitMs, MAX_WAIT_MS);
   }
 
   /** The provider for this revision; a new revision retires the old one once idle. */

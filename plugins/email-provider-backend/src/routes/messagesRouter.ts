@@ -85,7 +85,7 @@ export function createMessagesRouter(options: {
           )} (emailProvider.delivery.maxMessageSizeMb)`,
         );
       }
-      const { active } = await settings.getActiveRevision();
+      const active = await settings.getActiveSender();
       if (!active) {
         throw new ConflictError(
           'No email provider is active; an admin must configure SMTP or Microsoft 365 under Email provider before plugins can send email',
@@ -105,10 +105,6 @@ export function createMessagesRouter(options: {
           )} of attachments; Microsoft 365 takes about 3 MB in one message (4 MB per Graph request, base64 included). Send smaller attachments, or links to them`,
         );
       }
-      const from =
-        active.provider === 'smtp'
-          ? active.smtp.from
-          : active.microsoft365.from;
       const stored = await store.enqueue({
         caller: credentials.principal.subject,
         idempotencyKey: request.idempotencyKey,
@@ -116,7 +112,7 @@ export function createMessagesRouter(options: {
         subject: request.subject,
         recipientsCount: countRecipients(request),
         sizeBytes: totalBytes,
-        messageId: newMessageId(from),
+        messageId: newMessageId(active.from),
         payload: JSON.stringify(request),
         expiresAfterMs: deliveryOptions.expireAfterMs,
       });

@@ -85,13 +85,32 @@ export class SettingsService {
     return (await this.getActiveRevision()).active;
   }
 
-  /** The active provider with the version that saved it, so senders can tell when it changed. */
-  async getActiveRevision(): Promise<{
+  /**
+   * The active provider with the version that saved it. The secret is decrypted only when the
+   * version differs from `known`, so a sender polling for changes does no crypto per look.
+   */
+  async getActiveRevision(known?: {
     version: number;
     active?: ActiveProvider;
-  }> {
+  }): Promise<{ version: number; active?: ActiveProvider }> {
     const { version, active } = await this.store.get();
+    if (known && known.version === version) {
+      return known;
+    }
     return { version, active: active && this.decrypt(active) };
+  }
+
+  /** Which provider is active and its sender, without touching the secret. */
+  async getActiveSender(): Promise<
+    { provider: ActiveProvider['provider']; from: string } | undefined
+  > {
+    const { active } = await this.store.get();
+    if (!active) {
+      return undefined;
+    }
+    return active.provider === 'smtp'
+      ? { provider: 'smtp', from: active.smtp.from }
+      : { provider: 'microsoft365', from: active.microsoft365.from };
   }
 
   /**
