@@ -100,6 +100,21 @@ describe.each(databases.eachSupportedId())(
       expect(await store.markSent(a.messages[0].id, 'a', 'smtp')).toBe(false);
     });
 
+    it('claims no more bytes than asked for, but always at least one message', async () => {
+      for (let i = 0; i < 3; i++)
+        await store.enqueue(message({ sizeBytes: 1000 }));
+      const claim = (maxBytes: number) =>
+        store.claim({
+          workerId: 'a',
+          max: 10,
+          maxBytes,
+          leaseMs: 60_000,
+          limits: unlimited,
+        });
+      expect((await claim(2500)).messages).toHaveLength(2);
+      expect((await claim(10)).messages).toHaveLength(1);
+    });
+
     it('never hands the same message to two concurrent claimers', async () => {
       for (let i = 0; i < 60; i++) await store.enqueue(message());
       const claims = await Promise.all(

@@ -59,6 +59,7 @@ export type ClaimedMessage = {
   messageId: string;
   payload: string;
   attempts: number;
+  sizeBytes: number;
 };
 
 /** Limits on the whole portal, all replicas together. */
@@ -206,6 +207,8 @@ export class DatabaseOutboxStore {
   async claim(options: {
     workerId: string;
     max: number;
+    /** Stop adding messages once their sizes add up to this; the first one is always taken. */
+    maxBytes?: number;
     leaseMs: number;
     limits: ClaimLimits;
     now?: Date;
@@ -244,7 +247,7 @@ export class DatabaseOutboxStore {
       }
 
       let due = tx<MessageRow>(MESSAGES)
-        .select('id', 'message_id', 'payload', 'attempts')
+        .select('id', 'message_id', 'payload', 'attempts', 'size_bytes')
         .where(q =>
           q
             .where(w =>
@@ -261,7 +264,15 @@ export class DatabaseOutboxStore {
       if (this.isPostgres) {
         due = due.forUpdate().skipLocked();
       }
-      const rows = await due;
+      let bytes = 0;
+      const rows = (await due).filter((row, index) => {
+        bytes += Number(row.size_bytes);
+        return (
+          index === 0 ||
+          options.maxBytes === undefined ||
+          bytes <= options.maxBytes
+        );
+      });
       if (rows.length === 0) {
         return { messages: [] };
       }
@@ -284,6 +295,7 @@ export class DatabaseOutboxStore {
           messageId: r.message_id,
           payload: r.payload ?? '{}',
           attempts: r.attempts + 1,
+          sizeBytes: Number(r.size_bytes),
         })),
       };
     });
@@ -296,8 +308,19 @@ export class DatabaseOutboxStore {
     provider: string,
     now = new Date(),
   ): Promise<boolean> {
-    const updated = await this.db(MESSAGES)
-      .where({ id, claimed_by: workerId, status: 'sending' })
+    return (await this.markAllSent([id], workerId, provider, now)) === 1;
+  }
+
+  /** `markSent` for several messages in one statement; returns how many were still claimed. */
+  async markAllSent(
+    ids: string[],
+    workerId: string,
+    provider: string,
+    now = new Date(),
+  ): Promise<number> {
+    return this.db(MESSAGES)
+      .whereIn('id', ids)
+      .andWhere({ claimed_by: workerId, status: 'sending' })
       .update({
         status: 'sent',
         payload: null,
@@ -310,7 +333,6 @@ export class DatabaseOutboxStore {
         last_error_message: null,
         last_provider_reply: null,
       });
-    return updated === 1;
   }
 
   /** The attempt failed: try again at `nextAttemptAt`, or give up with the reason. */

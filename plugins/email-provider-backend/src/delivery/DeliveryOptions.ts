@@ -17,6 +17,11 @@ export type DeliveryOptions = {
   pollIntervalMs: number;
   /** How long a claim holds before another worker may take the message over. */
   claimLeaseMs: number;
+  /**
+   * Bytes of messages one backend instance holds in memory while sending; with the in-flight
+   * count, what bounds memory, whatever the length of the queue.
+   */
+  maxInFlightBytes: number;
   smtp: {
     /** Connections kept open per backend instance. */
     maxConnections: number;
@@ -47,9 +52,11 @@ export function readDeliveryOptions(config: Config): DeliveryOptions {
     retentionDays: c?.getOptionalNumber('retentionDays') ?? 30,
     pollIntervalMs: c?.getOptionalNumber('pollIntervalMs') ?? 1000,
     claimLeaseMs: c?.getOptionalNumber('claimLeaseMs') ?? 120_000,
+    maxInFlightBytes:
+      (c?.getOptionalNumber('maxInFlightMb') ?? 64) * 1024 * 1024,
     smtp: {
       maxConnections: smtp?.getOptionalNumber('maxConnections') ?? 5,
-      maxInFlight: smtp?.getOptionalNumber('maxInFlight') ?? 20,
+      maxInFlight: smtp?.getOptionalNumber('maxInFlight') ?? 50,
       messagesPerMinute: smtp?.getOptionalNumber('messagesPerMinute'),
     },
     microsoft365: {

@@ -36,6 +36,7 @@ const options: DeliveryOptions = {
   retentionDays: 30,
   pollIntervalMs: 50,
   claimLeaseMs: 30_000,
+  maxInFlightBytes: 64 * 1024 * 1024,
   smtp: { maxConnections: 5, maxInFlight: 10 },
   microsoft365: { maxConcurrentRequests: 4, messagesPerMinute: 10_000 },
 };

@@ -21,6 +21,7 @@ import { toOutgoingMessage } from './outboxMessages';
 const EXPIRY_CHECK_MS = 60_000;
 const MAX_WAIT_MS = 5_000;
 const SETTINGS_REFRESH_MS = 1_000;
+const SENT_BATCH_MS = 5;
 
 /** The provider built for one saved revision, shared by the sends of that revision. */
 type ProviderLease = {
@@ -41,6 +42,7 @@ type ProviderLease = {
 export class OutboxWorker {
   readonly workerId = `worker-${randomUUID()}`;
   private inFlight = 0;
+  private inFlightBytes = 0;
   private running = false;
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
@@ -50,6 +52,10 @@ export class OutboxWorker {
   private revision?: { version: number; active?: ActiveProvider };
   private revisionReadAt = 0;
   private maxInFlight = 1;
+  private readonly sentBatches = new Map<
+    ActiveProvider['provider'],
+    { ids: string[]; done: Promise<void> }
+  >();
   private readonly idle = new Set<() => void>();
 
   constructor(
@@ -143,20 +149,24 @@ export class OutboxWorker {
     const limits = this.limitsFor(active.provider);
     this.maxInFlight = limits.maxInFlight;
     const free = limits.maxInFlight - this.inFlight;
-    if (free <= 0) {
+    const freeBytes = options.maxInFlightBytes - this.inFlightBytes;
+    if (free <= 0 || freeBytes <= 0) {
       return undefined;
     }
     const { messages, waitMs } = await store.claim({
       workerId: this.workerId,
       max: free,
+      maxBytes: freeBytes,
       leaseMs: options.claimLeaseMs,
       limits,
     });
     for (const message of messages) {
       this.inFlight += 1;
+      this.inFlightBytes += message.sizeBytes;
       lease.users += 1;
       this.deliver(message, lease).finally(() => {
         this.inFlight -= 1;
+        this.inFlightBytes -= message.sizeBytes;
         lease.users -= 1;
         this.closeIfRetired(lease);
         if (this.inFlight === 0) {
@@ -209,7 +219,7 @@ export class OutboxWorker {
     try {
       const request = JSON.parse(message.payload) as SendEmailRequest;
       await lease.provider.send(toOutgoingMessage(request, message.messageId));
-      await store.markSent(message.id, this.workerId, lease.type);
+      await this.recordSent(message.id, lease.type);
       return;
     } catch (error) {
       const failure = toFailure(error);
@@ -238,6 +248,31 @@ export class OutboxWorker {
         }`,
       );
     }
+  }
+
+  /**
+   * Records sent messages in batches: one statement for the messages that finished within a few
+   * milliseconds of each other, instead of one each. A crash before the write leaves them
+   * claimed, to be sent again with the same Message-ID, as a crash just before any write would.
+   */
+  private recordSent(id: string, provider: ActiveProvider['provider']) {
+    let batch = this.sentBatches.get(provider);
+    if (!batch) {
+      const created = {
+        ids: [] as string[],
+        done: undefined as unknown as Promise<void>,
+      };
+      created.done = new Promise<void>(resolve =>
+        setTimeout(resolve, SENT_BATCH_MS),
+      ).then(async () => {
+        this.sentBatches.delete(provider);
+        await this.deps.store.markAllSent(created.ids, this.workerId, provider);
+      });
+      this.sentBatches.set(provider, created);
+      batch = created;
+    }
+    batch.ids.push(id);
+    return batch.done;
   }
 
   /** Exponential backoff with full jitter between half and all of the step. */

@@ -33,6 +33,7 @@ const options: DeliveryOptions = {
   pollIntervalMs: 100,
   // Short, so the restarted instance takes over the dead one's messages within seconds.
   claimLeaseMs: 3000,
+  maxInFlightBytes: 64 * 1024 * 1024,
   smtp: { maxConnections: 5, maxInFlight: 20 },
   microsoft365: { maxConcurrentRequests: 4, messagesPerMinute: 30 },
 };
