@@ -23,6 +23,41 @@ export interface Config {
       previousKeys?: string[];
     };
 
+    delivery?: {
+      /** Largest message accepted, bodies and decoded attachments together. Default 25. */
+      maxMessageSizeMb?: number;
+      /** Attempts before a message that keeps failing transiently is given up. Default 8. */
+      maxAttempts?: number;
+      /** First retry delay in ms; each later one doubles, with jitter. Default 30000. */
+      retryDelayMs?: number;
+      /** Longest retry delay in ms. Default 3600000. */
+      maxRetryDelayMs?: number;
+      /** A message still waiting (no provider, or retrying) after this fails as expired. Default 24. */
+      expireAfterHours?: number;
+      /** Days the metadata of sent and failed messages is kept. Default 30. */
+      retentionDays?: number;
+      /** How often an idle instance looks for due messages, in ms. Default 1000. */
+      pollIntervalMs?: number;
+      /** How long a claim holds before another instance may take over the message, in ms. Default 120000. */
+      claimLeaseMs?: number;
+      /** Megabytes of messages one instance holds while sending. Default 64. */
+      maxInFlightMb?: number;
+      smtp?: {
+        /** SMTP connections kept open per instance. Default 5. */
+        maxConnections?: number;
+        /** Messages being sent at once, all instances together. Default 50. */
+        maxInFlight?: number;
+        /** Optional cap on messages a minute, all instances together. */
+        messagesPerMinute?: number;
+      };
+      microsoft365?: {
+        /** Graph requests at once for the mailbox, all instances together. Default 4 (Microsoft's limit). */
+        maxConcurrentRequests?: number;
+        /** Messages a minute for the mailbox, all instances together. Default 30 (Exchange Online's limit). */
+        messagesPerMinute?: number;
+      };
+    };
+
     smtp?: {
       /**
        * If set, the only SMTP servers admins may configure: host names, `*.example.com` for a
