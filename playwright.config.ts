@@ -1,66 +1,71 @@
 /*
- * Copyright 2023 The Backstage Authors
- *
- * Licensed under the Apache License, Version 2.0 (the "License");
- * you may not use this file except in compliance with the License.
- * You may obtain a copy of the License at
- *
- *     http://www.apache.org/licenses/LICENSE-2.0
- *
- * Unless required by applicable law or agreed to in writing, software
- * distributed under the License is distributed on an "AS IS" BASIS,
- * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
- * See the License for the specific language governing permissions and
- * limitations under the License.
+ * End-to-end tests in a real Chromium against the running portal. Global setup starts the portal
+ * (backend and frontend dev server, on ports of their own) with a real SMTP server and the
+ * Microsoft fake; see e2e-tests/global-setup.ts. Run: `yarn playwright test` (or `./dev test`).
  */
-
 import { defineConfig } from '@playwright/test';
-import { generateProjects } from '@backstage/e2e-test-utils/playwright';
+import fs from 'node:fs';
 
-/**
- * See https://playwright.dev/docs/test-configuration.
- */
+// Debian's Chromium where it is installed (CI installs it); otherwise Playwright's own browser.
+const chromium =
+  process.env.E2E_CHROMIUM ??
+  (fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+
+const frontendPort = process.env.E2E_FRONTEND_PORT ?? '3100';
+
 export default defineConfig({
-  timeout: 60_000,
+  globalSetup: './e2e-tests/global-setup.ts',
+  timeout: 90_000,
+  expect: { timeout: 20_000 },
 
-  expect: {
-    timeout: 30_000,
-  },
-
-  // Run your local dev server before starting the tests
-  webServer: process.env.CI
-    ? []
-    : [
-        {
-          command: 'yarn start app',
-          url: 'http://localhost:3000',
-          reuseExistingServer: true,
-          timeout: 120_000,
-        },
-        {
-          command: 'yarn start backend',
-          port: 7007,
-          reuseExistingServer: true,
-          timeout: 60_000,
-        },
-      ],
-
+  // The tests share one portal and build on each other's settings.
+  workers: 1,
+  fullyParallel: false,
   forbidOnly: !!process.env.CI,
+  retries: 0,
 
-  retries: process.env.CI ? 2 : 0,
-
-  reporter: [['html', { open: 'never', outputFolder: 'e2e-test-report' }]],
+  reporter: [
+    ['list'],
+    ['html', { open: 'never', outputFolder: 'e2e-test-report/html' }],
+    [
+      'json',
+      {
+        outputFile:
+          process.env.E2E_JSON_REPORT ?? 'e2e-test-report/results.json',
+      },
+    ],
+  ],
 
   use: {
-    actionTimeout: 0,
-    baseURL:
-      process.env.PLAYWRIGHT_URL ??
-      (process.env.CI ? 'http://localhost:7007' : 'http://localhost:3000'),
+    baseURL: `http://localhost:${frontendPort}`,
+    // Tall enough that a screenshot shows the whole page (its content scrolls inside).
+    viewport: { width: 1400, height: 1800 },
+    actionTimeout: 20_000,
+    navigationTimeout: 60_000,
     screenshot: 'only-on-failure',
-    trace: 'on-first-retry',
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: chromium,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-quic',
+        '--no-first-run',
+      ],
+    },
   },
 
-  outputDir: 'node_modules/.cache/e2e-test-results',
+  outputDir: 'e2e-test-report/artifacts',
 
-  projects: generateProjects(), // Find all packages with e2e-test folders
+  projects: [
+    { name: 'app', testDir: 'packages/app/e2e-tests' },
+    {
+      name: 'email-provider',
+      testDir: 'e2e-tests',
+      dependencies: ['app'],
+    },
+  ],
 });

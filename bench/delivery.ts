@@ -290,7 +290,12 @@ async function main() {
     smtp.reset();
 
     const portal = await startPortal({
-      delivery: { smtp: { maxConnections: 5, maxInFlight: Number(process.env.BENCH_IN_FLIGHT ?? 20) } },
+      delivery: {
+        smtp: {
+          maxConnections: 5,
+          maxInFlight: Number(process.env.BENCH_IN_FLIGHT ?? 20),
+        },
+      },
     });
     await portal.configure(smtpSettings);
     const post = portal.postMessage;

@@ -8,6 +8,7 @@
 
 import { createBackend } from '@backstage/backend-defaults';
 import { permissionPolicyModule } from './modules/permissionPolicy';
+import { devMailCatcherModule } from './modules/devMailCatcher';
 
 const backend = createBackend();
 
@@ -63,6 +64,9 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 
 // notifications and signals plugins
 backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(
+  import('@internal/plugin-notifications-backend-module-email-provider'),
+);
 backend.add(import('@backstage/plugin-signals-backend'));
 
 // mcp actions plugin
@@ -70,5 +74,8 @@ backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
 // email provider plugin
 backend.add(import('@internal/plugin-email-provider-backend'));
+// Development only: a local SMTP server that prints what it receives
+// (emailProvider.development.mailCatcher in app-config.yaml).
+backend.add(devMailCatcherModule);
 
 backend.start();

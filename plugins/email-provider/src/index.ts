@@ -1,1 +1,19 @@
+/**
+ * The email-provider frontend plugin: the "Email provider" admin page and settings card. The
+ * default export is the plugin for the new frontend system; apps on the old system import
+ * `@internal/plugin-email-provider/legacy`.
+ *
+ * @packageDocumentation
+ */
 export { emailProviderPlugin as default } from './plugin';
+export { emailProviderApi, emailProviderPage } from './plugin';
+export { EmailProviderPage } from './components/EmailProviderPage';
+export { EmailProviderSettingsCard } from './components/EmailProviderSettingsCard';
+export { EmailProviderSidebarItem } from './components/EmailProviderSidebarItem';
+export { emailProviderApiRef, EmailProviderClient } from './api';
+export type {
+  EmailProviderApi,
+  EmailProviderSettingsSnapshot,
+  TestEmailFailureResult,
+  TestEmailOutcome,
+} from './api';

@@ -1,6 +1,6 @@
-/***/
 /**
- * The email-provider backend module for the notifications plugin.
+ * A module for Backstage's notifications backend that sends notifications by email through the
+ * portal's email provider.
  *
  * @packageDocumentation
  */

@@ -1,9 +1,18 @@
-import { createBackendModule } from '@backstage/backend-plugin-api';
+import {
+  coreServices,
+  createBackendModule,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { notificationsProcessingExtensionPoint } from '@backstage/plugin-notifications-node';
+import { emailServiceRef } from '@internal/plugin-email-provider-node';
+import { readProcessorConfig } from './config';
+import { DatabaseEmailChannelSettings } from './processor/EmailChannelSettings';
+import { EmailProviderNotificationProcessor } from './processor/EmailProviderNotificationProcessor';
 
 /**
- * Delivers Backstage notifications by email through the email-provider plugin. Not yet
- * functional: it registers nothing until the notifications work lands (see the README), and the
- * portal does not install it.
+ * Delivers Backstage notifications by email through the portal's email provider
+ * (`emailServiceRef`), as the "Email" notification channel. It replaces
+ * `@backstage/plugin-notifications-backend-module-email`; do not install both.
  *
  * @public
  */
@@ -11,6 +20,40 @@ export const notificationsModuleEmailProvider = createBackendModule({
   pluginId: 'notifications',
   moduleId: 'email-provider',
   register(reg) {
-    reg.registerInit({ deps: {}, async init() {} });
+    reg.registerInit({
+      deps: {
+        notifications: notificationsProcessingExtensionPoint,
+        email: emailServiceRef,
+        catalog: catalogServiceRef,
+        auth: coreServices.auth,
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+      },
+      async init({
+        notifications,
+        email,
+        catalog,
+        auth,
+        config,
+        logger,
+        database,
+      }) {
+        const processorConfig = readProcessorConfig(config);
+        notifications.addProcessor(
+          new EmailProviderNotificationProcessor({
+            email,
+            catalog,
+            auth,
+            logger,
+            config: processorConfig,
+            channelSettings: new DatabaseEmailChannelSettings(
+              () => database.getClient(),
+              processorConfig.defaultSettings,
+            ),
+          }),
+        );
+      },
+    });
   },
 });

@@ -13,6 +13,8 @@ import SearchIcon from '@material-ui/icons/Search';
 import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
+import { EmailProviderSidebarItem } from '@internal/plugin-email-provider';
+import AdminIcon from '@material-ui/icons/SupervisorAccount';
 
 export const SidebarContent = NavContentBlueprint.make({
   params: {
@@ -24,6 +26,8 @@ export const SidebarContent = NavContentBlueprint.make({
       // Skipped items
       nav.take('page:search'); // Using search modal instead
       nav.take('page:notifications'); // Using NotificationsSidebarItem manually instead
+      // Shown under Administration, and only to users allowed to read its settings.
+      const emailProvider = navItems.take('page:email-provider');
 
       return (
         <Sidebar>
@@ -42,6 +46,15 @@ export const SidebarContent = NavContentBlueprint.make({
             </SidebarScrollWrapper>
           </SidebarGroup>
           <SidebarSpace />
+          {emailProvider && (
+            <SidebarGroup label="Administration" icon={<AdminIcon />}>
+              <EmailProviderSidebarItem
+                to={emailProvider.href}
+                text={emailProvider.title}
+                icon={() => emailProvider.icon}
+              />
+            </SidebarGroup>
+          )}
           <SidebarDivider />
           <NotificationsSidebarItem />
           <SidebarDivider />

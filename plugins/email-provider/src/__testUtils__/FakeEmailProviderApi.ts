@@ -1,0 +1,157 @@
+import { ResponseError } from '@backstage/errors';
+import type {
+  EmailProviderSettings,
+  EmailProviderSettingsInput,
+  VerifyResult,
+} from '@internal/plugin-email-provider-common';
+import type {
+  EmailProviderApi,
+  EmailProviderSettingsSnapshot,
+  TestEmailOutcome,
+} from '../api';
+
+/** A ResponseError as the client throws it for an error answer of the backend. */
+export async function responseError(
+  status: number,
+  name: string,
+  message: string,
+): Promise<ResponseError> {
+  return ResponseError.fromResponse(
+    new Response(
+      JSON.stringify({
+        error: { name, message },
+        request: { method: 'PUT', url: '/api/email-provider/settings' },
+        response: { statusCode: status },
+      }),
+      {
+        status,
+        statusText: name,
+        headers: { 'Content-Type': 'application/json' },
+      },
+    ) as unknown as Parameters<typeof ResponseError.fromResponse>[0],
+  );
+}
+
+export const SAVED_SMTP: Extract<EmailProviderSettings, { provider: 'smtp' }> =
+  {
+    provider: 'smtp',
+    version: 4,
+    updatedAt: '2026-11-28T09:30:00.000Z',
+    updatedBy: 'user:default/ada',
+    smtp: {
+      host: 'smtp.example.com',
+      port: 587,
+      security: 'starttls',
+      from: 'reports@example.com',
+      fromName: 'ACME Portal',
+      usernameSameAsFrom: true,
+      username: 'reports@example.com',
+      passwordSet: true,
+    },
+  };
+
+export const SAVED_MICROSOFT365: Extract<
+  EmailProviderSettings,
+  { provider: 'microsoft365' }
+> = {
+  provider: 'microsoft365',
+  version: 5,
+  updatedAt: '2026-11-28T10:00:00.000Z',
+  updatedBy: 'user:default/grace',
+  microsoft365: {
+    from: 'reports@contoso.onmicrosoft.com',
+    tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+    clientId: '11111111-2222-3333-4444-555555555555',
+    clientSecretSet: true,
+  },
+};
+
+/**
+ * An in-memory stand-in for the backend: saves what it is given (as the backend would read it
+ * back), with every method a jest mock so tests can change an answer or inspect calls.
+ */
+export class FakeEmailProviderApi implements EmailProviderApi {
+  settings: EmailProviderSettings;
+  version: number;
+
+  constructor(settings: EmailProviderSettings = { provider: 'none' }) {
+    this.settings = settings;
+    this.version = 'version' in settings ? settings.version : 0;
+  }
+
+  private snapshot(): EmailProviderSettingsSnapshot {
+    return { settings: this.settings, version: this.version };
+  }
+
+  getSettings = jest.fn(async () => this.snapshot());
+
+  saveSettings = jest.fn(
+    async (
+      input: EmailProviderSettingsInput,
+      _options?: { version?: number },
+    ): Promise<EmailProviderSettingsSnapshot> => {
+      this.version += 1;
+      const revision = {
+        version: this.version,
+        updatedAt: '2026-11-29T08:00:00.000Z',
+        updatedBy: 'user:development/guest',
+      };
+      if (input.provider === 'smtp') {
+        const { password: _password, ...smtp } = input.smtp;
+        this.settings = {
+          provider: 'smtp',
+          ...revision,
+          smtp: {
+            ...smtp,
+            username: smtp.usernameSameAsFrom
+              ? smtp.from
+              : smtp.username ?? smtp.from,
+            passwordSet: true,
+          },
+        };
+      } else if (input.provider === 'microsoft365') {
+        const { clientSecret: _secret, ...microsoft365 } = input.microsoft365;
+        this.settings = {
+          provider: 'microsoft365',
+          ...revision,
+          microsoft365: { ...microsoft365, clientSecretSet: true },
+        };
+      } else {
+        this.settings = { provider: 'none' };
+      }
+      return this.snapshot();
+    },
+  );
+
+  deleteSettings = jest.fn(
+    async (_options?: {
+      version?: number;
+    }): Promise<EmailProviderSettingsSnapshot> => {
+      this.version += 1;
+      this.settings = { provider: 'none' };
+      return this.snapshot();
+    },
+  );
+
+  sendTestEmail = jest.fn(
+    async (_request: { to: string }): Promise<TestEmailOutcome> => ({
+      ok: true,
+      messageId: '<test-1@example.com>',
+      provider: 'smtp',
+      durationMs: 42,
+    }),
+  );
+
+  verify = jest.fn(
+    async (_request?: {
+      settings?: EmailProviderSettingsInput;
+    }): Promise<VerifyResult> => ({
+      ok: true,
+      provider: 'smtp',
+      steps: [
+        { name: 'dns', ok: true, durationMs: 3, detail: '192.0.2.10' },
+        { name: 'connect', ok: true, durationMs: 12 },
+      ],
+    }),
+  );
+}

@@ -1,0 +1,85 @@
+import { createApiRef } from '@backstage/frontend-plugin-api';
+import type {
+  EmailFailure,
+  EmailProviderSettings,
+  EmailProviderSettingsInput,
+  TestEmailResult,
+  VerifyResult,
+} from '@internal/plugin-email-provider-common';
+
+/**
+ * The active provider as read, with the version a save must name in `If-Match`.
+ *
+ * @public
+ */
+export type EmailProviderSettingsSnapshot = {
+  settings: EmailProviderSettings;
+  /**
+   * The version of the settings row (the `ETag`); undefined when the server did not expose it,
+   * in which case a save is not conditional.
+   */
+  version?: number;
+};
+
+/**
+ * A test email the provider refused (`502` from `POST /test-email`): the classified failure with
+ * the sentence that says what to fix.
+ *
+ * @public
+ */
+export type TestEmailFailureResult = {
+  ok: false;
+  provider: 'smtp' | 'microsoft365';
+  durationMs: number;
+  failure: EmailFailure;
+};
+
+/**
+ * What `POST /test-email` answered: sent, or refused by the provider.
+ *
+ * @public
+ */
+export type TestEmailOutcome = TestEmailResult | TestEmailFailureResult;
+
+/**
+ * The email-provider backend's admin API, as the settings page uses it. Every method throws a
+ * `ResponseError` (`@backstage/errors`) for an error answer, except a provider failure during
+ * a test email, which `sendTestEmail` returns so that its failure can be shown.
+ *
+ * @public
+ */
+export interface EmailProviderApi {
+  /** `GET /settings`: the active provider, never a secret. */
+  getSettings(): Promise<EmailProviderSettingsSnapshot>;
+  /**
+   * `PUT /settings`: activates or replaces the provider. With `version`, the save is refused
+   * with 409 if someone else saved in between.
+   */
+  saveSettings(
+    settings: EmailProviderSettingsInput,
+    options?: { version?: number },
+  ): Promise<EmailProviderSettingsSnapshot>;
+  /** `DELETE /settings`: no provider; every saved setting and secret is deleted. */
+  deleteSettings(options?: {
+    version?: number;
+  }): Promise<EmailProviderSettingsSnapshot>;
+  /** `POST /test-email`: sends the test email through the saved provider now. */
+  sendTestEmail(request: { to: string }): Promise<TestEmailOutcome>;
+  /**
+   * `POST /verify`: checks the connection step by step, for the saved settings or, with
+   * `settings`, for a draft; nothing is sent.
+   */
+  verify(request?: {
+    settings?: EmailProviderSettingsInput;
+  }): Promise<VerifyResult>;
+}
+
+/**
+ * The {@link EmailProviderApi}.
+ *
+ * @public
+ */
+export const emailProviderApiRef = createApiRef<EmailProviderApi>().with({
+  id: 'plugin.email-provider.api',
+  pluginId: 'email-provider',
+});

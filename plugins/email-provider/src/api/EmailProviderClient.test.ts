@@ -1,0 +1,179 @@
+import { ResponseError } from '@backstage/errors';
+import { mockApis, registerMswTestHooks } from '@backstage/frontend-test-utils';
+import { http, HttpResponse } from 'msw';
+import { setupServer } from 'msw/node';
+import { EmailProviderClient } from './EmailProviderClient';
+
+const BASE = 'http://backstage.test/api/email-provider';
+
+const server = setupServer();
+registerMswTestHooks(server);
+
+function errorBody(status: number, name: string, message: string) {
+  return {
+    error: { name, message },
+    request: { method: 'PUT', url: '/api/email-provider/settings' },
+    response: { statusCode: status },
+  };
+}
+
+describe('EmailProviderClient', () => {
+  const client = new EmailProviderClient({
+    discoveryApi: mockApis.discovery({ baseUrl: 'http://backstage.test' }),
+    fetchApi: mockApis.fetch({ injectIdentityAuth: { token: 'user-token' } }),
+  });
+
+  it('reads the settings with the version from the ETag', async () => {
+    server.use(
+      http.get(`${BASE}/settings`, ({ request }) => {
+        expect(request.headers.get('authorization')).toBe('Bearer user-token');
+        return HttpResponse.json(
+          { provider: 'none' },
+          { headers: { ETag: '"7"' } },
+        );
+      }),
+    );
+    await expect(client.getSettings()).resolves.toEqual({
+      settings: { provider: 'none' },
+      version: 7,
+    });
+  });
+
+  it('falls back to the version in the body when the ETag is not exposed', async () => {
+    server.use(
+      http.get(`${BASE}/settings`, () =>
+        HttpResponse.json({
+          provider: 'microsoft365',
+          version: 3,
+          updatedAt: '2026-11-29T00:00:00.000Z',
+          updatedBy: 'user:default/ada',
+          microsoft365: {
+            from: 'a@contoso.com',
+            tenantId: 't',
+            clientId: 'c',
+            clientSecretSet: true,
+          },
+        }),
+      ),
+    );
+    await expect(client.getSettings()).resolves.toMatchObject({ version: 3 });
+  });
+
+  it('saves with If-Match and throws a ResponseError on 409', async () => {
+    const seen: Array<{ ifMatch: string | null; body: unknown }> = [];
+    server.use(
+      http.put(`${BASE}/settings`, async ({ request }) => {
+        seen.push({
+          ifMatch: request.headers.get('if-match'),
+          body: await request.json(),
+        });
+        return HttpResponse.json(
+          errorBody(409, 'ConflictError', 'changed by someone else'),
+          { status: 409 },
+        );
+      }),
+    );
+    const error = await client
+      .saveSettings({ provider: 'none' }, { version: 4 })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(409);
+    expect(error.body.error.message).toBe('changed by someone else');
+    expect(seen).toEqual([{ ifMatch: '"4"', body: { provider: 'none' } }]);
+  });
+
+  it('deletes the settings', async () => {
+    server.use(
+      http.delete(`${BASE}/settings`, ({ request }) => {
+        expect(request.headers.get('if-match')).toBeNull();
+        return HttpResponse.json(
+          { provider: 'none' },
+          { headers: { ETag: '"9"' } },
+        );
+      }),
+    );
+    await expect(client.deleteSettings()).resolves.toEqual({
+      settings: { provider: 'none' },
+      version: 9,
+    });
+  });
+
+  it('returns a provider failure of a test email instead of throwing', async () => {
+    const failure = {
+      code: 'auth-failed',
+      message: 'The server rejected the username or password (535 5.7.8)',
+      transient: false,
+      providerReply: '535 5.7.8 Authentication credentials invalid',
+    };
+    server.use(
+      http.post(`${BASE}/test-email`, async ({ request }) => {
+        expect(await request.json()).toEqual({ to: 'ada@example.com' });
+        return HttpResponse.json(
+          {
+            ...errorBody(502, 'ProviderError', failure.message),
+            ok: false,
+            provider: 'smtp',
+            durationMs: 12,
+            failure,
+          },
+          { status: 502 },
+        );
+      }),
+    );
+    await expect(
+      client.sendTestEmail({ to: 'ada@example.com' }),
+    ).resolves.toEqual({
+      ok: false,
+      provider: 'smtp',
+      durationMs: 12,
+      failure,
+    });
+  });
+
+  it('throws for a rate limit, keeping the message readable', async () => {
+    server.use(
+      http.post(`${BASE}/test-email`, () =>
+        HttpResponse.json(
+          errorBody(
+            429,
+            'TooManyRequestsError',
+            'Too many test emails in a minute; try again in 60 seconds',
+          ),
+          { status: 429, headers: { 'Retry-After': '60' } },
+        ),
+      ),
+    );
+    const error = await client
+      .sendTestEmail({ to: 'ada@example.com' })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(429);
+    expect(error.body.error.message).toContain('try again in 60 seconds');
+  });
+
+  it('treats a 502 without a failure body as an error', async () => {
+    server.use(
+      http.post(
+        `${BASE}/test-email`,
+        () => new HttpResponse('Bad Gateway', { status: 502 }),
+      ),
+    );
+    await expect(
+      client.sendTestEmail({ to: 'ada@example.com' }),
+    ).rejects.toBeInstanceOf(ResponseError);
+  });
+
+  it('checks a draft connection', async () => {
+    server.use(
+      http.post(`${BASE}/verify`, async ({ request }) => {
+        expect(await request.json()).toEqual({
+          settings: { provider: 'none' },
+        });
+        return HttpResponse.json({ ok: true, provider: 'smtp', steps: [] });
+      }),
+    );
+    await expect(
+      client.verify({ settings: { provider: 'none' } }),
+    ).resolves.toEqual({ ok: true, provider: 'smtp', steps: [] });
+  });
+});

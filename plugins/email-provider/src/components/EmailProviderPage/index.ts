@@ -1,0 +1,1 @@
+export { EmailProviderPage } from './EmailProviderPage';

@@ -1,0 +1,875 @@
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import {
+  AuthorizeResult,
+  EvaluatePermissionRequest,
+} from '@backstage/plugin-permission-common';
+import { act, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { Link } from 'react-router-dom';
+import { SWRConfig } from 'swr';
+import { emailProviderApiRef } from '../../api';
+import {
+  FakeEmailProviderApi,
+  responseError,
+  SAVED_MICROSOFT365,
+  SAVED_SMTP,
+} from '../../__testUtils__/FakeEmailProviderApi';
+import { EmailProviderSettingsCard } from './EmailProviderSettingsCard';
+
+function renderCard(
+  api: FakeEmailProviderApi,
+  options: { read?: boolean; update?: boolean; withLink?: boolean } = {},
+) {
+  const { read = true, update = true } = options;
+  const authorize = (request: EvaluatePermissionRequest) => {
+    const allowed =
+      request.permission.name === 'email-provider.settings.update'
+        ? update
+        : read;
+    return allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY;
+  };
+  renderInTestApp(
+    // A fresh permission cache for every test.
+    <SWRConfig value={{ provider: () => new Map() }}>
+      {options.withLink && <Link to="/catalog">Catalog</Link>}
+      <EmailProviderSettingsCard />
+    </SWRConfig>,
+    {
+      apis: [[emailProviderApiRef, api], mockApis.permission({ authorize })],
+    },
+  );
+  return userEvent.setup();
+}
+
+/** The form has loaded once the provider radios are there. */
+async function loaded() {
+  await screen.findByRole('radiogroup', { name: 'Provider' });
+}
+
+const field = (label: string) => screen.getByLabelText(label);
+
+async function fillSmtp(
+  user: ReturnType<typeof userEvent.setup>,
+  values: Partial<Record<string, string>>,
+) {
+  for (const [label, value] of Object.entries(values)) {
+    await user.clear(field(label));
+    if (value) {
+      await user.type(field(label), value);
+    }
+  }
+}
+
+describe('EmailProviderSettingsCard', () => {
+  describe('states', () => {
+    it('shows progress while the settings load', async () => {
+      const api = new FakeEmailProviderApi();
+      api.getSettings.mockReturnValue(new Promise(() => {}));
+      renderCard(api);
+      await waitFor(() => expect(api.getSettings).toHaveBeenCalled());
+      expect(screen.getByTestId('progress')).toBeInTheDocument();
+    });
+
+    it('says that no provider is active', async () => {
+      renderCard(new FakeEmailProviderApi());
+      await loaded();
+      expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
+        'No email provider is active',
+      );
+      expect(screen.getByRole('radio', { name: 'None' })).toBeChecked();
+      expect(screen.queryByLabelText('Server address')).not.toBeInTheDocument();
+    });
+
+    it('shows the saved SMTP settings, since when and by whom, without the password', async () => {
+      renderCard(new FakeEmailProviderApi(SAVED_SMTP));
+      await loaded();
+      const status = screen.getByTestId('email-provider-status');
+      expect(status).toHaveTextContent(
+        'Active: SMTP (smtp.example.com:587, StartTLS)',
+      );
+      expect(status).toHaveTextContent('changed by user:default/ada');
+      expect(within(status).getByText(/2026/)).toHaveAttribute(
+        'datetime',
+        '2026-11-28T09:30:00.000Z',
+      );
+      expect(screen.getByRole('radio', { name: 'SMTP' })).toBeChecked();
+      expect(field('Server address')).toHaveValue('smtp.example.com');
+      expect(field('Port')).toHaveValue('587');
+      expect(screen.getByRole('combobox', { name: 'Security' })).toHaveValue(
+        'starttls',
+      );
+      expect(field('Sender email address')).toHaveValue('reports@example.com');
+      expect(field('Sender name')).toHaveValue('ACME Portal');
+      expect(
+        screen.getByRole('checkbox', { name: 'Same as sender email address' }),
+      ).toBeChecked();
+      expect(field('Username')).toHaveValue('reports@example.com');
+      expect(field('Username')).toHaveAttribute('readonly');
+      expect(field('Password')).toHaveValue('');
+      expect(field('Password')).toHaveAttribute(
+        'placeholder',
+        expect.stringContaining('saved'),
+      );
+      expect(field('Password')).toHaveAccessibleDescription(
+        expect.stringContaining('A password is saved'),
+      );
+    });
+
+    it('shows the saved Microsoft 365 settings without the client secret', async () => {
+      renderCard(new FakeEmailProviderApi(SAVED_MICROSOFT365));
+      await loaded();
+      expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
+        'Active: Microsoft 365 (reports@contoso.onmicrosoft.com)',
+      );
+      expect(
+        screen.getByRole('radio', { name: 'Microsoft 365' }),
+      ).toBeChecked();
+      expect(field('Sender email address')).toHaveValue(
+        'reports@contoso.onmicrosoft.com',
+      );
+      expect(field('Tenant ID')).toHaveValue(
+        '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+      );
+      expect(field('Client ID')).toHaveValue(
+        '11111111-2222-3333-4444-555555555555',
+      );
+      expect(field('Client secret')).toHaveValue('');
+      expect(field('Client secret')).toHaveAccessibleDescription(
+        expect.stringContaining('A client secret is saved'),
+      );
+      expect(screen.getByText(/Mail\.Send/)).toBeInTheDocument();
+    });
+
+    it('offers to try again when the settings cannot be loaded', async () => {
+      const api = new FakeEmailProviderApi();
+      api.getSettings.mockRejectedValueOnce(
+        await responseError(500, 'Error', 'database down'),
+      );
+      const user = renderCard(api);
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'could not be loaded: database down',
+      );
+      await user.click(screen.getByRole('button', { name: 'Try again' }));
+      await loaded();
+    });
+  });
+
+  describe('saving', () => {
+    it('activates SMTP with the settings typed', async () => {
+      const api = new FakeEmailProviderApi();
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      await fillSmtp(user, {
+        'Server address': 'smtp.gmail.com',
+        'Sender email address': 'reports@acme.com',
+        'Sender name': 'ACME Portal',
+        Password: 'app-password',
+      });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+
+      await waitFor(() =>
+        expect(api.saveSettings).toHaveBeenCalledWith(
+          {
+            provider: 'smtp',
+            smtp: {
+              host: 'smtp.gmail.com',
+              port: 587,
+              security: 'starttls',
+              from: 'reports@acme.com',
+              fromName: 'ACME Portal',
+              usernameSameAsFrom: true,
+              password: 'app-password',
+            },
+          },
+          { version: 0 },
+        ),
+      );
+      expect(await screen.findByText(/^Saved: SMTP/)).toBeInTheDocument();
+      expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
+        'Active: SMTP (smtp.gmail.com:587, StartTLS)',
+      );
+      expect(field('Password')).toHaveValue('');
+      expect(field('Password')).toHaveAccessibleDescription(
+        expect.stringContaining('A password is saved'),
+      );
+    });
+
+    it('signs in with another username when the box is unticked', async () => {
+      const api = new FakeEmailProviderApi();
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      await user.click(
+        screen.getByRole('checkbox', { name: 'Same as sender email address' }),
+      );
+      await fillSmtp(user, {
+        'Server address': 'email-smtp.eu-west-1.amazonaws.com',
+        'Sender email address': 'reports@acme.com',
+        Username: 'AKIAEXAMPLE',
+        Password: 'secret',
+      });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await waitFor(() =>
+        expect(api.saveSettings).toHaveBeenCalledWith(
+          expect.objectContaining({
+            smtp: expect.objectContaining({
+              usernameSameAsFrom: false,
+              username: 'AKIAEXAMPLE',
+            }),
+          }),
+          { version: 0 },
+        ),
+      );
+    });
+
+    it('names each invalid field next to it, announces it, and sends nothing', async () => {
+      const api = new FakeEmailProviderApi();
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      await fillSmtp(user, {
+        'Server address': 'smtp://mail.example.com',
+        Port: '70000',
+        'Sender email address': 'Reports <reports@example.com>',
+      });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'The settings were not saved: 4 fields need attention.',
+      );
+      expect(field('Server address')).toHaveAccessibleDescription(
+        expect.stringContaining(
+          'Server address must be a host name or an IP address',
+        ),
+      );
+      expect(field('Server address')).toHaveAttribute('aria-invalid', 'true');
+      expect(field('Server address')).toHaveFocus();
+      expect(field('Port')).toHaveAccessibleDescription(
+        'Port must be between 1 and 65535',
+      );
+      expect(field('Sender email address')).toHaveAccessibleDescription(
+        expect.stringContaining(
+          'Sender email address must be a single plain address',
+        ),
+      );
+      expect(field('Password')).toHaveAccessibleDescription(
+        'Password is required to activate SMTP',
+      );
+      expect(api.saveSettings).not.toHaveBeenCalled();
+
+      // Fixing a field clears its message as the admin types.
+      await fillSmtp(user, { 'Server address': 'mail.example.com' });
+      expect(field('Server address')).not.toHaveAttribute(
+        'aria-invalid',
+        'true',
+      );
+    });
+
+    it('says a port must be a number', async () => {
+      const user = renderCard(new FakeEmailProviderApi());
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      await fillSmtp(user, { Port: 'abc' });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(field('Port')).toHaveAccessibleDescription(
+        'Port must be a whole number between 1 and 65535',
+      );
+    });
+
+    it('validates the Microsoft 365 fields', async () => {
+      const user = renderCard(new FakeEmailProviderApi());
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'Microsoft 365' }));
+      await fillSmtp(user, {
+        'Sender email address': 'reports@contoso.onmicrosoft.com',
+        'Tenant ID': 'common',
+        'Client ID': 'my-app',
+      });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(field('Tenant ID')).toHaveAccessibleDescription(
+        expect.stringContaining('Tenant ID must be the directory (tenant) ID'),
+      );
+      expect(field('Client ID')).toHaveAccessibleDescription(
+        expect.stringContaining(
+          'Client ID must be the application (client) ID',
+        ),
+      );
+      expect(field('Client secret')).toHaveAccessibleDescription(
+        'Client secret is required to activate Microsoft 365',
+      );
+    });
+
+    it("shows the server's refusal next to the field it names and keeps the input", async () => {
+      const api = new FakeEmailProviderApi();
+      api.saveSettings.mockRejectedValueOnce(
+        await responseError(
+          400,
+          'InputError',
+          'smtp.host: Server address is not allowed: only smtp.acme.com may be used; settings: something else',
+        ),
+      );
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      await fillSmtp(user, {
+        'Server address': 'smtp.gmail.com',
+        'Sender email address': 'reports@acme.com',
+        Password: 'app-password',
+      });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+
+      const alert = await screen.findByRole('alert');
+      expect(alert).toHaveTextContent(
+        'The server refused the settings; nothing was saved.',
+      );
+      expect(alert).toHaveTextContent('settings: something else');
+      expect(field('Server address')).toHaveAccessibleDescription(
+        'Server address is not allowed: only smtp.acme.com may be used',
+      );
+      expect(field('Server address')).toHaveValue('smtp.gmail.com');
+      expect(field('Sender email address')).toHaveValue('reports@acme.com');
+      expect(field('Password')).toHaveValue('app-password');
+
+      // The server's message goes away once the field is edited.
+      await fillSmtp(user, { 'Server address': 'smtp.acme.com' });
+      expect(field('Server address')).toHaveAccessibleDescription(
+        expect.stringContaining('Host name or IP address of the SMTP server'),
+      );
+    });
+
+    it('tells the admin when someone else saved in between, and reloads on request', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      api.saveSettings.mockRejectedValueOnce(
+        await responseError(
+          409,
+          'ConflictError',
+          'The email provider settings were changed by someone else in the meantime (they are now at version 5); reload them and save again',
+        ),
+      );
+      const user = renderCard(api);
+      await loaded();
+      await fillSmtp(user, { 'Sender name': 'Portal' });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+
+      const alert = await screen.findByRole('alert');
+      expect(alert).toHaveTextContent('Someone else changed the settings');
+      expect(alert).toHaveTextContent('now at version 5');
+      expect(api.saveSettings).toHaveBeenCalledWith(expect.anything(), {
+        version: 4,
+      });
+      expect(field('Sender name')).toHaveValue('Portal');
+
+      api.settings = {
+        ...SAVED_SMTP,
+        version: 5,
+        updatedBy: 'user:default/bob',
+      };
+      api.version = 5;
+      await user.click(within(alert).getByRole('button', { name: 'Reload' }));
+      await waitFor(() =>
+        expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
+          'changed by user:default/bob',
+        ),
+      );
+      expect(field('Sender name')).toHaveValue('ACME Portal');
+      expect(screen.queryByRole('alert')).not.toBeInTheDocument();
+    });
+
+    it('asks before switching provider, naming what will be deleted', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'Microsoft 365' }));
+      await fillSmtp(user, {
+        'Sender email address': 'reports@contoso.onmicrosoft.com',
+        'Tenant ID': 'contoso.onmicrosoft.com',
+        'Client ID': '11111111-2222-3333-4444-555555555555',
+        'Client secret': 'abc~secret',
+      });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Switch to Microsoft 365?',
+      });
+      expect(dialog).toHaveTextContent(
+        'deletes the saved SMTP settings: SMTP (smtp.example.com:587, StartTLS) with its password',
+      );
+      await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+      await waitFor(() =>
+        expect(screen.queryByRole('dialog')).not.toBeInTheDocument(),
+      );
+      expect(api.saveSettings).not.toHaveBeenCalled();
+      expect(field('Tenant ID')).toHaveValue('contoso.onmicrosoft.com');
+
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await user.click(
+        await screen.findByRole('button', {
+          name: 'Delete SMTP settings and switch',
+        }),
+      );
+      await waitFor(() =>
+        expect(api.saveSettings).toHaveBeenCalledWith(
+          {
+            provider: 'microsoft365',
+            microsoft365: {
+              from: 'reports@contoso.onmicrosoft.com',
+              tenantId: 'contoso.onmicrosoft.com',
+              clientId: '11111111-2222-3333-4444-555555555555',
+              clientSecret: 'abc~secret',
+            },
+          },
+          { version: 4 },
+        ),
+      );
+      expect(
+        await screen.findByTestId('email-provider-status'),
+      ).toHaveTextContent('Active: Microsoft 365');
+    });
+
+    it('asks before None deletes all settings', async () => {
+      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'None' }));
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Delete all email settings?',
+      });
+      expect(dialog).toHaveTextContent(
+        'All saved settings will be deleted: Microsoft 365 (reports@contoso.onmicrosoft.com) with its client secret',
+      );
+      await user.click(
+        within(dialog).getByRole('button', { name: 'Delete all settings' }),
+      );
+      await waitFor(() =>
+        expect(api.deleteSettings).toHaveBeenCalledWith({ version: 5 }),
+      );
+      expect(
+        await screen.findByTestId('email-provider-status'),
+      ).toHaveTextContent('No email provider is active');
+      expect(screen.getByText(/all email settings were deleted/)).toBeVisible();
+    });
+
+    it('does not ask when nothing saved is deleted', async () => {
+      const api = new FakeEmailProviderApi();
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      await fillSmtp(user, {
+        'Server address': 'localhost',
+        'Sender email address': 'portal@example.com',
+        Password: 'dev',
+      });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
+      expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
+    });
+  });
+
+  describe('secrets', () => {
+    it('keeps the saved password when the field is left empty', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      const user = renderCard(api);
+      await loaded();
+      await fillSmtp(user, { 'Sender name': 'Reports' });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
+      const [input] = api.saveSettings.mock.calls[0];
+      expect(input).toEqual({
+        provider: 'smtp',
+        smtp: expect.not.objectContaining({ password: expect.anything() }),
+      });
+    });
+
+    it.each([
+      ['Server address', 'smtp.other.com'],
+      ['Port', '2525'],
+      ['Sender email address', 'alerts@example.com'],
+    ])('asks for the password again when %s changes', async (label, value) => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      const user = renderCard(api);
+      await loaded();
+      await fillSmtp(user, { [label]: value });
+      expect(field('Password')).toHaveAccessibleDescription(
+        expect.stringContaining(
+          'Enter the password again: the server address, port, security or username changed',
+        ),
+      );
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(field('Password')).toHaveAccessibleDescription(
+        'Password is required: the server address, port, security or username changed, and a saved password is never sent to a new destination',
+      );
+      expect(api.saveSettings).not.toHaveBeenCalled();
+
+      await user.type(field('Password'), 'new-password');
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await waitFor(() =>
+        expect(api.saveSettings).toHaveBeenCalledWith(
+          expect.objectContaining({
+            smtp: expect.objectContaining({ password: 'new-password' }),
+          }),
+          { version: 4 },
+        ),
+      );
+    });
+
+    it('asks for the password again when the security changes', async () => {
+      const user = renderCard(new FakeEmailProviderApi(SAVED_SMTP));
+      await loaded();
+      await user.selectOptions(
+        screen.getByRole('combobox', { name: 'Security' }),
+        'SSL/TLS',
+      );
+      expect(field('Password')).toHaveAccessibleDescription(
+        expect.stringContaining('Enter the password again'),
+      );
+    });
+
+    it('asks for the client secret again when the tenant or client changes', async () => {
+      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
+      const user = renderCard(api);
+      await loaded();
+      await fillSmtp(user, {
+        'Client ID': '22222222-2222-3333-4444-555555555555',
+      });
+      expect(field('Client secret')).toHaveAccessibleDescription(
+        expect.stringContaining(
+          'Enter the client secret again: the tenant ID or client ID changed',
+        ),
+      );
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(field('Client secret')).toHaveAccessibleDescription(
+        expect.stringContaining(
+          'Client secret is required: the tenant ID or client ID changed',
+        ),
+      );
+      expect(api.saveSettings).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('port suggestion', () => {
+    it('suggests the usual port for the security chosen', async () => {
+      const user = renderCard(new FakeEmailProviderApi());
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      const security = screen.getByRole('combobox', { name: 'Security' });
+      expect(field('Port')).toHaveValue('587');
+      await user.selectOptions(security, 'SSL/TLS');
+      expect(field('Port')).toHaveValue('465');
+      await user.selectOptions(security, 'None');
+      expect(field('Port')).toHaveValue('25');
+      await user.selectOptions(security, 'StartTLS');
+      expect(field('Port')).toHaveValue('587');
+    });
+
+    it('keeps a port the admin typed', async () => {
+      const user = renderCard(new FakeEmailProviderApi());
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      await fillSmtp(user, { Port: '2525' });
+      await user.selectOptions(
+        screen.getByRole('combobox', { name: 'Security' }),
+        'SSL/TLS',
+      );
+      expect(field('Port')).toHaveValue('2525');
+    });
+
+    it('hints when the port usually expects the other TLS mode', async () => {
+      const user = renderCard(new FakeEmailProviderApi());
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      await fillSmtp(user, { Port: '465' });
+      expect(field('Port')).toHaveAccessibleDescription(
+        expect.stringContaining(
+          'Port 465 usually expects SSL/TLS, not StartTLS',
+        ),
+      );
+    });
+  });
+
+  describe('test email', () => {
+    async function openDialog(api: FakeEmailProviderApi) {
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('button', { name: 'Send test email' }));
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Send a test email',
+      });
+      const recipient = within(dialog).getByLabelText('Recipient');
+      expect(recipient).toHaveFocus();
+      // The signed-in user's address is the first suggestion.
+      expect(recipient).toHaveValue('guest@example.com');
+      await user.clear(recipient);
+      return { user, dialog };
+    }
+
+    it('sends it and shows the message ID', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      const { user, dialog } = await openDialog(api);
+      expect(dialog).toHaveTextContent(
+        'through the saved settings: SMTP (smtp.example.com:587, StartTLS)',
+      );
+      await user.type(
+        within(dialog).getByLabelText('Recipient'),
+        'ada@example.com',
+      );
+      await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+      expect(api.sendTestEmail).toHaveBeenCalledWith({ to: 'ada@example.com' });
+      expect(await within(dialog).findByText('Test email sent.')).toBeVisible();
+      expect(dialog).toHaveTextContent('<test-1@example.com>');
+    });
+
+    it('checks the recipient first', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      const { user, dialog } = await openDialog(api);
+      await user.type(within(dialog).getByLabelText('Recipient'), 'ada');
+      await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+      expect(
+        within(dialog).getByLabelText('Recipient'),
+      ).toHaveAccessibleDescription(
+        expect.stringContaining('Recipient must be a single plain address'),
+      );
+      expect(api.sendTestEmail).not.toHaveBeenCalled();
+    });
+
+    it("shows the failure's sentence and the server's reply", async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      api.sendTestEmail.mockResolvedValueOnce({
+        ok: false,
+        provider: 'smtp',
+        durationMs: 80,
+        failure: {
+          code: 'auth-failed',
+          message:
+            'The server rejected the username or password (535 5.7.8). Check them.',
+          transient: false,
+          providerReply: '535 5.7.8 Authentication credentials invalid',
+        },
+      });
+      const { user, dialog } = await openDialog(api);
+      await user.type(
+        within(dialog).getByLabelText('Recipient'),
+        'ada@example.com',
+      );
+      await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+      const alert = await within(dialog).findByRole('alert');
+      expect(alert).toHaveTextContent(
+        'The test email was not sent. The server rejected the username or password (535 5.7.8). Check them.',
+      );
+      expect(alert).toHaveTextContent('auth-failed');
+      expect(alert).toHaveTextContent(
+        '535 5.7.8 Authentication credentials invalid',
+      );
+    });
+
+    it('says when the admin is rate limited', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      api.sendTestEmail.mockRejectedValueOnce(
+        await responseError(
+          429,
+          'TooManyRequestsError',
+          'Too many test emails in a minute; try again in 60 seconds',
+        ),
+      );
+      const { user, dialog } = await openDialog(api);
+      await user.type(
+        within(dialog).getByLabelText('Recipient'),
+        'ada@example.com',
+      );
+      await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+      const alert = await within(dialog).findByRole('alert');
+      expect(alert).toHaveTextContent('Rate limited: too many test emails');
+      expect(alert).toHaveTextContent('try again in 60 seconds');
+    });
+
+    it('says when no provider is active', async () => {
+      const api = new FakeEmailProviderApi();
+      api.sendTestEmail.mockRejectedValueOnce(
+        await responseError(
+          409,
+          'ConflictError',
+          'No email provider is active; save SMTP or Microsoft 365 settings first',
+        ),
+      );
+      const { user, dialog } = await openDialog(api);
+      expect(dialog).toHaveTextContent('No email provider is saved yet');
+      await user.type(
+        within(dialog).getByLabelText('Recipient'),
+        'ada@example.com',
+      );
+      await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+      expect(await within(dialog).findByRole('alert')).toHaveTextContent(
+        'No email provider is active',
+      );
+    });
+
+    it('says the test uses the saved settings when the form has changes', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      const user = renderCard(api);
+      await loaded();
+      await fillSmtp(user, { 'Server address': 'smtp.other.com' });
+      await user.click(screen.getByRole('button', { name: 'Send test email' }));
+      expect(
+        await screen.findByRole('dialog', { name: 'Send a test email' }),
+      ).toHaveTextContent('the test uses the saved settings');
+    });
+  });
+
+  describe('check connection', () => {
+    it('checks the saved settings when the form has no changes', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      const user = renderCard(api);
+      await loaded();
+      await user.click(
+        screen.getByRole('button', { name: 'Check connection' }),
+      );
+      expect(
+        await screen.findByRole('heading', {
+          name: 'Connection check of the saved settings',
+        }),
+      ).toBeInTheDocument();
+      expect(api.verify).toHaveBeenCalledWith({});
+      expect(screen.getByText(/The connection works/)).toBeVisible();
+      const steps = screen.getByRole('list', {
+        name: 'Connection check steps',
+      });
+      expect(within(steps).getAllByRole('listitem')).toHaveLength(2);
+      expect(steps).toHaveTextContent('Server address lookup: passed (3 ms)');
+      expect(steps).toHaveTextContent('192.0.2.10');
+    });
+
+    it('checks the unsaved settings when the form has changes, and shows the failed step', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      api.verify.mockResolvedValueOnce({
+        ok: false,
+        provider: 'smtp',
+        steps: [
+          { name: 'dns', ok: true, durationMs: 2, detail: '127.0.0.1' },
+          { name: 'connect', ok: true, durationMs: 5 },
+          {
+            name: 'tls',
+            ok: false,
+            durationMs: 9,
+            failure: {
+              code: 'tls-mismatch',
+              message: 'Port 465 expects SSL/TLS, not StartTLS',
+              transient: false,
+            },
+          },
+        ],
+      });
+      const user = renderCard(api);
+      await loaded();
+      await fillSmtp(user, { Port: '465', Password: 'pw' });
+      await user.click(
+        screen.getByRole('button', { name: 'Check connection' }),
+      );
+
+      expect(
+        await screen.findByRole('heading', {
+          name: 'Connection check of the unsaved settings',
+        }),
+      ).toBeInTheDocument();
+      expect(api.verify).toHaveBeenCalledWith({
+        settings: expect.objectContaining({
+          provider: 'smtp',
+          smtp: expect.objectContaining({ port: 465, password: 'pw' }),
+        }),
+      });
+      expect(screen.getByRole('alert')).toHaveTextContent(
+        'The connection check failed at "TLS": Port 465 expects SSL/TLS, not StartTLS',
+      );
+      const steps = screen.getByRole('list', {
+        name: 'Connection check steps',
+      });
+      expect(steps).toHaveTextContent('TLS: failed (9 ms)');
+      expect(steps).toHaveTextContent('tls-mismatch');
+      expect(api.saveSettings).not.toHaveBeenCalled();
+    });
+
+    it('validates unsaved settings before checking them', async () => {
+      const api = new FakeEmailProviderApi();
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      await user.click(
+        screen.getByRole('button', { name: 'Check connection' }),
+      );
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'The connection was not checked',
+      );
+      expect(field('Server address')).toHaveAccessibleDescription(
+        'Server address is required',
+      );
+      expect(api.verify).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('permissions', () => {
+    it('is read-only without the update permission', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      renderCard(api, { update: false });
+      await loaded();
+      expect(
+        screen.getByText(/You can see these settings but not change them/)
+          .parentElement,
+      ).toHaveTextContent(
+        'You can see these settings but not change them: that needs the email-provider.settings.update permission',
+      );
+      expect(field('Server address')).toBeDisabled();
+      expect(field('Password')).toBeDisabled();
+      expect(screen.getByRole('radio', { name: 'None' })).toBeDisabled();
+      expect(
+        screen.queryByRole('button', { name: 'Save' }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', { name: 'Send test email' }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.queryByRole('button', { name: 'Check connection' }),
+      ).not.toBeInTheDocument();
+    });
+
+    it('shows a not-allowed message without the read permission', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      renderCard(api, { read: false, update: false });
+      expect(await screen.findByRole('alert')).toHaveTextContent('Not allowed');
+      expect(screen.queryByLabelText('Server address')).not.toBeInTheDocument();
+      expect(api.getSettings).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('unsaved changes', () => {
+    it('asks before following a link away from unsaved changes', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      const user = renderCard(api, { withLink: true });
+      await loaded();
+      await fillSmtp(user, { 'Sender name': 'Changed' });
+      await user.click(screen.getByRole('link', { name: 'Catalog' }));
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Leave without saving?',
+      });
+      await user.click(within(dialog).getByRole('button', { name: 'Stay' }));
+      expect(field('Sender name')).toHaveValue('Changed');
+    });
+
+    it('asks the browser to confirm closing or reloading the page', async () => {
+      const user = renderCard(new FakeEmailProviderApi(SAVED_SMTP));
+      await loaded();
+      const clean = new Event('beforeunload', { cancelable: true });
+      act(() => {
+        window.dispatchEvent(clean);
+      });
+      expect(clean.defaultPrevented).toBe(false);
+
+      await fillSmtp(user, { 'Sender name': 'Changed' });
+      const dirty = new Event('beforeunload', { cancelable: true });
+      act(() => {
+        window.dispatchEvent(dirty);
+      });
+      expect(dirty.defaultPrevented).toBe(true);
+    });
+  });
+});

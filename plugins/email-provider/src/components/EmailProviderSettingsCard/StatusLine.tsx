@@ -1,0 +1,35 @@
+import type { EmailProviderSettings } from '@internal/plugin-email-provider-common';
+import Typography from '@material-ui/core/Typography';
+import { describeSettings } from './form';
+
+function formatTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) {
+    return iso;
+  }
+  return new Intl.DateTimeFormat(undefined, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+  }).format(date);
+}
+
+/** Which provider is active, since when, and who saved it. */
+export function StatusLine(props: { settings: EmailProviderSettings }) {
+  const { settings } = props;
+  if (settings.provider === 'none') {
+    return (
+      <Typography variant="body1" data-testid="email-provider-status">
+        <strong>No email provider is active</strong>: the portal sends no email.
+      </Typography>
+    );
+  }
+  return (
+    <Typography variant="body1" data-testid="email-provider-status">
+      <strong>Active: {describeSettings(settings)}</strong>, since{' '}
+      <time dateTime={settings.updatedAt}>
+        {formatTime(settings.updatedAt)}
+      </time>
+      , changed by {settings.updatedBy}.
+    </Typography>
+  );
+}

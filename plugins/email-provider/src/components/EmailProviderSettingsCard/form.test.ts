@@ -1,0 +1,90 @@
+import {
+  differsFromSaved,
+  draftFromSettings,
+  hasUnsavedInput,
+  parseServerMessage,
+  validateDraft,
+  withSecurity,
+} from './form';
+import {
+  SAVED_MICROSOFT365,
+  SAVED_SMTP,
+} from '../../__testUtils__/FakeEmailProviderApi';
+
+describe('form', () => {
+  it('reads saved settings into the form, secrets empty', () => {
+    const draft = draftFromSettings(SAVED_SMTP);
+    expect(draft.provider).toBe('smtp');
+    expect(draft.smtp).toEqual({
+      host: 'smtp.example.com',
+      port: '587',
+      security: 'starttls',
+      from: 'reports@example.com',
+      fromName: 'ACME Portal',
+      usernameSameAsFrom: true,
+      username: '',
+      password: '',
+    });
+    expect(
+      draftFromSettings(SAVED_MICROSOFT365).microsoft365.clientSecret,
+    ).toBe('');
+  });
+
+  it('tells unsaved input from changes that a save would make', () => {
+    const initial = draftFromSettings(SAVED_SMTP);
+    const typedElsewhere = {
+      ...initial,
+      microsoft365: { ...initial.microsoft365, tenantId: 'x' },
+    };
+    expect(hasUnsavedInput(typedElsewhere, initial)).toBe(true);
+    expect(differsFromSaved(typedElsewhere, initial)).toBe(false);
+    expect(
+      differsFromSaved({ ...initial, provider: 'microsoft365' }, initial),
+    ).toBe(true);
+  });
+
+  it('suggests the port of the security chosen unless a port was typed', () => {
+    const smtp = draftFromSettings({ provider: 'none' }).smtp;
+    expect(withSecurity(smtp, 'tls').port).toBe('465');
+    expect(withSecurity({ ...smtp, port: '' }, 'none').port).toBe('25');
+    expect(withSecurity({ ...smtp, port: '2525' }, 'tls').port).toBe('2525');
+  });
+
+  it('builds the PUT body, leaving out an empty optional field and a kept secret', () => {
+    const draft = draftFromSettings(SAVED_SMTP);
+    draft.smtp.fromName = '  ';
+    draft.smtp.host = ' smtp.example.com ';
+    expect(validateDraft(draft, SAVED_SMTP)).toEqual({
+      ok: true,
+      input: {
+        provider: 'smtp',
+        smtp: {
+          host: 'smtp.example.com',
+          port: 587,
+          security: 'starttls',
+          from: 'reports@example.com',
+          usernameSameAsFrom: true,
+        },
+      },
+    });
+  });
+
+  it('maps the parts of a server message to the fields they name', () => {
+    expect(
+      parseServerMessage(
+        'smtp.host: Server address must be a host name; smtp.port: Port must be a number, not a string; settings.microsoft365.tenantId: Tenant ID is wrong; body: Unknown field in settings: x',
+      ),
+    ).toEqual({
+      errors: {
+        'smtp.host': 'Server address must be a host name',
+        'smtp.port': 'Port must be a number, not a string',
+        'microsoft365.tenantId': 'Tenant ID is wrong',
+      },
+      general: ['body: Unknown field in settings: x'],
+    });
+    expect(parseServerMessage('Something broke; really')).toEqual({
+      errors: {},
+      general: ['Something broke; really'],
+    });
+  });
+});

@@ -1,0 +1,3 @@
+export { EmailProviderSettingsCard } from './EmailProviderSettingsCard';
+export { DeliveryHints } from './DeliveryHints';
+export { NotAllowed } from './NotAllowed';

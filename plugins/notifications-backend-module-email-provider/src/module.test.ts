@@ -1,0 +1,435 @@
+import {
+  coreServices,
+  createBackendPlugin,
+  createServiceFactory,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import notificationsPlugin from '@backstage/plugin-notifications-backend';
+import {
+  NotificationService,
+  notificationService,
+} from '@backstage/plugin-notifications-node';
+// The real email-provider backend, and its own test helpers: a real SMTP server (smtp-server,
+// parsed with mailparser) and a test CA. That package has no ./testUtils entry point for them.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
+import emailProviderPlugin from '@internal/plugin-email-provider-backend';
+// eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
+import {
+  createTestPki,
+  TestPki,
+  trustTestCa,
+} from '@internal/plugin-email-provider-backend/src/__testUtils__/certificates';
+// eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
+import {
+  ReceivedMail,
+  SmtpSink,
+} from '@internal/plugin-email-provider-backend/src/__testUtils__/SmtpSink';
+import request from 'supertest';
+import { notificationsModuleEmailProvider } from './module';
+
+// A real portal in one process: the notifications backend, this module, the email-provider
+// backend with its outbox and SMTP transport, and a real SMTP server on loopback. Only the
+// catalog is in memory. Delivery is asynchronous (the notifications backend does not wait for
+// processors, the outbox worker polls), so every check waits with a deadline.
+jest.setTimeout(60_000);
+
+const ADMIN = 'user:default/admin';
+const FROM = 'portal@example.com';
+const SMTP_PASSWORD = 'notifications-test-Pa55word';
+const BASE_URL = 'http://portal.example.com:3000';
+
+const user = (name: string, email?: string): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'User',
+  metadata: { name },
+  spec: { profile: email ? { email } : {}, memberOf: [] },
+});
+
+const group = (
+  name: string,
+  members: string[],
+  children: string[] = [],
+): Entity => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Group',
+  metadata: { name },
+  spec: { type: 'team', children },
+  // The catalog's processors add these; the notifications backend expands groups through them.
+  relations: [
+    ...members.map(m => ({
+      type: 'hasMember',
+      targetRef: `user:default/${m}`,
+    })),
+    ...children.map(c => ({
+      type: 'parentOf',
+      targetRef: `group:default/${c}`,
+    })),
+  ],
+});
+
+const entities: Entity[] = [
+  user('ada', 'ada@example.com'),
+  user('bob', 'bob@example.com'),
+  user('carol', 'carol@example.com'),
+  user('grace', 'grace@example.com'),
+  user('nomail'),
+  group('platform', ['ada', 'bob', 'nomail'], ['platform-sre']),
+  group('platform-sre', ['carol', 'ada']),
+];
+
+let pki: TestPki;
+let untrust: () => void;
+let sink: SmtpSink;
+
+beforeAll(async () => {
+  pki = await createTestPki();
+  untrust = trustTestCa(pki);
+  sink = await SmtpSink.start({
+    certificate: pki.localhost,
+    credentials: { username: FROM, password: SMTP_PASSWORD },
+  });
+});
+
+afterAll(async () => {
+  await sink.close();
+  untrust();
+});
+
+function capturingRootLogger(lines: string[]) {
+  const make = (): LoggerService => {
+    const log = (level: string) => (message: string) => {
+      lines.push(`${level}: ${message}`);
+    };
+    return {
+      error: log('error'),
+      warn: log('warn'),
+      info: log('info'),
+      debug: log('debug'),
+      child: () => make(),
+    };
+  };
+  return createServiceFactory({
+    service: coreServices.rootLogger,
+    deps: {},
+    factory: () => make(),
+  });
+}
+
+async function eventually<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const result = await check();
+    if (result) {
+      return result;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`Timed out waiting for ${what}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
+
+const settle = () => new Promise(resolve => setTimeout(resolve, 1500));
+
+/** Starts the portal, with the email provider set to SMTP through the admin API. */
+async function startPortal(options: { broadcast?: boolean } = {}) {
+  const logs: string[] = [];
+  let sender: NotificationService | undefined;
+  // A plugin that notifies as plugins do, through the notifications service (origin
+  // plugin:release-bot).
+  const releaseBot = createBackendPlugin({
+    pluginId: 'release-bot',
+    register(env) {
+      env.registerInit({
+        deps: { notifications: notificationService },
+        async init({ notifications }) {
+          sender = notifications;
+        },
+      });
+    },
+  });
+  const backend = await startTestBackend({
+    features: [
+      notificationsPlugin,
+      notificationsModuleEmailProvider,
+      emailProviderPlugin,
+      releaseBot,
+      catalogServiceMock.factory({ entities }),
+      capturingRootLogger(logs),
+      mockServices.rootConfig.factory({
+        data: {
+          app: { baseUrl: BASE_URL, title: 'ACME <b>Portal</b>' },
+          permission: { enabled: false },
+          emailProvider: {
+            admins: [ADMIN],
+            encryption: { key: 'notifications-test-key-0123456789abcdef' },
+            delivery: { pollIntervalMs: 50 },
+          },
+          notifications: {
+            processors: {
+              emailProvider: {
+                broadcast: { enabled: options.broadcast ?? false },
+              },
+            },
+          },
+        },
+      }),
+    ],
+  });
+  const { server } = backend;
+  const as = (ref: string) => mockCredentials.user.header(ref);
+
+  const saved = await request(server)
+    .put('/api/email-provider/settings')
+    .set('Authorization', as(ADMIN))
+    .send({
+      provider: 'smtp',
+      smtp: {
+        host: 'localhost',
+        port: sink.port,
+        security: 'starttls',
+        from: FROM,
+        fromName: 'ACME Portal',
+        usernameSameAsFrom: true,
+        password: SMTP_PASSWORD,
+      },
+    });
+  expect(saved.status).toBe(200);
+
+  return {
+    backend,
+    server,
+    logs,
+    as,
+    notify: (notification: Parameters<NotificationService['send']>[0]) =>
+      sender!.send(notification),
+    /** The user turns the Email channel off for notifications from release-bot. */
+    optOutOfEmail: async (userRef: string) => {
+      const res = await request(server)
+        .post('/api/notifications/settings')
+        .set('Authorization', as(userRef))
+        .send({
+          channels: [
+            {
+              id: 'Email',
+              origins: [{ id: 'plugin:release-bot', enabled: false }],
+            },
+          ],
+        });
+      expect(res.status).toBe(200);
+      return res.body as {
+        channels: Array<{
+          id: string;
+          origins: Array<{ id: string; enabled: boolean }>;
+        }>;
+      };
+    },
+  };
+}
+
+const mailsWith = (marker: string) =>
+  sink.received.filter(mail => mail.parsed.subject?.includes(marker));
+
+const recipientsOf = (mails: ReceivedMail[]) =>
+  mails.flatMap(mail => mail.envelope.to).sort();
+
+describe('notifications by email through the email provider', () => {
+  it('emails each user a notification is for, in their own message; skips users without an address and users who turned Email off', async () => {
+    const portal = await startPortal();
+
+    // Grace gets release-bot's notifications by email, until she turns Email off for it in her
+    // notification settings (which list the origins she has notifications from).
+    await portal.notify({
+      recipients: { type: 'entity', entityRef: 'user:default/grace' },
+      payload: { title: 'release-1.1 is out' },
+    });
+    await eventually('the email to grace', () =>
+      mailsWith('release-1.1').length === 1 ? true : undefined,
+    );
+    expect(recipientsOf(mailsWith('release-1.1'))).toEqual([
+      'grace@example.com',
+    ]);
+    const settings = await portal.optOutOfEmail('user:default/grace');
+    expect(settings.channels).toEqual(
+      expect.arrayContaining([
+        {
+          id: 'Email',
+          origins: [{ id: 'plugin:release-bot', enabled: false, topics: [] }],
+        },
+        {
+          id: 'Web',
+          origins: [{ id: 'plugin:release-bot', enabled: true, topics: [] }],
+        },
+      ]),
+    );
+
+    const marker = 'release-1.2';
+    const title = `<script>alert("x")</script><img src=x onerror="alert(1)"> ${marker} is out`;
+    await portal.notify({
+      recipients: {
+        type: 'entity',
+        entityRef: [
+          'group:default/platform',
+          'user:default/ada',
+          'user:default/grace',
+        ],
+      },
+      payload: {
+        title,
+        description: 'Deployed by <b>CI</b>.\nSee the release notes.',
+        link: '/catalog/default/component/web',
+        severity: 'high',
+      },
+    });
+
+    const expected = [
+      'ada@example.com',
+      'bob@example.com',
+      'carol@example.com',
+    ];
+    await eventually(
+      'the three emails',
+      () => mailsWith(marker).length >= expected.length,
+    );
+    await eventually('the warning about nomail', () =>
+      portal.logs.some(line =>
+        /^warn: User user:default\/nomail has no email address/.test(line),
+      ),
+    );
+    await settle();
+
+    const mails = mailsWith(marker);
+    // Group members once each (ada is in both groups and named directly), nobody else.
+    expect(recipientsOf(mails)).toEqual(expected);
+    for (const mail of mails) {
+      expect(mail.envelope.to).toHaveLength(1);
+      expect(mail.parsed.to).toEqual(
+        expect.objectContaining({
+          value: [{ address: mail.envelope.to[0], name: '' }],
+        }),
+      );
+      expect(mail.parsed.cc).toBeUndefined();
+      expect(mail.parsed.bcc).toBeUndefined();
+      expect(mail.envelope.from).toBe(FROM);
+      expect(mail.secure).toBe(true);
+    }
+    expect(
+      portal.logs.filter(line => line.includes('user:default/nomail')),
+    ).toHaveLength(1);
+
+    const [mail] = mails;
+    // The subject is the title as text; in the HTML body every value is escaped.
+    expect(mail.parsed.subject).toBe(title);
+    const html = mail.parsed.html as string;
+    expect(html).not.toMatch(/<script|<img|<b>/i);
+    expect(html).toContain(
+      '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&lt;img src=x onerror=&quot;alert(1)&quot;&gt;',
+    );
+    expect(html).toContain(
+      'Deployed by &lt;b&gt;CI&lt;/b&gt;.<br>See the release notes.',
+    );
+    expect(html).toContain('ACME &lt;b&gt;Portal&lt;/b&gt;');
+    expect(html).toContain(`href="${BASE_URL}/catalog/default/component/web"`);
+    expect(html).toContain(`href="${BASE_URL}/notifications"`);
+    expect(html).toContain('Severity: High');
+    expect(mail.parsed.text).toContain(
+      `Open: ${BASE_URL}/catalog/default/component/web`,
+    );
+    expect(mail.parsed.text).toContain(
+      `turn off the Email channel in your notification settings: ${BASE_URL}/settings/notifications`,
+    );
+
+    // Grace turned Email off, not the notification: she still has it in the portal.
+    const inbox = await request(portal.server)
+      .get('/api/notifications/notifications')
+      .set('Authorization', portal.as('user:default/grace'));
+    expect(inbox.status).toBe(200);
+    expect(inbox.body.notifications.map((n: any) => n.payload.title)).toEqual([
+      title,
+      'release-1.1 is out',
+    ]);
+
+    // The delivery log shows them as the notifications plugin's, one recipient each, sent.
+    const log = await request(portal.server)
+      .get('/api/email-provider/messages')
+      .set('Authorization', portal.as(ADMIN));
+    expect(log.status).toBe(200);
+    const notificationMessages = log.body.items.filter(
+      (m: any) => m.category === 'notification',
+    );
+    expect(notificationMessages.map((m: any) => m.subject).sort()).toEqual([
+      title,
+      title,
+      title,
+      'release-1.1 is out',
+    ]);
+    for (const message of notificationMessages) {
+      expect(message).toMatchObject({
+        caller: 'plugin:notifications',
+        recipientsCount: 1,
+        status: 'sent',
+      });
+    }
+
+    await portal.backend.stop();
+  });
+
+  it('does not email broadcasts unless enabled', async () => {
+    const portal = await startPortal();
+    const marker = 'maintenance-default';
+    await portal.notify({
+      recipients: { type: 'broadcast' },
+      payload: { title: `Portal ${marker} tonight` },
+    });
+    await eventually('the broadcast to be skipped', () =>
+      portal.logs.some(line =>
+        /^debug: Broadcast notification .* not sent by email/.test(line),
+      ),
+    );
+    await settle();
+    expect(mailsWith(marker)).toEqual([]);
+    await portal.backend.stop();
+  });
+
+  it('emails an enabled broadcast to every user with an address, except those who turned Email off', async () => {
+    const portal = await startPortal({ broadcast: true });
+    await portal.optOutOfEmail('user:default/grace');
+    const marker = 'maintenance-enabled';
+    await portal.notify({
+      recipients: { type: 'broadcast' },
+      payload: { title: `Portal ${marker} tonight`, severity: 'critical' },
+    });
+    await eventually('the broadcast summary', () =>
+      portal.logs.some(line => line.startsWith('info: Broadcast notification')),
+    );
+    await eventually('three emails', () => mailsWith(marker).length >= 3);
+    await settle();
+    const mails = mailsWith(marker);
+    expect(recipientsOf(mails)).toEqual([
+      'ada@example.com',
+      'bob@example.com',
+      'carol@example.com',
+    ]);
+    expect(mails.every(m => m.envelope.to.length === 1)).toBe(true);
+    expect(mails[0].parsed.text).toContain(
+      'because of a notification to everyone in ACME <b>Portal</b>',
+    );
+    expect(portal.logs).toContainEqual(
+      expect.stringMatching(
+        /^info: Broadcast notification .* by email: 3 queued, 0 failed, 1 skipped \(Email channel off\), 0 skipped/,
+      ),
+    );
+    await portal.backend.stop();
+  });
+});
