@@ -291,6 +291,7 @@ async function main() {
 
     const portal = await startPortal({
       delivery: {
+        pollIntervalMs: 100,
         smtp: {
           maxConnections: 5,
           maxInFlight: Number(process.env.BENCH_IN_FLIGHT ?? 20),

@@ -99,7 +99,7 @@ export const emailProviderPlugin = createBackendPlugin({
             httpAuth,
             access,
             auditor,
-            onEnqueued: () => worker.wake(),
+            onEnqueued: () => worker.notifyEnqueued(),
           }),
         );
         httpRouter.use(

@@ -19,9 +19,10 @@ import { toOutgoingMessage } from './outboxMessages';
 
 // How often expired messages are looked for; cheap, and a minute late is fine.
 const EXPIRY_CHECK_MS = 60_000;
-const MAX_WAIT_MS = 5_000;
+const PAUSE_RECHECK_POLLS = 5;
 const SETTINGS_REFRESH_MS = 1_000;
 const SENT_BATCH_MS = 5;
+const ENQUEUE_COALESCE_MS = 10;
 
 /** The provider built for one saved revision, shared by the sends of that revision. */
 type ProviderLease = {
@@ -47,6 +48,7 @@ export class OutboxWorker {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private wakeRequested = false;
+  private soon?: NodeJS.Timeout;
   private lease?: ProviderLease;
   private lastExpiryCheck = 0;
   private revision?: { version: number; active?: ActiveProvider };
@@ -77,6 +79,7 @@ export class OutboxWorker {
   async stop(): Promise<void> {
     this.running = false;
     clearTimeout(this.timer);
+    clearTimeout(this.soon);
     await this.ticking;
     if (this.inFlight > 0) {
       await new Promise<void>(resolve => this.idle.add(resolve));
@@ -86,7 +89,21 @@ export class OutboxWorker {
     }
   }
 
-  /** Looks for work now, for example right after a message was stored. */
+  /**
+   * Looks for work soon after a message was stored: within a few milliseconds, so that a burst
+   * of stored messages is claimed in a few batches rather than one claim each.
+   */
+  notifyEnqueued(): void {
+    if (!this.running || this.ticking || this.soon) {
+      return;
+    }
+    this.soon = setTimeout(() => {
+      this.soon = undefined;
+      this.wake();
+    }, ENQUEUE_COALESCE_MS);
+  }
+
+  /** Looks for work now. */
   wake(): void {
     if (!this.running) {
       return;
@@ -180,11 +197,13 @@ export class OutboxWorker {
       });
     }
     // A full batch means there may be more due right away. A pause or rate limit is waited out,
-    // but looked at again every few seconds in case it was lifted.
+    // but looked at again every few polls in case it was lifted.
     if (messages.length === free) {
       return 0;
     }
-    return waitMs === undefined ? undefined : Math.min(waitMs, MAX_WAIT_MS);
+    return waitMs === undefined
+      ? undefined
+      : Math.min(waitMs, PAUSE_RECHECK_POLLS * options.pollIntervalMs);
   }
 
   /** The provider for this revision; a new revision retires the old one once idle. */
