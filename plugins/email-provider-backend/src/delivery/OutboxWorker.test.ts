@@ -18,7 +18,7 @@ import { DatabaseSettingsStore } from '../settings/DatabaseSettingsStore';
 import { SecretCipher } from '../settings/SecretCipher';
 import { SettingsService } from '../settings/SettingsService';
 import { DatabaseOutboxStore } from './DatabaseOutboxStore';
-import { DeliveryOptions } from './DeliveryOptions';
+import { DeliveryOptions, readDeliveryOptions } from './DeliveryOptions';
 import { OutboxWorker } from './OutboxWorker';
 
 jest.setTimeout(90_000);
@@ -27,19 +27,21 @@ const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 const PASSWORD = 'worker-test-password';
 const FROM = 'reports@example.com';
 
-const options: DeliveryOptions = {
-  maxMessageBytes: 25 * 1024 * 1024,
-  maxAttempts: 50,
-  retryDelayMs: 100,
-  maxRetryDelayMs: 400,
-  expireAfterMs: 3600_000,
-  retentionDays: 30,
-  pollIntervalMs: 50,
-  claimLeaseMs: 30_000,
-  maxInFlightBytes: 64 * 1024 * 1024,
-  smtp: { maxConnections: 5, maxInFlight: 10 },
-  microsoft365: { maxConcurrentRequests: 4, messagesPerMinute: 10_000 },
-};
+const options = readDeliveryOptions(
+  new ConfigReader({
+    emailProvider: {
+      delivery: {
+        maxAttempts: 50,
+        retryDelayMs: 100,
+        maxRetryDelayMs: 400,
+        pollIntervalMs: 50,
+        claimLeaseMs: 30_000,
+        smtp: { maxInFlight: 10 },
+        microsoft365: { messagesPerMinute: 10_000 },
+      },
+    },
+  }),
+);
 
 let pki: TestPki;
 let untrust: () => void;

@@ -13,7 +13,7 @@ import { DatabaseSettingsStore } from '../settings/DatabaseSettingsStore';
 import { SecretCipher } from '../settings/SecretCipher';
 import { SettingsService } from '../settings/SettingsService';
 import { DatabaseOutboxStore } from './DatabaseOutboxStore';
-import { DeliveryOptions } from './DeliveryOptions';
+import { readDeliveryOptions } from './DeliveryOptions';
 
 // Backend instances as separate processes on one PostgreSQL: killed mid-delivery, or two at once.
 jest.setTimeout(180_000);
@@ -23,20 +23,21 @@ const KEY = 'fault-test-key-0123456789abcdef0123456789';
 const FROM = 'reports@example.com';
 const PASSWORD = 'fault-test-password';
 
-const options: DeliveryOptions = {
-  maxMessageBytes: 25 * 1024 * 1024,
-  maxAttempts: 20,
-  retryDelayMs: 200,
-  maxRetryDelayMs: 1000,
-  expireAfterMs: 3600_000,
-  retentionDays: 30,
-  pollIntervalMs: 100,
-  // Short, so the restarted instance takes over the dead one's messages within seconds.
-  claimLeaseMs: 3000,
-  maxInFlightBytes: 64 * 1024 * 1024,
-  smtp: { maxConnections: 5, maxInFlight: 20 },
-  microsoft365: { maxConcurrentRequests: 4, messagesPerMinute: 30 },
-};
+const options = readDeliveryOptions(
+  new ConfigReader({
+    emailProvider: {
+      delivery: {
+        maxAttempts: 20,
+        retryDelayMs: 200,
+        maxRetryDelayMs: 1000,
+        pollIntervalMs: 100,
+        // Short, so the restarted instance takes over the dead one's messages within seconds.
+        claimLeaseMs: 3000,
+        smtp: { maxInFlight: 20 },
+      },
+    },
+  }),
+);
 
 let pki: TestPki;
 let caFile: string;
