@@ -1,10 +1,20 @@
 /*
  * The Email provider admin page in a real browser against the running portal: SMTP against a
- * real SMTP server, Microsoft 365 against the local Microsoft fake, None, and a user who is not
- * an email provider admin. The tests build on each other and run in order.
+ * real SMTP server, Microsoft 365 against the local Microsoft fake, None, the delivery log with a
+ * failed message retried, and a user who is not an email provider admin. The tests build on
+ * each other and run in order.
  */
 import { expect, test } from '@playwright/test';
-import { readState, restartBackend, writeConfig } from './support/portal';
+import {
+  ReceivedMail,
+  SmtpSink,
+} from '../plugins/email-provider-backend/src/__testUtils__/SmtpSink';
+import {
+  freePort,
+  readState,
+  restartBackend,
+  writeConfig,
+} from './support/portal';
 import {
   guestToken,
   screenshot,
@@ -177,6 +187,144 @@ test('choosing None asks first, then deletes all settings', async ({
   );
   expect(response.status()).toBe(200);
   expect(await response.json()).toEqual({ provider: 'none' });
+});
+
+test('a failed delivery shows its reason in the Deliveries tab, and a retry succeeds once the SMTP server is back', async ({
+  page,
+  request,
+}) => {
+  const { backendUrl, smtp, smtpCertificate, serviceToken } = readState();
+  const api = `${backendUrl}/api/email-provider`;
+  const admin = { Authorization: `Bearer ${await guestToken(request)}` };
+
+  // SMTP at a port where nothing listens yet.
+  const port = await freePort();
+  const smtpSettings = {
+    host: 'localhost',
+    port,
+    security: 'starttls',
+    from: 'portal@example.com',
+    fromName: 'E2E Portal',
+    usernameSameAsFrom: false,
+    username: smtp.username,
+    password: smtp.password,
+  };
+  const saved = await request.put(`${api}/settings`, {
+    headers: admin,
+    data: { provider: 'smtp', smtp: smtpSettings },
+  });
+  expect(saved.status()).toBe(200);
+
+  // Another plugin (a service with a token of its own) sends a message.
+  const subject = `Weekly catalog report ${Date.now()}`;
+  const enqueued = await request.post(`${api}/messages`, {
+    headers: { Authorization: `Bearer ${serviceToken.token}` },
+    data: {
+      to: ['ada@example.com', 'grace@example.com'],
+      subject,
+      text: 'Twelve components changed this week.',
+      category: 'weekly-report',
+    },
+  });
+  expect(enqueued.status()).toBe(202);
+  const { id } = await enqueued.json();
+  // Two quick attempts (the e2e config), then it is given up on.
+  await expect
+    .poll(
+      async () =>
+        (await (
+          await request.get(`${api}/messages/${id}`, { headers: admin })
+        ).json()) as { status: string },
+      { timeout: 15_000 },
+    )
+    .toMatchObject({ status: 'failed' });
+
+  await signInAsGuest(page);
+  await sidebar(page).getByRole('link', { name: 'Email provider' }).click();
+  await expect(page.getByRole('tab', { name: 'Settings' })).toHaveAttribute(
+    'aria-selected',
+    'true',
+  );
+  await expect(
+    page.getByText(`Active: SMTP (localhost:${port}, StartTLS)`),
+  ).toBeVisible();
+  await page.getByRole('tab', { name: 'Deliveries' }).click();
+  await expect(page).toHaveURL(/\/email-provider\/deliveries$/);
+
+  const summary = page.getByTestId('email-deliveries-summary');
+  await expect(summary).toContainText('Failed in the last 24 hours1');
+  await expect(summary).toContainText('Last successNone yet');
+  const row = page.getByRole('row').filter({ hasText: subject });
+  const cells = row.getByRole('cell');
+  await expect(cells.nth(1)).toHaveText(serviceToken.subject);
+  await expect(cells.nth(2)).toHaveText('weekly-report');
+  await expect(cells.nth(4)).toHaveText('2');
+  await expect(cells.nth(5)).toContainText('Failed');
+  await expect(cells.nth(6)).toHaveText('2');
+  await expect(cells.nth(7)).toContainText(
+    `Nothing accepts connections at localhost:${port}; check the server address and port`,
+  );
+  await expect(cells.nth(7)).toContainText('Code connection-refused');
+
+  // The status filter: only failed messages, then all again.
+  const statusFilter = page.getByRole('combobox', { name: 'Status' });
+  await statusFilter.selectOption('Sent');
+  await expect(page.getByText('No sent messages.')).toBeVisible();
+  await statusFilter.selectOption('Failed');
+  await expect(row).toBeVisible();
+  await statusFilter.selectOption('All');
+  await expect(row).toBeVisible();
+  await screenshot(page, '15-deliveries-failed');
+
+  // The SMTP server comes up on that port; the admin retries.
+  const received: ReceivedMail[] = [];
+  const server = await SmtpSink.start({
+    port,
+    certificate: smtpCertificate,
+    credentials: { username: smtp.username, password: smtp.password },
+    onMessage: mail => received.push(mail),
+  });
+  try {
+    // With the keyboard, as any control of the page.
+    await row.getByRole('button', { name: 'Retry' }).focus();
+    await page.keyboard.press('Enter');
+    await expect(
+      page.getByText(`Queued again: “${subject}” will be sent shortly.`),
+    ).toBeVisible();
+    await screenshot(page, '16-deliveries-retried');
+
+    // The page follows the retried message and shows when it is sent.
+    await expect(cells.nth(5)).toHaveText('Sent');
+    await expect(cells.nth(6)).toHaveText('1');
+    await expect(cells.nth(7)).toHaveText('');
+    await expect(row.getByRole('button', { name: 'Retry' })).toHaveCount(0);
+    await expect(cells.nth(0)).toContainText('sent');
+    await expect(page.getByText(`“${subject}” is now sent.`)).toBeAttached();
+    await expect(summary).not.toContainText('Last successNone yet');
+    await screenshot(page, '17-deliveries-sent');
+
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({
+      envelope: {
+        from: 'portal@example.com',
+        to: ['ada@example.com', 'grace@example.com'],
+      },
+      user: smtp.username,
+      secure: true,
+    });
+    expect(received[0].parsed.subject).toBe(subject);
+  } finally {
+    // The backend keeps pooled connections open, and the server waits for them before it
+    // closes: other settings make the backend close its pool to this server first.
+    await request.put(`${api}/settings`, {
+      headers: admin,
+      data: {
+        provider: 'smtp',
+        smtp: { ...smtpSettings, port: smtp.port },
+      },
+    });
+    await server.close();
+  }
 });
 
 test('a user who is not an email provider admin gets no sidebar entry and no page', async ({

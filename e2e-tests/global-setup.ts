@@ -3,6 +3,7 @@
  * and the Microsoft Entra and Graph fake on loopback, then the portal (backend and frontend dev
  * server) configured to trust the CA and to use the fake. Returns the teardown that stops it all.
  */
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,6 +87,11 @@ export default async function globalSetup() {
     caFile,
     backendConfigs: [],
     smtp: { port: smtp.port, ...SMTP_USER },
+    smtpCertificate: pki.localhost,
+    serviceToken: {
+      token: randomBytes(24).toString('base64url'),
+      subject: 'e2e-reports',
+    },
     microsoft: {
       tenantId: microsoft.settings.tenantId,
       clientId: microsoft.settings.clientId,
@@ -96,7 +102,9 @@ export default async function globalSetup() {
     graphMailFile,
   };
   // Ports of their own, so that a portal already running for development is left alone; the
-  // Microsoft endpoints of the fake; no development mail catcher.
+  // Microsoft endpoints of the fake; no development mail catcher. A static token for a service
+  // that sends mail as other plugins do, and delivery that gives up after two quick attempts,
+  // so that a failed delivery shows within a second.
   const portalConfig = writeConfig(
     state,
     'app-config.e2e.yaml',
@@ -109,7 +117,17 @@ export default async function globalSetup() {
       `    port: ${BACKEND_PORT}`,
       '  cors:',
       `    origin: ${frontendUrl}`,
+      '  auth:',
+      '    externalAccess:',
+      '      - type: static',
+      '        options:',
+      `          token: ${state.serviceToken.token}`,
+      `          subject: ${state.serviceToken.subject}`,
       'emailProvider:',
+      '  delivery:',
+      '    maxAttempts: 2',
+      '    retryDelayMs: 200',
+      '    pollIntervalMs: 200',
       '  development:',
       '    mailCatcher: false',
       '  microsoft365:',

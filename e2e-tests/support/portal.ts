@@ -23,6 +23,13 @@ export type E2eState = {
   frontendPid?: number;
   backendPid?: number;
   smtp: { port: number; username: string; password: string };
+  /** The test CA's localhost certificate, for SMTP servers a test starts of its own. */
+  smtpCertificate: { cert: string; key: string };
+  /**
+   * A static external access token (`backend.auth.externalAccess`) whose principal is the
+   * service `e2e-reports`: the tests send mail with it as another plugin would.
+   */
+  serviceToken: { token: string; subject: string };
   microsoft: {
     tenantId: string;
     clientId: string;
@@ -210,4 +217,13 @@ export function writeConfig(state: E2eState, name: string, yaml: string) {
   const file = path.join(state.dir, name);
   fs.writeFileSync(file, yaml);
   return file;
+}
+
+/** A loopback port where nothing listens (at the moment of asking). */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise(resolve => server.close(resolve));
+  return port;
 }

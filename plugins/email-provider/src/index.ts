@@ -1,7 +1,7 @@
 /**
- * The email-provider frontend plugin: the "Email provider" admin page and settings card. The
- * default export is the plugin for the new frontend system; apps on the old system import
- * `@internal/plugin-email-provider/legacy`.
+ * The email-provider frontend plugin: the "Email provider" admin page, its settings card and
+ * delivery log. The default export is the plugin for the new frontend system; apps on the old
+ * system import `@internal/plugin-email-provider/legacy`.
  *
  * @packageDocumentation
  */
@@ -9,9 +9,11 @@ export { emailProviderPlugin as default } from './plugin';
 export { emailProviderApi, emailProviderPage } from './plugin';
 export { EmailProviderPage } from './components/EmailProviderPage';
 export { EmailProviderSettingsCard } from './components/EmailProviderSettingsCard';
+export { EmailDeliveriesCard } from './components/EmailDeliveriesCard';
 export { EmailProviderSidebarItem } from './components/EmailProviderSidebarItem';
 export { emailProviderApiRef, EmailProviderClient } from './api';
 export type {
+  DeliveryFilter,
   EmailProviderApi,
   EmailProviderSettingsSnapshot,
   TestEmailFailureResult,

@@ -1,6 +1,7 @@
 /**
  * The email-provider frontend plugin for apps on the old frontend system (`createApp` from
- * `@backstage/app-defaults`): a `createPlugin` plugin with its API, a routable page and the card.
+ * `@backstage/app-defaults`): a `createPlugin` plugin with its API, a routable page, the
+ * settings card and the delivery log card.
  *
  * @packageDocumentation
  */
@@ -71,9 +72,27 @@ export const EmailProviderSettingsCard = emailProviderPlugin.provide(
   }),
 );
 
+/**
+ * The delivery log (health summary, recent messages, retry), to place on a page of your own.
+ *
+ * @public
+ */
+export const EmailDeliveriesCard = emailProviderPlugin.provide(
+  createComponentExtension({
+    name: 'EmailDeliveriesCard',
+    component: {
+      lazy: () =>
+        import('./components/EmailDeliveriesCard').then(
+          m => m.EmailDeliveriesCard,
+        ),
+    },
+  }),
+);
+
 export { EmailProviderSidebarItem } from './components/EmailProviderSidebarItem';
 export { emailProviderApiRef, EmailProviderClient } from './api';
 export type {
+  DeliveryFilter,
   EmailProviderApi,
   EmailProviderSettingsSnapshot,
   TestEmailFailureResult,

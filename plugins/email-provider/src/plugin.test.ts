@@ -1,4 +1,4 @@
-import plugin, { emailProviderApiRef } from './index';
+import plugin, { EmailDeliveriesCard, emailProviderApiRef } from './index';
 import * as legacy from './legacy';
 
 describe('email-provider', () => {
@@ -6,6 +6,7 @@ describe('email-provider', () => {
     expect(plugin.id).toBe('email-provider');
     expect(plugin.getExtension('page:email-provider')).toBeDefined();
     expect(plugin.getExtension('api:email-provider')).toBeDefined();
+    expect(EmailDeliveriesCard).toBeInstanceOf(Function);
   });
 
   it('exports a plugin and components for the old frontend system', () => {
@@ -13,6 +14,7 @@ describe('email-provider', () => {
     expect(legacy.emailProviderPlugin.getApis()).toHaveLength(1);
     expect(legacy.EmailProviderPage).toBeDefined();
     expect(legacy.EmailProviderSettingsCard).toBeDefined();
+    expect(legacy.EmailDeliveriesCard).toBeDefined();
     expect(legacy.emailProviderApiRef).toBe(emailProviderApiRef);
   });
 });

@@ -1,10 +1,14 @@
 import { ResponseError } from '@backstage/errors';
 import type {
+  DeliveryList,
+  DeliveryRecord,
+  DeliverySummary,
   EmailProviderSettings,
   EmailProviderSettingsInput,
   VerifyResult,
 } from '@internal/plugin-email-provider-common';
 import type {
+  DeliveryFilter,
   EmailProviderApi,
   EmailProviderSettingsSnapshot,
   TestEmailOutcome,
@@ -66,6 +70,48 @@ export const SAVED_MICROSOFT365: Extract<
   },
 };
 
+/** A delivery log record with sensible defaults, for tests to vary. */
+export function deliveryRecord(
+  overrides: Partial<DeliveryRecord> & Pick<DeliveryRecord, 'id'>,
+): DeliveryRecord {
+  return {
+    status: 'sent',
+    caller: 'plugin:reports',
+    category: 'weekly-report',
+    subject: `Weekly report ${overrides.id}`,
+    recipientsCount: 3,
+    sizeBytes: 2048,
+    messageId: `<${overrides.id}@example.com>`,
+    attempts: 1,
+    provider: 'smtp',
+    createdAt: '2026-11-29T08:00:00.000Z',
+    updatedAt: '2026-11-29T08:00:01.000Z',
+    ...(overrides.status === undefined || overrides.status === 'sent'
+      ? { sentAt: '2026-11-29T08:00:01.000Z' }
+      : {}),
+    ...overrides,
+  };
+}
+
+/** A message given up on: nothing accepted connections at the configured server. */
+export const FAILED_DELIVERY = deliveryRecord({
+  id: 'failed-1',
+  status: 'failed',
+  subject: 'Nightly build report',
+  caller: 'plugin:ci-reports',
+  category: 'build-report',
+  recipientsCount: 12,
+  attempts: 8,
+  createdAt: '2026-11-29T07:00:00.000Z',
+  updatedAt: '2026-11-29T07:30:00.000Z',
+  lastError: {
+    code: 'connection-refused',
+    message:
+      'Nothing accepts connections at smtp.example.com:587; check the server address and port, and that a firewall lets the portal through.',
+    providerReply: 'connect ECONNREFUSED 192.0.2.10:587',
+  },
+});
+
 /**
  * An in-memory stand-in for the backend: saves what it is given (as the backend would read it
  * back), with every method a jest mock so tests can change an answer or inspect calls.
@@ -73,6 +119,9 @@ export const SAVED_MICROSOFT365: Extract<
 export class FakeEmailProviderApi implements EmailProviderApi {
   settings: EmailProviderSettings;
   version: number;
+  /** The delivery log, newest first, as `listMessages` pages through it. */
+  messages: DeliveryRecord[] = [];
+  summary: DeliverySummary = { waiting: 0, failedLast24Hours: 0 };
 
   constructor(settings: EmailProviderSettings = { provider: 'none' }) {
     this.settings = settings;
@@ -154,4 +203,50 @@ export class FakeEmailProviderApi implements EmailProviderApi {
       ],
     }),
   );
+
+  listMessages = jest.fn(
+    async (filter: DeliveryFilter = {}): Promise<DeliveryList> => {
+      const matching = this.messages.filter(
+        message =>
+          (!filter.status || message.status === filter.status) &&
+          (!filter.caller || message.caller === filter.caller),
+      );
+      const offset = filter.offset ?? 0;
+      return {
+        items: matching.slice(offset, offset + (filter.limit ?? 50)),
+        totalCount: matching.length,
+      };
+    },
+  );
+
+  getSummary = jest.fn(async (): Promise<DeliverySummary> => this.summary);
+
+  retryMessage = jest.fn(async (id: string): Promise<DeliveryRecord> => {
+    const index = this.messages.findIndex(message => message.id === id);
+    if (index === -1) {
+      throw await responseError(
+        404,
+        'NotFoundError',
+        `No message with id ${id}`,
+      );
+    }
+    const current = this.messages[index];
+    if (current.status !== 'failed') {
+      throw await responseError(
+        409,
+        'ConflictError',
+        `Message ${id} is ${current.status}; only a failed message can be retried`,
+      );
+    }
+    // As the backend does: attempts start again, the last error stays until a new outcome.
+    const queued: DeliveryRecord = {
+      ...current,
+      status: 'queued',
+      attempts: 0,
+      nextAttemptAt: '2026-11-29T08:05:00.000Z',
+      updatedAt: '2026-11-29T08:05:00.000Z',
+    };
+    this.messages[index] = queued;
+    return queued;
+  });
 }

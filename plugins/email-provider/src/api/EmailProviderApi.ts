@@ -1,8 +1,12 @@
 import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
+  DeliveryList,
+  DeliveryRecord,
+  DeliverySummary,
   EmailFailure,
   EmailProviderSettings,
   EmailProviderSettingsInput,
+  MessageStatus,
   TestEmailResult,
   VerifyResult,
 } from '@internal/plugin-email-provider-common';
@@ -42,6 +46,23 @@ export type TestEmailFailureResult = {
 export type TestEmailOutcome = TestEmailResult | TestEmailFailureResult;
 
 /**
+ * Which part of the delivery log to read (`GET /messages`): newest first, `limit` messages (1 to
+ * 200, 50 by default) from `offset`.
+ *
+ * @public
+ */
+export type DeliveryFilter = {
+  status?: MessageStatus;
+  /** The plugin (service principal) that sent the messages, as the log names it. */
+  caller?: string;
+  /** ISO 8601 date-times: created at or after `since`, before `until`. */
+  since?: string;
+  until?: string;
+  limit?: number;
+  offset?: number;
+};
+
+/**
  * The email-provider backend's admin API, as the settings page uses it. Every method throws a
  * `ResponseError` (`@backstage/errors`) for an error answer, except a provider failure during
  * a test email, which `sendTestEmail` returns so that its failure can be shown.
@@ -72,6 +93,15 @@ export interface EmailProviderApi {
   verify(request?: {
     settings?: EmailProviderSettingsInput;
   }): Promise<VerifyResult>;
+  /** `GET /messages`: the delivery log, newest first, with the total count for paging. */
+  listMessages(filter?: DeliveryFilter): Promise<DeliveryList>;
+  /** `GET /summary`: last success, last failure, messages waiting, failed in the last 24 hours. */
+  getSummary(): Promise<DeliverySummary>;
+  /**
+   * `POST /messages/:id/retry`: queues a failed message again and returns its record; a
+   * message that is not failed gets 409.
+   */
+  retryMessage(id: string): Promise<DeliveryRecord>;
 }
 
 /**

@@ -176,4 +176,65 @@ describe('EmailProviderClient', () => {
       client.verify({ settings: { provider: 'none' } }),
     ).resolves.toEqual({ ok: true, provider: 'smtp', steps: [] });
   });
+  it('lists the delivery log with the filter as query parameters', async () => {
+    const seen: string[] = [];
+    const list = { items: [], totalCount: 0 };
+    server.use(
+      http.get(`${BASE}/messages`, ({ request }) => {
+        expect(request.headers.get('authorization')).toBe('Bearer user-token');
+        seen.push(new URL(request.url).search);
+        return HttpResponse.json(list);
+      }),
+    );
+    await expect(client.listMessages()).resolves.toEqual(list);
+    await expect(
+      client.listMessages({
+        status: 'failed',
+        caller: 'plugin:reports',
+        limit: 25,
+        offset: 50,
+      }),
+    ).resolves.toEqual(list);
+    expect(seen).toEqual([
+      '',
+      '?status=failed&caller=plugin%3Areports&limit=25&offset=50',
+    ]);
+  });
+
+  it('reads the delivery summary', async () => {
+    const summary = {
+      lastSuccessAt: '2026-11-29T08:00:00.000Z',
+      waiting: 2,
+      failedLast24Hours: 1,
+    };
+    server.use(http.get(`${BASE}/summary`, () => HttpResponse.json(summary)));
+    await expect(client.getSummary()).resolves.toEqual(summary);
+  });
+
+  it('retries a failed message, and throws the 409 of one that is not failed', async () => {
+    server.use(
+      http.post(`${BASE}/messages/:id/retry`, ({ params }) =>
+        params.id === 'm-1'
+          ? HttpResponse.json({ id: 'm-1', status: 'queued' })
+          : HttpResponse.json(
+              errorBody(
+                409,
+                'ConflictError',
+                'Message m-2 is sent; only a failed message can be retried',
+              ),
+              { status: 409 },
+            ),
+      ),
+    );
+    await expect(client.retryMessage('m-1')).resolves.toEqual({
+      id: 'm-1',
+      status: 'queued',
+    });
+    const error = await client.retryMessage('m-2').catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(409);
+    expect(error.body.error.message).toBe(
+      'Message m-2 is sent; only a failed message can be retried',
+    );
+  });
 });

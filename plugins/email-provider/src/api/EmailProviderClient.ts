@@ -1,11 +1,15 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
+  DeliveryList,
+  DeliveryRecord,
+  DeliverySummary,
   EmailProviderSettings,
   EmailProviderSettingsInput,
   VerifyResult,
 } from '@internal/plugin-email-provider-common';
 import type {
+  DeliveryFilter,
   EmailProviderApi,
   EmailProviderSettingsSnapshot,
   TestEmailFailureResult,
@@ -89,6 +93,33 @@ export class EmailProviderClient implements EmailProviderApi {
     settings?: EmailProviderSettingsInput;
   }): Promise<VerifyResult> {
     const response = await this.request('POST', 'verify', request ?? {});
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return response.json();
+  }
+
+  async listMessages(filter: DeliveryFilter = {}): Promise<DeliveryList> {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) {
+      if (value !== undefined && value !== '') {
+        query.set(key, String(value));
+      }
+    }
+    const search = query.toString();
+    return this.json('GET', search ? `messages?${search}` : 'messages');
+  }
+
+  async getSummary(): Promise<DeliverySummary> {
+    return this.json('GET', 'summary');
+  }
+
+  async retryMessage(id: string): Promise<DeliveryRecord> {
+    return this.json('POST', `messages/${encodeURIComponent(id)}/retry`);
+  }
+
+  private async json<T>(method: string, path: string): Promise<T> {
+    const response = await this.request(method, path);
     if (!response.ok) {
       throw await ResponseError.fromResponse(response);
     }

@@ -1,5 +1,6 @@
 export { emailProviderApiRef } from './EmailProviderApi';
 export type {
+  DeliveryFilter,
   EmailProviderApi,
   EmailProviderSettingsSnapshot,
   TestEmailFailureResult,

@@ -1,7 +1,17 @@
-import { Content, Header, Page, Progress } from '@backstage/core-components';
-import { emailProviderSettingsReadPermission } from '@internal/plugin-email-provider-common';
+import {
+  Content,
+  Header,
+  Page,
+  Progress,
+  TabbedLayout,
+} from '@backstage/core-components';
+import {
+  emailProviderDeliveriesReadPermission,
+  emailProviderSettingsReadPermission,
+} from '@internal/plugin-email-provider-common';
 import { usePermission } from '@backstage/plugin-permission-react';
 import Grid from '@material-ui/core/Grid';
+import { EmailDeliveriesCard } from '../EmailDeliveriesCard';
 import {
   DeliveryHints,
   EmailProviderSettingsCard,
@@ -9,30 +19,55 @@ import {
 } from '../EmailProviderSettingsCard';
 
 /**
- * The "Email provider" admin page: the settings card and what to know about delivery. Users
- * without `email-provider.settings.read` see a not-allowed message.
+ * The "Email provider" admin page, in two tabs: **Settings** (the settings card and what to
+ * know about delivery; at the page's own path) for users with `email-provider.settings.read`,
+ * and **Deliveries** (the delivery log; at `deliveries` below the page's path) for users with
+ * `email-provider.deliveries.read`. A tab the user may not see is left out; users with neither
+ * permission see a not-allowed message.
  *
  * @public
  */
 export function EmailProviderPage() {
-  const read = usePermission({
+  const settings = usePermission({
     permission: emailProviderSettingsReadPermission,
   });
-  let content;
-  if (read.loading) {
-    content = <Progress />;
-  } else if (!read.allowed) {
-    content = <NotAllowed />;
+  const deliveries = usePermission({
+    permission: emailProviderDeliveriesReadPermission,
+  });
+  let body;
+  if (settings.loading || deliveries.loading) {
+    body = (
+      <Content>
+        <Progress />
+      </Content>
+    );
+  } else if (!settings.allowed && !deliveries.allowed) {
+    body = (
+      <Content>
+        <NotAllowed />
+      </Content>
+    );
   } else {
-    content = (
-      <Grid container spacing={3}>
-        <Grid item xs={12} lg={8}>
-          <EmailProviderSettingsCard />
-        </Grid>
-        <Grid item xs={12} lg={4}>
-          <DeliveryHints />
-        </Grid>
-      </Grid>
+    body = (
+      <TabbedLayout>
+        {settings.allowed && (
+          <TabbedLayout.Route path="/" title="Settings">
+            <Grid container spacing={3}>
+              <Grid item xs={12} lg={8}>
+                <EmailProviderSettingsCard />
+              </Grid>
+              <Grid item xs={12} lg={4}>
+                <DeliveryHints />
+              </Grid>
+            </Grid>
+          </TabbedLayout.Route>
+        )}
+        {deliveries.allowed && (
+          <TabbedLayout.Route path="/deliveries" title="Deliveries">
+            <EmailDeliveriesCard />
+          </TabbedLayout.Route>
+        )}
+      </TabbedLayout>
     );
   }
   return (
@@ -41,7 +76,7 @@ export function EmailProviderPage() {
         title="Email provider"
         subtitle="How the portal sends its email: SMTP, Microsoft 365 or none"
       />
-      <Content>{content}</Content>
+      {body}
     </Page>
   );
 }

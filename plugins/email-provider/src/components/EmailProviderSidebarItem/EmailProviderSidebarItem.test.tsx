@@ -1,11 +1,21 @@
 import { SidebarPage, Sidebar } from '@backstage/core-components';
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  AuthorizeResult,
+  EvaluatePermissionRequest,
+} from '@backstage/plugin-permission-common';
 import { screen, waitFor } from '@testing-library/react';
 import { SWRConfig } from 'swr';
 import { EmailProviderSidebarItem } from './EmailProviderSidebarItem';
 
-function renderItem(authorize: AuthorizeResult.ALLOW | AuthorizeResult.DENY) {
+function renderItem(
+  authorize:
+    | AuthorizeResult.ALLOW
+    | AuthorizeResult.DENY
+    | ((
+        request: EvaluatePermissionRequest,
+      ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY),
+) {
   const permissionApi = mockApis.permission({ authorize });
   const authorizeSpy = jest.spyOn(permissionApi, 'authorize');
   renderInTestApp(
@@ -36,5 +46,16 @@ describe('EmailProviderSidebarItem', () => {
     expect(
       screen.queryByRole('link', { name: 'Email provider' }),
     ).not.toBeInTheDocument();
+  });
+
+  it('links users who may read only the delivery log', async () => {
+    renderItem(request =>
+      request.permission.name === 'email-provider.deliveries.read'
+        ? AuthorizeResult.ALLOW
+        : AuthorizeResult.DENY,
+    );
+    expect(
+      await screen.findByRole('link', { name: 'Email provider' }),
+    ).toHaveAttribute('href', '/email-provider');
   });
 });

@@ -1,12 +1,16 @@
 import { SidebarItem } from '@backstage/core-components';
 import type { IconComponent } from '@backstage/core-plugin-api';
-import { emailProviderSettingsReadPermission } from '@internal/plugin-email-provider-common';
+import {
+  emailProviderDeliveriesReadPermission,
+  emailProviderSettingsReadPermission,
+} from '@internal/plugin-email-provider-common';
 import { usePermission } from '@backstage/plugin-permission-react';
 import EmailIcon from '@material-ui/icons/Email';
 
 /**
  * The sidebar entry of the Email provider page, shown only to users allowed to read the
- * settings (`email-provider.settings.read`). Use it in the app's sidebar in place of the nav
+ * settings (`email-provider.settings.read`) or the delivery log
+ * (`email-provider.deliveries.read`). Use it in the app's sidebar in place of the nav
  * item the page contributes, for example with `navItems.take('page:email-provider')`.
  *
  * @public
@@ -17,10 +21,13 @@ export function EmailProviderSidebarItem(props: {
   text?: string;
   icon?: IconComponent;
 }) {
-  const { allowed } = usePermission({
+  const settings = usePermission({
     permission: emailProviderSettingsReadPermission,
   });
-  if (!allowed) {
+  const deliveries = usePermission({
+    permission: emailProviderDeliveriesReadPermission,
+  });
+  if (!settings.allowed && !deliveries.allowed) {
     return null;
   }
   return (

@@ -1,0 +1,1 @@
+export { EmailDeliveriesCard } from './EmailDeliveriesCard';

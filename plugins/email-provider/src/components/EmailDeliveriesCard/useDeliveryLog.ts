@@ -1,0 +1,180 @@
+import { useApi } from '@backstage/frontend-plugin-api';
+import type {
+  DeliveryList,
+  DeliveryRecord,
+  DeliverySummary,
+  MessageStatus,
+} from '@internal/plugin-email-provider-common';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { emailProviderApiRef } from '../../api';
+import { errorMessage, STATUS_LABELS } from './format';
+
+export type DeliveryQuery = {
+  status?: MessageStatus;
+  limit: number;
+  offset: number;
+};
+
+export type DeliveryLogState = {
+  list?: DeliveryList;
+  summary?: DeliverySummary;
+  /** Set when nothing could be loaded yet. */
+  loadError?: string;
+  /** Set when a refresh failed while older data is still shown. */
+  refreshError?: string;
+  loading: boolean;
+  /** When the data shown was read. */
+  updatedAt?: Date;
+  /** A sentence about the rows whose status changed since the last refresh, for a live region. */
+  changes?: string;
+};
+
+const queryKey = (query: DeliveryQuery) =>
+  `${query.status ?? ''}|${query.limit}|${query.offset}`;
+
+/** What changed between two reads of the same page of the log, said in one sentence. */
+function describeChanges(
+  before: DeliveryRecord[],
+  after: DeliveryRecord[],
+): string | undefined {
+  const previous = new Map(before.map(record => [record.id, record.status]));
+  const changed = after.filter(
+    record =>
+      previous.has(record.id) && previous.get(record.id) !== record.status,
+  );
+  if (changed.length === 0) {
+    return undefined;
+  }
+  if (changed.length > 3) {
+    return `${changed.length} messages changed status.`;
+  }
+  return changed
+    .map(
+      record =>
+        `“${record.subject}” is now ${STATUS_LABELS[
+          record.status
+        ].toLowerCase()}.`,
+    )
+    .join(' ');
+}
+
+/**
+ * The delivery log and summary for a query, read again when the query changes, on `refresh()`,
+ * and every `intervalMs` while the document is visible (not while it is hidden; at once when it
+ * becomes visible again after a longer pause).
+ */
+export function useDeliveryLog(query: DeliveryQuery, intervalMs: number) {
+  const api = useApi(emailProviderApiRef);
+  const [state, setState] = useState<DeliveryLogState>({ loading: true });
+  const sequence = useRef(0);
+  const inFlight = useRef(false);
+  const shown = useRef<{ key: string; items: DeliveryRecord[] }>();
+  const lastRead = useRef(0);
+  const { status, limit, offset } = query;
+
+  const refresh = useCallback(async () => {
+    const current = { status, limit, offset };
+    const key = queryKey(current);
+    const mine = ++sequence.current;
+    inFlight.current = true;
+    setState(previous => ({
+      ...previous,
+      loading: true,
+      loadError: undefined,
+    }));
+    try {
+      const [list, summary] = await Promise.all([
+        api.listMessages(current),
+        api.getSummary(),
+      ]);
+      if (mine !== sequence.current) {
+        return; // A newer read (another filter or page) has started; its answer counts.
+      }
+      const changes =
+        shown.current?.key === key
+          ? describeChanges(shown.current.items, list.items)
+          : undefined;
+      shown.current = { key, items: list.items };
+      lastRead.current = Date.now();
+      setState(previous => ({
+        list,
+        summary,
+        loading: false,
+        updatedAt: new Date(),
+        // Keep the last announcement when nothing changed: the live region then stays quiet.
+        changes: changes ?? previous.changes,
+      }));
+    } catch (error) {
+      if (mine !== sequence.current) {
+        return;
+      }
+      const message = errorMessage(error);
+      setState(previous =>
+        previous.list
+          ? { ...previous, loading: false, refreshError: message }
+          : { loading: false, loadError: message },
+      );
+    } finally {
+      if (mine === sequence.current) {
+        inFlight.current = false;
+      }
+    }
+  }, [api, status, limit, offset]);
+
+  // Read at once when the query changes.
+  useEffect(() => {
+    refresh();
+  }, [refresh]);
+
+  // Gentle auto-refresh, only while someone can see the page.
+  const latestRefresh = useRef(refresh);
+  latestRefresh.current = refresh;
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (!document.hidden && !inFlight.current) {
+        latestRefresh.current();
+      }
+    }, intervalMs);
+    const onVisibilityChange = () => {
+      if (
+        !document.hidden &&
+        !inFlight.current &&
+        Date.now() - lastRead.current >= intervalMs
+      ) {
+        latestRefresh.current();
+      }
+    };
+    document.addEventListener('visibilitychange', onVisibilityChange);
+    return () => {
+      clearInterval(timer);
+      document.removeEventListener('visibilitychange', onVisibilityChange);
+    };
+  }, [intervalMs]);
+
+  /** Shows a record the server just returned (after a retry) until the next read. */
+  const replaceRecord = useCallback((record: DeliveryRecord) => {
+    setState(previous =>
+      previous.list
+        ? {
+            ...previous,
+            list: {
+              ...previous.list,
+              items: previous.list.items.map(item =>
+                item.id === record.id ? record : item,
+              ),
+            },
+          }
+        : previous,
+    );
+    if (shown.current) {
+      shown.current = {
+        ...shown.current,
+        items: shown.current.items.map(item =>
+          item.id === record.id ? record : item,
+        ),
+      };
+    }
+  }, []);
+
+  return { ...state, refresh, replaceRecord };
+}
