@@ -180,5 +180,6 @@ export type DeliverySummary = {
   lastSuccessAt?: string;
   lastFailureAt?: string;
   waiting: number;
+  /** Messages that failed an attempt in the last 24 hours, whether or not a retry sent them. */
   failedLast24Hours: number;
 };

@@ -352,6 +352,7 @@ export class DatabaseOutboxStore {
       .update({
         status: outcome.nextAttemptAt ? 'queued' : 'failed',
         next_attempt_at: outcome.nextAttemptAt ?? now,
+        last_failed_at: now,
         provider: outcome.provider ?? null,
         claimed_by: null,
         claimed_until: null,
@@ -394,6 +395,7 @@ export class DatabaseOutboxStore {
       .update({
         status: 'failed',
         updated_at: now,
+        last_failed_at: now,
         last_error_code: 'expired',
         last_error_message:
           'Not sent in time: no email provider was active, or every attempt failed. Check the provider and retry the message.',
@@ -471,15 +473,13 @@ export class DatabaseOutboxStore {
     const [lastSent] = await this.db(MESSAGES)
       .where('status', 'sent')
       .max({ at: 'sent_at' });
-    const [lastFailed] = await this.db(MESSAGES)
-      .whereNotNull('last_error_code')
-      .max({ at: 'updated_at' });
+    const [lastFailed] = await this.db(MESSAGES).max({ at: 'last_failed_at' });
     const [{ waiting }] = await this.db(MESSAGES)
       .whereIn('status', ['queued', 'sending'])
       .count({ waiting: '*' });
+    // Messages that failed an attempt in the last day, whether they later went out or not.
     const [{ failed }] = await this.db(MESSAGES)
-      .where('status', 'failed')
-      .andWhere('updated_at', '>=', new Date(now.getTime() - 24 * 3600_000))
+      .where('last_failed_at', '>=', new Date(now.getTime() - 24 * 3600_000))
       .count({ failed: '*' });
     return {
       ...(lastSent?.at ? { lastSuccessAt: iso(lastSent.at) } : {}),

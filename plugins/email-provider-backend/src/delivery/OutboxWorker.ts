@@ -159,7 +159,13 @@ export class OutboxWorker {
     }
     const { version, active } = this.revision;
     if (!active) {
-      // Messages wait, visible in the delivery log, until a provider is active or they expire.
+      // Messages wait, visible in the delivery log, until a provider is active or they expire;
+      // the old provider's connections are let go.
+      if (this.lease) {
+        this.lease.retired = true;
+        this.closeIfRetired(this.lease);
+        this.lease = undefined;
+      }
       return undefined;
     }
     const lease = this.leaseFor(version, active);
