@@ -294,7 +294,6 @@ async function main() {
         pollIntervalMs: 100,
         smtp: {
           maxConnections: 5,
-          maxInFlight: Number(process.env.BENCH_IN_FLIGHT ?? 20),
         },
       },
     });
