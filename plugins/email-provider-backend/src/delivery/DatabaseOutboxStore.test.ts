@@ -97,7 +97,7 @@ describe.each(databases.eachSupportedId())(
       );
       expect(retaken.map(m => m.attempts)).toEqual([2, 2, 2]);
       // The worker that lost its claim can no longer record an outcome.
-      expect(await store.markSent(a.messages[0].id, 'a', 'smtp')).toBe(false);
+      expect(await store.markAllSent([a.messages[0].id], 'a', 'smtp')).toBe(0);
     });
 
     it('claims no more bytes than asked for, but always at least one message', async () => {
@@ -144,7 +144,7 @@ describe.each(databases.eachSupportedId())(
       });
       expect(first.messages).toHaveLength(2);
       for (const m of first.messages)
-        await store.markSent(m.id, 'a', 'microsoft365');
+        await store.markAllSent([m.id], 'a', 'microsoft365');
       const second = await store.claim({
         workerId: 'a',
         max: 10,
@@ -196,7 +196,7 @@ describe.each(databases.eachSupportedId())(
           limits: unlimited,
         })
       ).messages;
-      expect(await store.markSent(claimed.id, 'a', 'smtp')).toBe(true);
+      expect(await store.markAllSent([claimed.id], 'a', 'smtp')).toBe(1);
       const row = await knex('email_provider_messages').where({ id }).first();
       expect(row.payload).toBeNull();
       expect(await store.get(id)).toMatchObject({

@@ -301,17 +301,10 @@ export class DatabaseOutboxStore {
     });
   }
 
-  /** The provider took the message: its content is deleted, its metadata kept. */
-  async markSent(
-    id: string,
-    workerId: string,
-    provider: string,
-    now = new Date(),
-  ): Promise<boolean> {
-    return (await this.markAllSent([id], workerId, provider, now)) === 1;
-  }
-
-  /** `markSent` for several messages in one statement; returns how many were still claimed. */
+  /**
+   * The provider took these messages: their content is deleted, their metadata kept. Returns
+   * how many were still claimed by the worker.
+   */
   async markAllSent(
     ids: string[],
     workerId: string,

@@ -14,6 +14,7 @@ import { DeliveryOptions } from '../delivery/DeliveryOptions';
 import { countRecipients, measureRequest } from '../delivery/outboxMessages';
 import { SettingsService } from '../settings/SettingsService';
 import { AdminAccess } from './AdminAccess';
+import { parseInput } from './parseInput';
 import { rejectUnreadableJson } from './rejectUnreadableJson';
 import { newMessageId } from './testEmail';
 
@@ -30,18 +31,6 @@ const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).default(0),
 });
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (!result.success) {
-    throw new InputError(
-      result.error.issues
-        .map(i => `${i.path.join('.') || 'body'}: ${i.message}`)
-        .join('; '),
-    );
-  }
-  return result.data;
-}
 
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -95,7 +84,7 @@ export function createMessagesRouter(options: {
       const credentials = await httpAuth.credentials(req, {
         allow: ['service'],
       });
-      const request = parse(sendEmailRequestSchema, req.body);
+      const request = parseInput(sendEmailRequestSchema, req.body);
       const { totalBytes, attachmentBytes } = measureRequest(request);
       if (totalBytes > deliveryOptions.maxMessageBytes) {
         throw new InputError(
@@ -150,7 +139,7 @@ export function createMessagesRouter(options: {
 
   router.get('/messages', async (req, res) => {
     await access.authorize(req, emailProviderDeliveriesReadPermission);
-    const query = parse(listQuerySchema, req.query);
+    const query = parseInput(listQuerySchema, req.query);
     res.json(
       await store.list({
         status: query.status,

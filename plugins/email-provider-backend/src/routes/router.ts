@@ -20,6 +20,7 @@ import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { ProviderError } from '../providers/ProviderError';
 import { ActiveProvider, SettingsService } from '../settings/SettingsService';
 import { AdminAccess } from './AdminAccess';
+import { parseInput } from './parseInput';
 import { rejectUnreadableJson } from './rejectUnreadableJson';
 import { buildTestEmail } from './testEmail';
 
@@ -42,18 +43,6 @@ function parseSettings(
     );
   }
   return input.data;
-}
-
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const result = schema.safeParse(body ?? {});
-  if (!result.success) {
-    throw new InputError(
-      result.error.issues
-        .map(i => `${i.path.join('.') || 'body'}: ${i.message}`)
-        .join('; '),
-    );
-  }
-  return result.data;
 }
 
 /** An error body in Backstage's shape, for answers the error middleware has no class for. */
@@ -218,7 +207,7 @@ export async function createRouter(options: {
     requireUpdatePermission,
     perAdminLimit('test emails'),
     async (req, res) => {
-      const { to } = parseBody(testEmailBodySchema, req.body);
+      const { to } = parseInput(testEmailBodySchema, req.body);
       const active = await activeOrConflict();
       const requestedBy: string =
         res.locals.credentials.principal.userEntityRef;
@@ -277,7 +266,7 @@ export async function createRouter(options: {
     requireUpdatePermission,
     perAdminLimit('connection checks'),
     async (req, res) => {
-      const body = parseBody(verifyBodySchema, req.body);
+      const body = parseInput(verifyBodySchema, req.body);
       let active: ActiveProvider;
       if (body.settings === undefined) {
         active = await activeOrConflict();

@@ -1,3 +1,4 @@
+import { effectiveSmtpUsername } from '@internal/plugin-email-provider-common';
 import escapeHtml from 'escape-html';
 import { randomUUID } from 'node:crypto';
 import type { OutgoingMessage } from '../providers/types';
@@ -19,7 +20,7 @@ function describeProvider(active: ActiveProvider): string[] {
       `Sender: ${
         smtp.fromName ? `${smtp.fromName} <${smtp.from}>` : smtp.from
       }`,
-      `Username: ${smtp.usernameSameAsFrom ? smtp.from : smtp.username}`,
+      `Username: ${effectiveSmtpUsername(smtp)}`,
     ];
   }
   const { microsoft365 } = active;

@@ -3,6 +3,7 @@ import {
   EmailProviderSettings,
   EmailProviderSettingsInput,
   EmailProviderType,
+  effectiveSmtpUsername,
   isSameMicrosoft365Destination,
   isSameSmtpDestination,
 } from '@internal/plugin-email-provider-common';
@@ -231,10 +232,6 @@ export class SettingsService {
   }
 }
 
-function effectiveUsername(smtp: SavedSmtpSettings): string {
-  return smtp.usernameSameAsFrom ? smtp.from : smtp.username ?? smtp.from;
-}
-
 function toReadShape(record: SettingsRecord): EmailProviderSettings {
   const { active } = record;
   if (!active) {
@@ -257,7 +254,7 @@ function toReadShape(record: SettingsRecord): EmailProviderSettings {
         from: smtp.from,
         ...(smtp.fromName ? { fromName: smtp.fromName } : {}),
         usernameSameAsFrom: smtp.usernameSameAsFrom,
-        username: effectiveUsername(smtp),
+        username: effectiveSmtpUsername(smtp),
         passwordSet: true,
       },
     };

@@ -25,8 +25,12 @@ export type Microsoft365Destination = {
   clientId: string;
 };
 
-/** The username the server sees: the sender address when `usernameSameAsFrom` is set. */
-function effectiveSmtpUsername(settings: SmtpDestination): string {
+/**
+ * The username the server sees: the sender address when `usernameSameAsFrom` is set.
+ *
+ * @public
+ */
+export function effectiveSmtpUsername(settings: SmtpDestination): string {
   return settings.usernameSameAsFrom
     ? settings.from
     : settings.username ?? settings.from;

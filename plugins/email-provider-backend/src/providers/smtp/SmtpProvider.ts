@@ -1,4 +1,7 @@
-import type { VerifyStep } from '@internal/plugin-email-provider-common';
+import {
+  effectiveSmtpUsername,
+  VerifyStep,
+} from '@internal/plugin-email-provider-common';
 import net from 'node:net';
 import tls from 'node:tls';
 import nodemailer, { Transporter } from 'nodemailer';
@@ -58,10 +61,7 @@ export class SmtpProvider implements MailProvider {
   }
 
   get username(): string {
-    const { settings } = this.options;
-    return settings.usernameSameAsFrom
-      ? settings.from
-      : settings.username ?? settings.from;
+    return effectiveSmtpUsername(this.options.settings);
   }
 
   /** nodemailer connection options shared by sending and the connection check. */
