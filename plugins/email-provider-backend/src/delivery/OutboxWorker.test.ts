@@ -250,6 +250,23 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
     await waitFor(async () => (await countByStatus('sent')) === 5);
   });
 
+  it('sends nothing through a provider the moment it is deleted', async () => {
+    const sink = await startSink();
+    await useSmtp(sink.port);
+    await enqueue(1);
+    const worker = startWorker();
+    await waitFor(async () => (await countByStatus('sent')) === 1);
+    await settings.save(
+      { provider: 'none' },
+      { updatedBy: 'user:default/ada' },
+    );
+    await enqueue(3);
+    worker.notifyEnqueued();
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(await countByStatus('queued')).toBe(3);
+    expect(sink.received).toHaveLength(1);
+  });
+
   it('shares the outbox between workers: every message exactly once', async () => {
     const sink = await startSink();
     await useSmtp(sink.port);

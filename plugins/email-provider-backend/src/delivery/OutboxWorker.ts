@@ -20,7 +20,6 @@ import { toOutgoingMessage } from './outboxMessages';
 // How often expired messages are looked for; cheap, and a minute late is fine.
 const EXPIRY_CHECK_MS = 60_000;
 const PAUSE_RECHECK_POLLS = 5;
-const SETTINGS_REFRESH_MS = 1_000;
 const SENT_BATCH_MS = 5;
 const ENQUEUE_COALESCE_MS = 10;
 
@@ -52,7 +51,6 @@ export class OutboxWorker {
   private lease?: ProviderLease;
   private lastExpiryCheck = 0;
   private revision?: { version: number; active?: ActiveProvider };
-  private revisionReadAt = 0;
   private maxInFlight = 1;
   private readonly sentBatches = new Map<
     ActiveProvider['provider'],
@@ -152,11 +150,9 @@ export class OutboxWorker {
       }
     }
 
-    // A saved change reaches queued messages within a second, without a query per message.
-    if (!this.revision || now - this.revisionReadAt >= SETTINGS_REFRESH_MS) {
-      this.revision = await settings.getActiveRevision(this.revision);
-      this.revisionReadAt = now;
-    }
+    // Read on every look, so nothing is claimed for a provider an admin has just replaced or
+    // deleted; the secret is decrypted again only when the version changed.
+    this.revision = await settings.getActiveRevision(this.revision);
     const { version, active } = this.revision;
     if (!active) {
       // Messages wait, visible in the delivery log, until a provider is active or they expire;

@@ -51,27 +51,6 @@ export function createMessagesRouter(options: {
     options;
   const router = Router();
 
-  // Which provider is active, re-read at most once a second rather than on every message; "none"
-  // is never cached, so a provider saved a moment ago is seen at once.
-  let sender:
-    | { at: number; value: ReturnType<typeof settings.getActiveSender> }
-    | undefined;
-  const activeSender = () => {
-    if (!sender || Date.now() - sender.at >= 1000) {
-      const value = settings.getActiveSender();
-      sender = { at: Date.now(), value };
-      value.then(
-        active => {
-          if (!active && sender?.value === value) sender = undefined;
-        },
-        () => {
-          if (sender?.value === value) sender = undefined;
-        },
-      );
-    }
-    return sender.value;
-  };
-
   // Base64 grows attachments by a third; the decoded size is checked against the limit below.
   const jsonLimit =
     Math.ceil(deliveryOptions.maxMessageBytes * 1.4) + 1024 * 1024;
@@ -95,7 +74,7 @@ export function createMessagesRouter(options: {
           )} (emailProvider.delivery.maxMessageSizeMb)`,
         );
       }
-      const active = await activeSender();
+      const active = await settings.getActiveSender();
       if (!active) {
         throw new ConflictError(
           'No email provider is active; an admin must configure SMTP or Microsoft 365 under Email provider before plugins can send email',
