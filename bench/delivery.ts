@@ -81,6 +81,58 @@ async function startCountingServer(pki: TestPki) {
   };
 }
 
+/** CPU seconds used so far by a process and its threads, from /proc. */
+function processCpuSeconds(pid: number): number {
+  try {
+    const fields = fs
+      .readFileSync(`/proc/${pid}/stat`, 'utf8')
+      .replace(/^.*\) /, '')
+      .split(' ');
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0; // The process ended in between.
+  }
+}
+
+/** CPU seconds of every PostgreSQL server process on this machine. */
+function postgresCpuSeconds(): number {
+  return fs
+    .readdirSync('/proc')
+    .filter(entry => /^\d+$/.test(entry))
+    .filter(pid => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres');
+      } catch {
+        return false;
+      }
+    })
+    .reduce((sum, pid) => sum + processCpuSeconds(Number(pid)), 0);
+}
+
+/** CPU used by each part of a run, per message, in milliseconds. */
+function cpuMeter(portalCpuSeconds: () => number = () => 0) {
+  const read = () => ({
+    bench: process.cpuUsage(),
+    portal: portalCpuSeconds(),
+    postgres: postgresCpuSeconds(),
+  });
+  const start = read();
+  return (messages: number) => {
+    const end = read();
+    const ms = (seconds: number) => ((seconds * 1000) / messages).toFixed(2);
+    const benchSeconds =
+      (end.bench.user +
+        end.bench.system -
+        start.bench.user -
+        start.bench.system) /
+      1e6;
+    return `CPU per message: portal ${ms(end.portal - start.portal)} ms, PostgreSQL ${ms(
+      end.postgres - start.postgres,
+    )} ms, benchmark process (callers, SMTP server) ${ms(benchSeconds)} ms`;
+  };
+}
+
 function percentile(values: number[], p: number) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[
@@ -235,6 +287,7 @@ async function startPortal(emailProvider: object) {
       const status = await call('POST', '/messages', service, body);
       if (status !== 202) throw new Error(`POST /messages answered ${status}`);
     },
+    cpuSeconds: () => processCpuSeconds(child.pid!),
     /** The portal process's resident memory, from /proc. */
     rss: async () => {
       const status = await fs.promises.readFile(
@@ -286,7 +339,9 @@ async function main() {
     // Warm both paths (TLS, pools, JIT) before measuring.
     await rawNodemailer(smtp.port, 100);
     smtp.reset();
+    const rawCpu = cpuMeter();
     const baseline = await rawNodemailer(smtp.port, MESSAGES);
+    const rawCpuLine = rawCpu(MESSAGES);
     smtp.reset();
 
     const portal = await startPortal({
@@ -304,6 +359,7 @@ async function main() {
     smtp.reset();
 
     const latencies: number[] = [];
+    const oursCpu = cpuMeter(portal.cpuSeconds);
     const started = performance.now();
     await inParallel(MESSAGES, SENDERS, async i => {
       const t = performance.now();
@@ -312,15 +368,18 @@ async function main() {
     });
     await smtp.until(MESSAGES);
     const ours = MESSAGES / ((performance.now() - started) / 1000);
+    const oursCpuLine = oursCpu(MESSAGES);
 
     line(
       `raw pooled nodemailer (5 connections), ${MESSAGES} messages`,
       `${baseline.toFixed(0)} msg/s`,
     );
+    line('', rawCpuLine);
     line(
       'email-provider: HTTP → outbox (PostgreSQL) → SMTP',
       `${ours.toFixed(0)} msg/s (${(ours / baseline).toFixed(2)} of raw)`,
     );
+    line('', oursCpuLine);
     line(
       `enqueue latency, POST /messages, ${SENDERS} concurrent callers`,
       `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(

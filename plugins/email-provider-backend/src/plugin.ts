@@ -10,6 +10,7 @@ import { OutboxWorker } from './delivery/OutboxWorker';
 import { MailProviderFactory } from './providers/MailProviderFactory';
 import { AdminAccess } from './routes/AdminAccess';
 import { createMessagesRouter } from './routes/messagesRouter';
+import { OutboxIntake } from './delivery/OutboxIntake';
 import { createRouter } from './routes/router';
 import { DatabaseSettingsStore } from './settings/DatabaseSettingsStore';
 import { SecretCipher } from './settings/SecretCipher';
@@ -94,7 +95,12 @@ export const emailProviderPlugin = createBackendPlugin({
         httpRouter.use(
           createMessagesRouter({
             store: outbox,
-            settings,
+            intake: new OutboxIntake({
+              store: outbox,
+              settings,
+              options: deliveryOptions,
+              onStored: () => worker.notifyEnqueued(),
+            }),
             deliveryOptions,
             httpAuth,
             access,

@@ -45,16 +45,15 @@ describe.each(databases.eachSupportedId())(
       store = new DatabaseOutboxStore(knex);
     });
 
+    const enqueue = async (m: NewMessage) => (await store.enqueueAll([m]))[0];
+
     it('stores a message once per idempotency key and caller', async () => {
-      const first = await store.enqueue(message({ idempotencyKey: 'week-48' }));
-      const again = await store.enqueue(message({ idempotencyKey: 'week-48' }));
-      const otherCaller = await store.enqueue(
+      const first = await enqueue(message({ idempotencyKey: 'week-48' }));
+      const again = await enqueue(message({ idempotencyKey: 'week-48' }));
+      const otherCaller = await enqueue(
         message({ idempotencyKey: 'week-48', caller: 'plugin:alerts' }),
       );
-      const noKey = [
-        await store.enqueue(message()),
-        await store.enqueue(message()),
-      ];
+      const noKey = [await enqueue(message()), await enqueue(message())];
       expect(first).toEqual({
         id: expect.any(String),
         status: 'queued',
@@ -67,7 +66,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('claims due messages once, within the in-flight limit, and lets a lapsed claim be taken over', async () => {
-      for (let i = 0; i < 5; i++) await store.enqueue(message());
+      for (let i = 0; i < 5; i++) await enqueue(message());
       const a = await store.claim({
         workerId: 'a',
         max: 10,
@@ -101,8 +100,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('claims no more bytes than asked for, but always at least one message', async () => {
-      for (let i = 0; i < 3; i++)
-        await store.enqueue(message({ sizeBytes: 1000 }));
+      for (let i = 0; i < 3; i++) await enqueue(message({ sizeBytes: 1000 }));
       const claim = (maxBytes: number) =>
         store.claim({
           workerId: 'a',
@@ -116,7 +114,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('never hands the same message to two concurrent claimers', async () => {
-      for (let i = 0; i < 60; i++) await store.enqueue(message());
+      for (let i = 0; i < 60; i++) await enqueue(message());
       const claims = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
           store.claim({
@@ -133,7 +131,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('keeps to a per-minute limit and says how long to wait', async () => {
-      for (let i = 0; i < 5; i++) await store.enqueue(message());
+      for (let i = 0; i < 5; i++) await enqueue(message());
       const now = new Date();
       const first = await store.claim({
         workerId: 'a',
@@ -165,7 +163,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('pauses every claim until a Retry-After has passed', async () => {
-      await store.enqueue(message());
+      await enqueue(message());
       const now = new Date();
       await store.pauseUntil(new Date(now.getTime() + 30_000));
       const paused = await store.claim({
@@ -187,7 +185,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('deletes the content once sent and keeps the metadata', async () => {
-      const { id } = await store.enqueue(message({ category: 'report' }));
+      const { id } = await enqueue(message({ category: 'report' }));
       const [claimed] = (
         await store.claim({
           workerId: 'a',
@@ -212,7 +210,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('records a failed attempt, for a retry later or for good', async () => {
-      const { id } = await store.enqueue(message());
+      const { id } = await enqueue(message());
       let [claimed] = (
         await store.claim({
           workerId: 'a',
@@ -278,8 +276,8 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('expires what waited too long, and purges old finished messages', async () => {
-      const { id: old } = await store.enqueue(message({ expiresAfterMs: 1 }));
-      const { id: fresh } = await store.enqueue(message());
+      const { id: old } = await enqueue(message({ expiresAfterMs: 1 }));
+      const { id: fresh } = await enqueue(message());
       await new Promise(resolve => setTimeout(resolve, 10));
       expect(await store.expire()).toBe(1);
       expect(await store.get(old)).toMatchObject({
@@ -295,8 +293,8 @@ describe.each(databases.eachSupportedId())(
 
     it('lists with filters and paging, and summarizes health', async () => {
       for (let i = 0; i < 3; i++)
-        await store.enqueue(message({ caller: 'plugin:alerts' }));
-      await store.enqueue(message());
+        await enqueue(message({ caller: 'plugin:alerts' }));
+      await enqueue(message());
       const [claimed] = (
         await store.claim({
           workerId: 'a',

@@ -159,49 +159,66 @@ export class DatabaseOutboxStore {
   }
 
   /**
-   * Stores a new message, or returns the one the caller already stored under the same
-   * idempotency key.
+   * Stores new messages in one statement. A message whose caller already stored one under the
+   * same idempotency key is not stored again; the first one is returned in its place.
    */
-  async enqueue(
-    message: NewMessage,
+  async enqueueAll(
+    messages: NewMessage[],
     now = new Date(),
-  ): Promise<{ id: string; status: MessageStatus; created: boolean }> {
-    const id = randomUUID();
+  ): Promise<Array<{ id: string; status: MessageStatus; created: boolean }>> {
+    const rows = messages.map(message => ({
+      id: randomUUID(),
+      caller: message.caller,
+      idempotency_key: message.idempotencyKey ?? null,
+      category: message.category ?? null,
+      subject: message.subject,
+      recipients_count: message.recipientsCount,
+      size_bytes: message.sizeBytes,
+      message_id: message.messageId,
+      status: 'queued' as const,
+      payload: message.payload,
+      attempts: 0,
+      next_attempt_at: now,
+      expires_at: new Date(now.getTime() + message.expiresAfterMs),
+      created_at: now,
+      updated_at: now,
+    }));
     await this.db(MESSAGES)
-      .insert({
-        id,
-        caller: message.caller,
-        idempotency_key: message.idempotencyKey ?? null,
-        category: message.category ?? null,
-        subject: message.subject,
-        recipients_count: message.recipientsCount,
-        size_bytes: message.sizeBytes,
-        message_id: message.messageId,
-        status: 'queued',
-        payload: message.payload,
-        attempts: 0,
-        next_attempt_at: now,
-        expires_at: new Date(now.getTime() + message.expiresAfterMs),
-        created_at: now,
-        updated_at: now,
-      })
+      .insert(rows)
       .onConflict(['caller', 'idempotency_key'])
       .ignore();
-    if (message.idempotencyKey === undefined) {
-      return { id, status: 'queued', created: true };
+    const keyed = rows.filter(row => row.idempotency_key !== null);
+    const stored = new Map<string, { id: string; status: MessageStatus }>();
+    if (keyed.length > 0) {
+      const found = await this.db<MessageRow>(MESSAGES)
+        .select('id', 'status', 'caller', 'idempotency_key')
+        .whereIn(
+          ['caller', 'idempotency_key'],
+          keyed.map(row => [row.caller, row.idempotency_key!]),
+        );
+      for (const row of found) {
+        stored.set(JSON.stringify([row.caller, row.idempotency_key]), row);
+      }
     }
-    const stored = await this.db<MessageRow>(MESSAGES)
-      .select('id', 'status')
-      .where({
-        caller: message.caller,
-        idempotency_key: message.idempotencyKey,
-      })
-      .first();
-    return {
-      id: stored!.id,
-      status: stored!.status,
-      created: stored!.id === id,
-    };
+    return rows.map(row => {
+      if (row.idempotency_key === null) {
+        return { id: row.id, status: row.status, created: true };
+      }
+      const first = stored.get(
+        JSON.stringify([row.caller, row.idempotency_key]),
+      );
+      if (!first) {
+        // Stored under the key an instant ago and purged since: too rare to do more than say so.
+        throw new ConflictError(
+          `The message with idempotency key ${row.idempotency_key} changed while it was stored; send it again`,
+        );
+      }
+      return {
+        id: first.id,
+        status: first.status,
+        created: first.id === row.id,
+      };
+    });
   }
 
   async claim(options: {

@@ -157,17 +157,19 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
         subject: `Message ${i}`,
         text: `Body ${i}`,
       };
-      const { id } = await outbox.enqueue({
-        caller: 'plugin:test',
-        subject: request.subject,
-        recipientsCount: 1,
-        sizeBytes: 10,
-        messageId: `<msg-${i}-${Math.random()
-          .toString(36)
-          .slice(2)}@example.com>`,
-        payload: JSON.stringify(request),
-        expiresAfterMs: 3600_000,
-      });
+      const [{ id }] = await outbox.enqueueAll([
+        {
+          caller: 'plugin:test',
+          subject: request.subject,
+          recipientsCount: 1,
+          sizeBytes: 10,
+          messageId: `<msg-${i}-${Math.random()
+            .toString(36)
+            .slice(2)}@example.com>`,
+          payload: JSON.stringify(request),
+          expiresAfterMs: 3600_000,
+        },
+      ]);
       ids.push(id);
     }
     return ids;

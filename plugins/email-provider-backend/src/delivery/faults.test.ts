@@ -124,19 +124,21 @@ async function prepare(count: number, sink: SmtpSink) {
   );
   const outbox = new DatabaseOutboxStore(knex);
   for (let i = 0; i < count; i++) {
-    await outbox.enqueue({
-      caller: 'plugin:faults',
-      subject: `Message ${i}`,
-      recipientsCount: 1,
-      sizeBytes: 10,
-      messageId: `<fault-${i}@example.com>`,
-      payload: JSON.stringify({
-        to: [`user${i}@example.com`],
+    await outbox.enqueueAll([
+      {
+        caller: 'plugin:faults',
         subject: `Message ${i}`,
-        text: `Body ${i}`,
-      }),
-      expiresAfterMs: 3600_000,
-    });
+        recipientsCount: 1,
+        sizeBytes: 10,
+        messageId: `<fault-${i}@example.com>`,
+        payload: JSON.stringify({
+          to: [`user${i}@example.com`],
+          subject: `Message ${i}`,
+          text: `Body ${i}`,
+        }),
+        expiresAfterMs: 3600_000,
+      },
+    ]);
   }
   const count_ = async (status: string) =>
     Number(

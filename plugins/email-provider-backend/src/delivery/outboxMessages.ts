@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { SendEmailRequest } from '@internal/plugin-email-provider-common';
 import type { MailAddress, OutgoingMessage } from '../providers/types';
 
@@ -49,4 +50,9 @@ export function countRecipients(request: SendEmailRequest): number {
   return (
     request.to.length + (request.cc?.length ?? 0) + (request.bcc?.length ?? 0)
   );
+}
+
+/** The Message-ID domain: the sender's, as mail servers expect. */
+export function newMessageId(from: string): string {
+  return `<${randomUUID()}@${from.slice(from.lastIndexOf('@') + 1)}>`;
 }

@@ -1,5 +1,4 @@
 import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError } from '@backstage/errors';
 import {
   emailProviderDeliveriesReadPermission,
   emailProviderSettingsUpdatePermission,
@@ -11,17 +10,10 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { DatabaseOutboxStore } from '../delivery/DatabaseOutboxStore';
 import { DeliveryOptions } from '../delivery/DeliveryOptions';
-import { countRecipients, measureRequest } from '../delivery/outboxMessages';
-import { SettingsService } from '../settings/SettingsService';
+import { OutboxIntake } from '../delivery/OutboxIntake';
 import { AdminAccess } from './AdminAccess';
 import { parseInput } from './parseInput';
 import { rejectUnreadableJson } from './rejectUnreadableJson';
-import { newMessageId } from './testEmail';
-
-// A Graph request carries at most 4 MB, base64-encoded attachments included; larger messages
-// need an upload session and the Mail.ReadWrite permission.
-const GRAPH_REQUEST_LIMIT = 4 * 1024 * 1024;
-const GRAPH_ENVELOPE_ALLOWANCE = 64 * 1024;
 
 const listQuerySchema = z.strictObject({
   status: z.enum(['queued', 'sending', 'sent', 'failed']).optional(),
@@ -32,26 +24,23 @@ const listQuerySchema = z.strictObject({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-
 /**
  * The outbox API: other plugins store messages (`POST /messages`, service principals only),
  * admins read the delivery log and re-queue failed messages.
  */
 export function createMessagesRouter(options: {
   store: DatabaseOutboxStore;
-  settings: SettingsService;
+  intake: OutboxIntake;
   deliveryOptions: DeliveryOptions;
   httpAuth: HttpAuthService;
   access: AdminAccess;
   auditor: AuditorService;
   onEnqueued: () => void;
 }): express.Router {
-  const { store, settings, deliveryOptions, httpAuth, access, auditor } =
-    options;
+  const { store, intake, deliveryOptions, httpAuth, access, auditor } = options;
   const router = Router();
 
-  // Base64 grows attachments by a third; the decoded size is checked against the limit below.
+  // Base64 grows attachments by a third; the intake checks the decoded size against the limit.
   const jsonLimit =
     Math.ceil(deliveryOptions.maxMessageBytes * 1.4) + 1024 * 1024;
 
@@ -64,54 +53,10 @@ export function createMessagesRouter(options: {
         allow: ['service'],
       });
       const request = parseInput(sendEmailRequestSchema, req.body);
-      const { totalBytes, attachmentBytes } = measureRequest(request);
-      if (totalBytes > deliveryOptions.maxMessageBytes) {
-        throw new InputError(
-          `The message is ${megabytes(
-            totalBytes,
-          )}; the portal accepts at most ${megabytes(
-            deliveryOptions.maxMessageBytes,
-          )} (emailProvider.delivery.maxMessageSizeMb)`,
-        );
-      }
-      const active = await settings.getActiveSender();
-      if (!active) {
-        throw new ConflictError(
-          'No email provider is active; an admin must configure SMTP or Microsoft 365 under Email provider before plugins can send email',
-        );
-      }
-      const graphBytes =
-        Math.ceil(attachmentBytes / 3) * 4 +
-        (totalBytes - attachmentBytes) +
-        GRAPH_ENVELOPE_ALLOWANCE;
-      if (
-        active.provider === 'microsoft365' &&
-        graphBytes > GRAPH_REQUEST_LIMIT
-      ) {
-        throw new InputError(
-          `The message has ${megabytes(
-            attachmentBytes,
-          )} of attachments; Microsoft 365 takes about 3 MB in one message (4 MB per Graph request, base64 included). Send smaller attachments, or links to them`,
-        );
-      }
-      const stored = await store.enqueue({
-        caller: credentials.principal.subject,
-        idempotencyKey: request.idempotencyKey,
-        category: request.category,
-        subject: request.subject,
-        recipientsCount: countRecipients(request),
-        sizeBytes: totalBytes,
-        messageId: newMessageId(active.from),
-        payload: JSON.stringify(request),
-        expiresAfterMs: deliveryOptions.expireAfterMs,
-      });
-      if (stored.created) {
-        options.onEnqueued();
-      }
-      const response: SendEmailResponse = {
-        id: stored.id,
-        status: stored.status,
-      };
+      const response: SendEmailResponse = await intake.accept(
+        credentials.principal.subject,
+        request,
+      );
       res.status(202).json(response);
     },
   );

@@ -1,6 +1,6 @@
 import { effectiveSmtpUsername } from '@internal/plugin-email-provider-common';
 import escapeHtml from 'escape-html';
-import { randomUUID } from 'node:crypto';
+import { newMessageId } from '../delivery/outboxMessages';
 import type { OutgoingMessage } from '../providers/types';
 import type { ActiveProvider } from '../settings/SettingsService';
 
@@ -30,11 +30,6 @@ function describeProvider(active: ActiveProvider): string[] {
     `Tenant ID: ${microsoft365.tenantId}`,
     `Client ID: ${microsoft365.clientId}`,
   ];
-}
-
-/** The Message-ID domain: the sender's, as mail servers expect. */
-export function newMessageId(from: string): string {
-  return `<${randomUUID()}@${from.slice(from.lastIndexOf('@') + 1)}>`;
 }
 
 /**

@@ -1,0 +1,181 @@
+import { ConflictError, InputError } from '@backstage/errors';
+import type {
+  MessageStatus,
+  SendEmailRequest,
+} from '@internal/plugin-email-provider-common';
+import { SettingsService } from '../settings/SettingsService';
+import { DatabaseOutboxStore, NewMessage } from './DatabaseOutboxStore';
+import { DeliveryOptions } from './DeliveryOptions';
+import {
+  countRecipients,
+  measureRequest,
+  newMessageId,
+} from './outboxMessages';
+
+// A Graph request carries at most 4 MB, base64-encoded attachments included; larger messages
+// need an upload session and the Mail.ReadWrite permission.
+const GRAPH_REQUEST_LIMIT = 4 * 1024 * 1024;
+const GRAPH_ENVELOPE_ALLOWANCE = 64 * 1024;
+
+// One INSERT stays well under the bind-parameter limits of PostgreSQL and SQLite, and a batch
+// of large messages does not hold much more than one in memory at a time.
+const MAX_BATCH_MESSAGES = 100;
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
+export type AcceptedMessage = { id: string; status: MessageStatus };
+
+type Pending = {
+  caller: string;
+  request: SendEmailRequest;
+  totalBytes: number;
+  attachmentBytes: number;
+  resolve: (accepted: AcceptedMessage) => void;
+  reject: (error: Error) => void;
+};
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/**
+ * Accepts messages into the outbox. Requests that arrive while a write is under way are stored
+ * together, with one read of the active provider and one INSERT for all of them. On PostgreSQL
+ * each round trip and commit costs far more than building the rows, so under load this is what
+ * lets intake keep up with delivery; a lone request is written at once, as before.
+ */
+export class OutboxIntake {
+  private readonly waiting: Pending[] = [];
+  private writing = false;
+
+  constructor(
+    private readonly deps: {
+      store: DatabaseOutboxStore;
+      settings: SettingsService;
+      options: DeliveryOptions;
+      /** Called after a batch stored at least one new message. */
+      onStored: () => void;
+    },
+  ) {}
+
+  /**
+   * Stores a message for delivery, or returns the one the caller stored before under the same
+   * idempotency key. Fails when no provider is active or the message is too large for it; then
+   * nothing is stored.
+   */
+  accept(caller: string, request: SendEmailRequest): Promise<AcceptedMessage> {
+    const { totalBytes, attachmentBytes } = measureRequest(request);
+    const { maxMessageBytes } = this.deps.options;
+    if (totalBytes > maxMessageBytes) {
+      return Promise.reject(
+        new InputError(
+          `The message is ${megabytes(
+            totalBytes,
+          )}; the portal accepts at most ${megabytes(
+            maxMessageBytes,
+          )} (emailProvider.delivery.maxMessageSizeMb)`,
+        ),
+      );
+    }
+    return new Promise((resolve, reject) => {
+      this.waiting.push({
+        caller,
+        request,
+        totalBytes,
+        attachmentBytes,
+        resolve,
+        reject,
+      });
+      if (!this.writing) {
+        this.writing = true;
+        // Requests parsed in the same turn of the event loop join the first batch.
+        setImmediate(() => this.writeBatches());
+      }
+    });
+  }
+
+  private async writeBatches() {
+    while (this.waiting.length > 0) {
+      await this.writeBatch(this.takeBatch());
+    }
+    this.writing = false;
+  }
+
+  private takeBatch(): Pending[] {
+    let bytes = 0;
+    let count = 0;
+    while (
+      count < this.waiting.length &&
+      count < MAX_BATCH_MESSAGES &&
+      (count === 0 || bytes + this.waiting[count].totalBytes <= MAX_BATCH_BYTES)
+    ) {
+      bytes += this.waiting[count].totalBytes;
+      count += 1;
+    }
+    return this.waiting.splice(0, count);
+  }
+
+  private async writeBatch(batch: Pending[]) {
+    const { store, settings, options } = this.deps;
+    try {
+      const active = await settings.getActiveSender();
+      const storable: Array<{ pending: Pending; message: NewMessage }> = [];
+      for (const pending of batch) {
+        const refusal = refuse(pending, active);
+        if (refusal) {
+          pending.reject(refusal);
+          continue;
+        }
+        const { request } = pending;
+        storable.push({
+          pending,
+          message: {
+            caller: pending.caller,
+            idempotencyKey: request.idempotencyKey,
+            category: request.category,
+            subject: request.subject,
+            recipientsCount: countRecipients(request),
+            sizeBytes: pending.totalBytes,
+            messageId: newMessageId(active!.from),
+            payload: JSON.stringify(request),
+            expiresAfterMs: options.expireAfterMs,
+          },
+        });
+      }
+      if (storable.length === 0) {
+        return;
+      }
+      const stored = await store.enqueueAll(storable.map(s => s.message));
+      storable.forEach(({ pending }, index) =>
+        pending.resolve({ id: stored[index].id, status: stored[index].status }),
+      );
+      if (stored.some(s => s.created)) {
+        this.deps.onStored();
+      }
+    } catch (error) {
+      batch.forEach(pending => pending.reject(error as Error));
+    }
+  }
+}
+
+/** Why a provider cannot take a message, if it cannot. */
+function refuse(
+  pending: Pending,
+  active: Awaited<ReturnType<SettingsService['getActiveSender']>>,
+): Error | undefined {
+  if (!active) {
+    return new ConflictError(
+      'No email provider is active; an admin must configure SMTP or Microsoft 365 under Email provider before plugins can send email',
+    );
+  }
+  const { totalBytes, attachmentBytes } = pending;
+  const graphBytes =
+    Math.ceil(attachmentBytes / 3) * 4 +
+    (totalBytes - attachmentBytes) +
+    GRAPH_ENVELOPE_ALLOWANCE;
+  if (active.provider === 'microsoft365' && graphBytes > GRAPH_REQUEST_LIMIT) {
+    return new InputError(
+      `The message has ${megabytes(
+        attachmentBytes,
+      )} of attachments; Microsoft 365 takes about 3 MB in one message (4 MB per Graph request, base64 included). Send smaller attachments, or links to them`,
+    );
+  }
+  return undefined;
+}
