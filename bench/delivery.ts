@@ -14,10 +14,8 @@
  */
 import { mockCredentials } from '@backstage/backend-test-utils';
 import knexFactory from 'knex';
-import { AddressInfo } from 'node:net';
 import nodemailer from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
-import { spawn } from 'node:child_process';
+import { ChildProcess, fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,47 +35,66 @@ const PG =
   'postgresql://postgres@127.0.0.1:5432';
 const FROM = 'bench@example.com';
 const PASSWORD = 'bench-password';
-const SENDERS = 20;
+const SENDERS = Number(process.env.BENCH_SENDERS ?? 20);
 let caFile = '';
 
-/** An SMTP server that counts what it receives and keeps nothing, so it measures the sender. */
+/**
+ * The SMTP server both senders deliver to, in a process of its own (smtp-server.ts): with it in
+ * the benchmark's process, raw nodemailer would be measured talking to itself without ever
+ * waking another process, which no deployment does.
+ */
 async function startCountingServer(pki: TestPki) {
-  let received = 0;
-  const waiters: Array<{ n: number; resolve: () => void }> = [];
-  const server = new SMTPServer({
-    key: pki.localhost.key,
-    cert: pki.localhost.cert,
-    logger: false,
-    onAuth: (auth, _session, callback) =>
-      auth.password === PASSWORD
-        ? callback(null, { user: auth.username })
-        : callback(new Error('535 Authentication failed')),
-    onData: (stream, _session, callback) => {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        received += 1;
-        waiters.filter(w => received >= w.n).forEach(w => w.resolve());
-        callback();
-      });
+  const child = fork(path.resolve(__dirname, 'smtp-server.ts'), {
+    execArgv: [
+      '--require',
+      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+    ],
+    env: {
+      ...process.env,
+      BENCH_SMTP_TLS: JSON.stringify({
+        key: pki.localhost.key,
+        cert: pki.localhost.cert,
+      }),
+      BENCH_SMTP_PASSWORD: PASSWORD,
     },
   });
-  server.on('error', () => undefined);
-  await new Promise<void>(resolve =>
-    server.listen(0, '127.0.0.1', () => resolve()),
-  );
+  process.once('exit', () => child.kill('SIGKILL'));
+  const next = (type: string, n?: number) =>
+    new Promise<void>(resolve => {
+      const listener = (message: { type: string; n?: number }) => {
+        if (message.type === type && message.n === n) {
+          child.off('message', listener);
+          resolve();
+        }
+      };
+      child.on('message', listener);
+    });
+  const port = await new Promise<number>(resolve => {
+    const listener = (message: { type: string; port: number }) => {
+      if (message.type === 'listening') {
+        child.off('message', listener);
+        resolve(message.port);
+      }
+    };
+    child.on('message', listener);
+  });
   return {
-    port: (server.server.address() as AddressInfo).port,
-    get received() {
-      return received;
+    port,
+    pid: child.pid!,
+    reset: async () => {
+      const done = next('reset');
+      child.send({ type: 'reset' });
+      await done;
     },
-    reset() {
-      received = 0;
+    until: async (n: number) => {
+      const done = next('reached', n);
+      child.send({ type: 'until', n });
+      await done;
     },
-    until: (n: number) =>
-      new Promise<void>(resolve =>
-        received >= n ? resolve() : waiters.push({ n, resolve }),
-      ),
-    close: () => new Promise<void>(resolve => server.close(() => resolve())),
+    close: async () => {
+      child.disconnect();
+      await new Promise(resolve => child.once('exit', resolve));
+    },
   };
 }
 
@@ -102,7 +119,9 @@ function postgresCpuSeconds(): number {
     .filter(entry => /^\d+$/.test(entry))
     .filter(pid => {
       try {
-        return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').startsWith('postgres');
+        return fs
+          .readFileSync(`/proc/${pid}/comm`, 'utf8')
+          .startsWith('postgres');
       } catch {
         return false;
       }
@@ -111,11 +130,15 @@ function postgresCpuSeconds(): number {
 }
 
 /** CPU used by each part of a run, per message, in milliseconds. */
-function cpuMeter(portalCpuSeconds: () => number = () => 0) {
+function cpuMeter(
+  smtpServerPid: number,
+  portalCpuSeconds: () => number = () => 0,
+) {
   const read = () => ({
     bench: process.cpuUsage(),
     portal: portalCpuSeconds(),
     postgres: postgresCpuSeconds(),
+    smtp: processCpuSeconds(smtpServerPid),
   });
   const start = read();
   return (messages: number) => {
@@ -127,9 +150,11 @@ function cpuMeter(portalCpuSeconds: () => number = () => 0) {
         start.bench.user -
         start.bench.system) /
       1e6;
-    return `CPU per message: portal ${ms(end.portal - start.portal)} ms, PostgreSQL ${ms(
-      end.postgres - start.postgres,
-    )} ms, benchmark process (callers, SMTP server) ${ms(benchSeconds)} ms`;
+    return `CPU per message: portal ${ms(
+      end.portal - start.portal,
+    )} ms, PostgreSQL ${ms(end.postgres - start.postgres)} ms, SMTP server ${ms(
+      end.smtp - start.smtp,
+    )} ms, sender/callers ${ms(benchSeconds)} ms`;
   };
 }
 
@@ -198,82 +223,95 @@ async function rawNodemailer(port: number, count: number) {
   return count / seconds;
 }
 
-/** Starts the portal backend in a process of its own, as it runs in production. */
-async function startPortal(emailProvider: object) {
-  const port = await unusedPort();
+/**
+ * Starts the portal backend in a process of its own, as it runs in production; with several
+ * replicas, each in its own process on the same PostgreSQL database, as Node is deployed to use
+ * more than one core.
+ */
+async function startPortal(emailProvider: object, replicas = 1) {
   const prefix = `email_provider_bench_${Date.now()}_`;
   const url = new URL(PG);
-  const config = {
-    backend: {
-      baseUrl: `http://127.0.0.1:${port}`,
-      listen: { port, host: '127.0.0.1' },
-      database: {
-        client: 'pg',
-        connection: {
-          host: url.hostname,
-          port: Number(url.port || 5432),
-          user: url.username || 'postgres',
-          password: url.password,
-        },
-        prefix,
-      },
-    },
-    permission: { enabled: false },
-    emailProvider: {
-      admins: ['user:default/bench'],
-      encryption: { key: 'bench-key-0123456789abcdef0123456789abcdef' },
-      ...emailProvider,
-    },
+  const connection = {
+    host: url.hostname,
+    port: Number(url.port || 5432),
+    user: url.username || 'postgres',
+    password: url.password,
   };
-  const child = spawn(
-    process.execPath,
-    [
-      ...(process.env.BENCH_PORTAL_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
-      '--require',
-      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-      path.resolve(__dirname, 'portal.ts'),
-    ],
-    {
-      env: {
-        ...process.env,
-        NODE_EXTRA_CA_CERTS: caFile,
-        BENCH_PORTAL_CONFIG: JSON.stringify(config),
+  const children: ChildProcess[] = [];
+  const ports: number[] = [];
+  // One at a time, so the first runs the migrations alone.
+  for (let i = 0; i < replicas; i++) {
+    const port = await unusedPort();
+    const config = {
+      backend: {
+        baseUrl: `http://127.0.0.1:${port}`,
+        listen: { port, host: '127.0.0.1' },
+        database: { client: 'pg', connection, prefix },
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  process.once('exit', () => child.kill('SIGKILL'));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on(
-      'data',
-      chunk => String(chunk).includes('ready') && resolve(),
+      permission: { enabled: false },
+      emailProvider: {
+        admins: ['user:default/bench'],
+        encryption: { key: 'bench-key-0123456789abcdef0123456789abcdef' },
+        ...emailProvider,
+      },
+    };
+    const child = spawn(
+      process.execPath,
+      [
+        ...(process.env.BENCH_PORTAL_NODE_ARGS?.split(' ').filter(Boolean) ??
+          []),
+        '--require',
+        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
+        path.resolve(__dirname, 'portal.ts'),
+      ],
+      {
+        env: {
+          ...process.env,
+          NODE_EXTRA_CA_CERTS: caFile,
+          BENCH_PORTAL_CONFIG: JSON.stringify(config),
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
     );
-    child.once('exit', code => reject(new Error(`portal exited with ${code}`)));
-  });
+    process.once('exit', () => child.kill('SIGKILL'));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on(
+        'data',
+        chunk => String(chunk).includes('ready') && resolve(),
+      );
+      child.once('exit', code =>
+        reject(new Error(`portal exited with ${code}`)),
+      );
+    });
+    children.push(child);
+    ports.push(port);
+  }
   const db = knexFactory({
     client: 'pg',
-    connection: {
-      ...config.backend.database.connection,
-      database: `${prefix}email-provider`,
-    },
+    connection: { ...connection, database: `${prefix}email-provider` },
   });
   const admin = mockCredentials.user.header('user:default/bench');
   const service = mockCredentials.service.header({
     onBehalfOf: mockCredentials.service('plugin:bench'),
     targetPluginId: 'email-provider',
   });
-  const base = `http://127.0.0.1:${port}/api/email-provider`;
+  let calls = 0;
   const call = async (
     method: string,
     route: string,
     authorization: string,
     body?: object,
   ) => {
-    const response = await fetch(`${base}${route}`, {
-      method,
-      headers: { authorization, 'content-type': 'application/json' },
-      body: body && JSON.stringify(body),
-    });
+    // Callers spread over the replicas, as a load balancer would.
+    const port = ports[calls++ % ports.length];
+    const response = await fetch(
+      `http://127.0.0.1:${port}/api/email-provider${route}`,
+      {
+        method,
+        headers: { authorization, 'content-type': 'application/json' },
+        body: body && JSON.stringify(body),
+      },
+    );
     await response.arrayBuffer();
     return response.status;
   };
@@ -287,19 +325,26 @@ async function startPortal(emailProvider: object) {
       const status = await call('POST', '/messages', service, body);
       if (status !== 202) throw new Error(`POST /messages answered ${status}`);
     },
-    cpuSeconds: () => processCpuSeconds(child.pid!),
-    /** The portal process's resident memory, from /proc. */
+    cpuSeconds: () =>
+      children.reduce((sum, child) => sum + processCpuSeconds(child.pid!), 0),
+    /** The portal processes' resident memory, from /proc. */
     rss: async () => {
-      const status = await fs.promises.readFile(
-        `/proc/${child.pid}/status`,
-        'utf8',
-      );
-      return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+      let total = 0;
+      for (const child of children) {
+        const status = await fs.promises.readFile(
+          `/proc/${child.pid}/status`,
+          'utf8',
+        );
+        total += Number(/VmRSS:\s+(\d+)/.exec(status)![1]) * 1024;
+      }
+      return total;
     },
     stop: async () => {
       await db.destroy();
-      child.kill('SIGTERM');
-      await new Promise(resolve => child.once('exit', resolve));
+      for (const child of children) {
+        child.kill('SIGTERM');
+        await new Promise(resolve => child.once('exit', resolve));
+      }
       const admin_ = knexFactory({ client: 'pg', connection: PG });
       await admin_.raw(
         `drop database if exists "${prefix}email-provider" with (force)`,
@@ -308,6 +353,8 @@ async function startPortal(emailProvider: object) {
     },
   };
 }
+
+type Portal = Awaited<ReturnType<typeof startPortal>>;
 
 async function main() {
   const pki = await createTestPki();
@@ -338,38 +385,39 @@ async function main() {
   try {
     // Warm both paths (TLS, pools, JIT) before measuring.
     await rawNodemailer(smtp.port, 100);
-    smtp.reset();
-    const rawCpu = cpuMeter();
+    await smtp.reset();
+    const rawCpu = cpuMeter(smtp.pid);
     const baseline = await rawNodemailer(smtp.port, MESSAGES);
     const rawCpuLine = rawCpu(MESSAGES);
-    smtp.reset();
+    await smtp.reset();
 
-    const portal = await startPortal({
+    const smtpDelivery = {
       delivery: {
         pollIntervalMs: 100,
-        smtp: {
-          maxConnections: 5,
-        },
+        smtp: { maxConnections: 5 },
       },
-    });
-    await portal.configure(smtpSettings);
-    const post = portal.postMessage;
-    await inParallel(100, SENDERS, i => post(message(i)));
-    await smtp.until(100);
-    smtp.reset();
+    };
+    /** Messages accepted over HTTP until the SMTP server has them all, after a warm-up. */
+    const endToEnd = async (portal: Portal) => {
+      await portal.configure(smtpSettings);
+      await inParallel(100, SENDERS, i => portal.postMessage(message(i)));
+      await smtp.until(100);
+      await smtp.reset();
+      const latencies: number[] = [];
+      const cpu = cpuMeter(smtp.pid, portal.cpuSeconds);
+      const started = performance.now();
+      await inParallel(MESSAGES, SENDERS, async i => {
+        const t = performance.now();
+        await portal.postMessage(message(i));
+        latencies.push(performance.now() - t);
+      });
+      await smtp.until(MESSAGES);
+      const rate = MESSAGES / ((performance.now() - started) / 1000);
+      return { rate, latencies, cpuLine: cpu(MESSAGES) };
+    };
 
-    const latencies: number[] = [];
-    const oursCpu = cpuMeter(portal.cpuSeconds);
-    const started = performance.now();
-    await inParallel(MESSAGES, SENDERS, async i => {
-      const t = performance.now();
-      await post(message(i));
-      latencies.push(performance.now() - t);
-    });
-    await smtp.until(MESSAGES);
-    const ours = MESSAGES / ((performance.now() - started) / 1000);
-    const oursCpuLine = oursCpu(MESSAGES);
-
+    const portal = await startPortal(smtpDelivery);
+    const ours = await endToEnd(portal);
     line(
       `raw pooled nodemailer (5 connections), ${MESSAGES} messages`,
       `${baseline.toFixed(0)} msg/s`,
@@ -377,19 +425,22 @@ async function main() {
     line('', rawCpuLine);
     line(
       'email-provider: HTTP → outbox (PostgreSQL) → SMTP',
-      `${ours.toFixed(0)} msg/s (${(ours / baseline).toFixed(2)} of raw)`,
+      `${ours.rate.toFixed(0)} msg/s (${(ours.rate / baseline).toFixed(
+        2,
+      )} of raw)`,
     );
-    line('', oursCpuLine);
+    line('', ours.cpuLine);
     line(
       `enqueue latency, POST /messages, ${SENDERS} concurrent callers`,
-      `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(
-        latencies,
+      `p50 ${percentile(ours.latencies, 50).toFixed(1)} ms, p99 ${percentile(
+        ours.latencies,
         99,
       ).toFixed(1)} ms`,
     );
+    const post = portal.postMessage;
 
     // The two halves apart: storing with delivery paused, then delivering the stored queue.
-    smtp.reset();
+    await smtp.reset();
     await portal.db('email_provider_delivery_pacing').update({
       paused_until: new Date(Date.now() + 3600_000),
     });
@@ -415,7 +466,7 @@ async function main() {
     // Memory: a queue of messages with 1 MB attachments waits, then goes out; the portal should
     // hold what is in flight, not the queue. Delivery is held back with the pacing pause (as a
     // Retry-After would) while the queue fills.
-    smtp.reset();
+    await smtp.reset();
     const megabyte = Buffer.alloc(1024 * 1024, 7).toString('base64');
     await portal.db('email_provider_delivery_pacing').update({
       paused_until: new Date(Date.now() + 3600_000),
@@ -446,6 +497,20 @@ async function main() {
       ).toFixed(0)} msg/s`,
     );
     await portal.stop();
+
+    // Node runs JavaScript on one thread per process; on two cores the portal runs as two
+    // replicas sharing the database, as it would behind a load balancer.
+    await smtp.reset();
+    const replicas = await startPortal(smtpDelivery, 2);
+    const pair = await endToEnd(replicas);
+    line(
+      '  the same, two portal replicas (one per core)',
+      `${pair.rate.toFixed(0)} msg/s (${(pair.rate / baseline).toFixed(
+        2,
+      )} of raw)`,
+    );
+    line('', pair.cpuLine);
+    await replicas.stop();
 
     // Microsoft 365 through the fake: tokens and concurrency per GRAPH_MESSAGES messages.
     const fake = await startMicrosoftFake(pki, {

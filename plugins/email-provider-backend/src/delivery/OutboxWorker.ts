@@ -21,7 +21,7 @@ import { toOutgoingMessage } from './outboxMessages';
 const EXPIRY_CHECK_MS = 60_000;
 const PAUSE_RECHECK_POLLS = 5;
 const SENT_BATCH_MS = 5;
-const ENQUEUE_COALESCE_MS = 10;
+const CLAIM_COALESCE_MS = 10;
 
 /** The provider built for one saved revision, shared by the sends of that revision. */
 type ProviderLease = {
@@ -87,18 +87,31 @@ export class OutboxWorker {
     }
   }
 
-  /**
-   * Looks for work soon after a message was stored: within a few milliseconds, so that a burst
-   * of stored messages is claimed in a few batches rather than one claim each.
-   */
+  /** A message was stored: looks for work soon, unless the worker will anyway. */
   notifyEnqueued(): void {
-    if (!this.running || this.ticking || this.soon) {
+    // A worker with more than half its slots busy claims again as they free up; looking sooner
+    // would claim a few messages at a time, at the cost of a whole claim each.
+    if (this.inFlight <= this.maxInFlight / 2) {
+      this.wakeSoon();
+    }
+  }
+
+  /**
+   * Looks for work within a few milliseconds, so that messages stored or finished close together
+   * are claimed in one batch rather than one claim each.
+   */
+  private wakeSoon(): void {
+    if (!this.running || this.soon) {
+      return;
+    }
+    if (this.ticking) {
+      this.wakeRequested = true;
       return;
     }
     this.soon = setTimeout(() => {
       this.soon = undefined;
       this.wake();
-    }, ENQUEUE_COALESCE_MS);
+    }, CLAIM_COALESCE_MS);
   }
 
   /** Looks for work now. */
@@ -120,9 +133,10 @@ export class OutboxWorker {
         const again = this.wakeRequested;
         this.wakeRequested = false;
         if (this.running) {
+          const nextMs = delayMs ?? this.deps.options.pollIntervalMs;
           this.timer = setTimeout(
             () => this.wake(),
-            again ? 0 : delayMs ?? this.deps.options.pollIntervalMs,
+            again ? Math.min(nextMs, CLAIM_COALESCE_MS) : nextMs,
           );
         }
       });
@@ -194,7 +208,7 @@ export class OutboxWorker {
         }
         // Claim again once half the slots are free: fewer, larger claims.
         if (this.inFlight <= this.maxInFlight / 2) {
-          this.wake();
+          this.wakeSoon();
         }
       });
     }
