@@ -40,6 +40,8 @@ async function main() {
   });
   const microsoft = await startMicrosoftFake(pki, {
     mailboxes: ['portal@contoso.onmicrosoft.com'],
+    // Mail.ReadWrite too, so that large messages can be tried.
+    roles: ['Mail.Send', 'Mail.ReadWrite'],
     port: Number(process.env.MICROSOFT_PORT ?? 8443),
     onMessage: mail =>
       console.log(

@@ -29,6 +29,51 @@ describe('sendEmailRequestSchema', () => {
     ).toBe(false);
   });
 
+  it.each(['', 'YQ==', 'YWI=', 'YWJj'])('accepts the base64 %j', value => {
+    expect(
+      sendEmailRequestSchema.safeParse({
+        ...base,
+        attachments: [
+          {
+            filename: 'a.bin',
+            contentType: 'text/plain',
+            contentBase64: value,
+          },
+        ],
+      }).success,
+    ).toBe(true);
+  });
+
+  it.each(['YQ', 'YQ=', 'Y===', 'YQ==YQ==', 'YW\nJj', 'YW-j', 'YW_j'])(
+    'refuses the base64 %j',
+    value => {
+      expect(
+        sendEmailRequestSchema.safeParse({
+          ...base,
+          attachments: [
+            {
+              filename: 'a.bin',
+              contentType: 'text/plain',
+              contentBase64: value,
+            },
+          ],
+        }).success,
+      ).toBe(false);
+    },
+  );
+
+  it('checks the base64 of a large attachment without running out of stack', () => {
+    const contentBase64 = Buffer.alloc(30 * 1024 * 1024, 1).toString('base64');
+    expect(
+      sendEmailRequestSchema.safeParse({
+        ...base,
+        attachments: [
+          { filename: 'a.bin', contentType: 'text/plain', contentBase64 },
+        ],
+      }).success,
+    ).toBe(true);
+  });
+
   it('accepts a single reply-to address or a list', () => {
     expect(
       sendEmailRequestSchema.safeParse({ ...base, replyTo: 'a@example.com' })

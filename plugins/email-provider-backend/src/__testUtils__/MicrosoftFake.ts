@@ -13,7 +13,10 @@ export type MicrosoftFakeSettings = {
   clientSecret: string;
   /** The secret is right but past its end date (AADSTS7000222). */
   secretExpired: boolean;
-  /** Application roles granted with admin consent, put in every token. */
+  /**
+   * Application roles granted with admin consent, put in every token: Mail.Send for sendMail
+   * and a draft's send, Mail.ReadWrite for drafts, their attachments and upload sessions.
+   */
   roles: string[];
   /** Users and shared mailboxes of the tenant with an Exchange Online mailbox. */
   mailboxes: string[];
@@ -23,14 +26,25 @@ export type MicrosoftFakeSettings = {
   mailboxesExcludedByPolicy: string[];
   /** How long each sendMail request takes, to measure concurrency or trip a timeout. */
   sendMailDelayMs: number;
+  /** How long each upload chunk takes, to measure concurrency. */
+  uploadDelayMs: number;
 };
 
-/** A `sendMail` request the fake accepted. */
+/** A message the fake accepted for sending, through sendMail or a draft's `send`. */
 export type ReceivedGraphMail = {
   /** The user the request was made for: `/users/{mailbox}/sendMail`. */
   mailbox: string;
+  /** As sent; a sent draft's attachments include those uploaded in sessions, reassembled. */
   message: GraphMessage;
   saveToSentItems: unknown;
+  sentAs: 'sendMail' | 'draft';
+};
+
+/** A draft made through `POST /users/{mailbox}/messages`, not yet sent or deleted. */
+export type GraphDraft = {
+  id: string;
+  mailbox: string;
+  message: GraphMessage;
 };
 
 /** The parts of a Graph message the fake checks; the rest is kept as sent. */
@@ -61,8 +75,16 @@ export type GraphRecipient = {
 export type MicrosoftFakeCounters = {
   tokenRequests: number;
   sendMailRequests: number;
+  /**
+   * Graph requests being answered now, of every kind (sendMail, drafts, attachments, upload
+   * chunks, send): Microsoft's limit of 4 concurrent requests per mailbox counts them all.
+   */
   sendMailInFlight: number;
   maxSendMailInFlight: number;
+  draftsCreated: number;
+  uploadChunks: number;
+  /** Upload chunks sent with an Authorization header, which the upload URL must not get. */
+  uploadsWithAuthorization: number;
 };
 
 /** The fake, started: its URLs, what it received, and controls for the next requests. */
@@ -76,10 +98,14 @@ export type MicrosoftFake = {
   configure(changes: Partial<MicrosoftFakeSettings>): void;
   /** Accepted mail, oldest first. */
   readonly received: ReceivedGraphMail[];
+  /** Drafts neither sent nor deleted, by ID. */
+  readonly drafts: ReadonlyMap<string, GraphDraft>;
   /** Live counts since the start or the last `reset`. */
   readonly counters: Readonly<MicrosoftFakeCounters>;
   /** The next `count` sendMail requests answer 429 with `Retry-After: retryAfterSeconds`. */
   throttleSendMail(count: number, retryAfterSeconds: number): void;
+  /** The next `count` upload chunks answer 429 with `Retry-After: retryAfterSeconds`. */
+  throttleUploads(count: number, retryAfterSeconds: number): void;
   /** The next `count` token requests answer 503 with `Retry-After: retryAfterSeconds`. */
   failTokenRequests(count: number, retryAfterSeconds: number): void;
   /** Every token issued so far is refused by Graph from now on, as after a revocation. */
@@ -97,13 +123,46 @@ type Handler = (
 
 type IssuedToken = { expiresAt: number; roles: string[] };
 
+/** An attachment being uploaded to a draft, range after range. */
+type UploadSession = {
+  id: string;
+  /** The opaque token in the upload URL, which is all that authorizes its PUTs. */
+  authtoken: string;
+  draftId: string;
+  item: {
+    name: string;
+    size: number;
+    contentType?: string;
+    isInline?: boolean;
+    contentId?: string;
+  };
+  chunks: Buffer[];
+  received: number;
+};
+
 /** Graph refuses a request body over 4 MB before looking at it. */
 const GRAPH_MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+/** Below this, Graph wants an attachment in one POST and refuses an upload session. */
+const UPLOAD_SESSION_MIN_BYTES = 3 * 1024 * 1024;
+/** The largest message Exchange Online takes through Graph. */
+const MAX_MESSAGE_BYTES = 150 * 1024 * 1024;
+/** Graph's answer for a message ID the mailbox does not have. */
+const ITEM_NOT_FOUND: GraphRefusal = {
+  status: 404,
+  code: 'ErrorItemNotFound',
+  message: 'The specified object was not found in the store.',
+};
+/** The application roles each kind of request needs, any one of them. */
+const SEND_ROLES = ['Mail.Send'];
+const READ_WRITE_ROLES = ['Mail.ReadWrite'];
+const READ_FOLDER_ROLES = ['Mail.ReadBasic.All', 'Mail.Read', 'Mail.ReadWrite'];
 
 /**
  * Starts a local HTTPS stand-in for the Microsoft Entra token endpoint and Microsoft Graph,
  * served with the PKI's localhost certificate. It checks requests as the real services do and
- * answers with their real error bodies, so a provider that passes here speaks the real protocol.
+ * answers with their real error bodies, so a provider that passes here speaks the real protocol:
+ * sendMail, and for large messages drafts, attachments, upload sessions (served on its own host,
+ * authorized by the URL alone) and a draft's send.
  */
 export async function startMicrosoftFake(
   pki: TestPki,
@@ -127,6 +186,7 @@ export async function startMicrosoftFake(
     mailboxesNotEnabled: [],
     mailboxesExcludedByPolicy: [],
     sendMailDelayMs: 0,
+    uploadDelayMs: 0,
     ...overrides,
   };
   let settings = { ...initial };
@@ -135,10 +195,16 @@ export async function startMicrosoftFake(
     sendMailRequests: 0,
     sendMailInFlight: 0,
     maxSendMailInFlight: 0,
+    draftsCreated: 0,
+    uploadChunks: 0,
+    uploadsWithAuthorization: 0,
   };
   const received: ReceivedGraphMail[] = [];
+  const drafts = new Map<string, GraphDraft>();
+  const uploadSessions = new Map<string, UploadSession>();
   const issued = new Map<string, IssuedToken>();
   let sendMailThrottle = { remaining: 0, retryAfterSeconds: 0 };
+  let uploadThrottle = { remaining: 0, retryAfterSeconds: 0 };
   let tokenOutage = { remaining: 0, retryAfterSeconds: 0 };
   let baseUrl = '';
 
@@ -184,44 +250,319 @@ export async function startMicrosoftFake(
 
   const handleSendMail: Handler = async (request, response, match) => {
     counters.sendMailRequests += 1;
-    counters.sendMailInFlight += 1;
-    counters.maxSendMailInFlight = Math.max(
-      counters.maxSendMailInFlight,
-      counters.sendMailInFlight,
-    );
     const clientGone = new AbortController();
     response.on('close', () => clientGone.abort());
-    try {
-      const body = await readBody(request);
-      await sleep(settings.sendMailDelayMs, undefined, {
-        signal: clientGone.signal,
-      }).catch(() => undefined);
-      if (clientGone.signal.aborted) {
-        return;
-      }
-      const mailbox = decodeURIComponent(match[1]);
-      const refusal =
-        checkSize(body) ??
-        checkAuthorization(request.headers.authorization) ??
-        checkThrottle() ??
-        checkMailbox(mailbox) ??
-        checkMessage(request, body);
-      if (refusal) {
-        sendGraphError(response, refusal);
-        return;
-      }
-      const parsed = JSON.parse(body.toString('utf8'));
-      const mail = {
-        mailbox,
-        message: parsed.message,
-        saveToSentItems: parsed.saveToSentItems,
-      };
-      received.push(mail);
-      onMessage?.(mail);
-      response.writeHead(202, graphHeaders()).end();
-    } finally {
-      counters.sendMailInFlight -= 1;
+    const body = await readBody(request);
+    await sleep(settings.sendMailDelayMs, undefined, {
+      signal: clientGone.signal,
+    }).catch(() => undefined);
+    if (clientGone.signal.aborted) {
+      return;
     }
+    const mailbox = decodeURIComponent(match[1]);
+    const refusal =
+      checkSize(body) ??
+      checkAuthorization(request.headers.authorization, SEND_ROLES) ??
+      checkThrottle() ??
+      checkMailbox(mailbox) ??
+      checkMessage(request, body);
+    if (refusal) {
+      sendGraphError(response, refusal);
+      return;
+    }
+    const parsed = JSON.parse(body.toString('utf8'));
+    accept({
+      mailbox,
+      message: parsed.message,
+      saveToSentItems: parsed.saveToSentItems,
+      sentAs: 'sendMail',
+    });
+    response.writeHead(202, graphHeaders()).end();
+  };
+
+  function accept(mail: ReceivedGraphMail) {
+    received.push(mail);
+    onMessage?.(mail);
+  }
+
+  const handleCreateDraft: Handler = async (request, response, match) => {
+    const body = await readBody(request);
+    const mailbox = decodeURIComponent(match[1]);
+    const parsed = parseJson(request, body);
+    const refusal =
+      checkSize(body) ??
+      checkAuthorization(request.headers.authorization, READ_WRITE_ROLES) ??
+      checkMailbox(mailbox) ??
+      parsed.refusal ??
+      checkMessageFields(parsed.value, { recipientsRequired: false });
+    if (refusal) {
+      sendGraphError(response, refusal);
+      return;
+    }
+    counters.draftsCreated += 1;
+    const draft: GraphDraft = {
+      id: newItemId(),
+      mailbox,
+      message: {
+        attachments: [],
+        ...(parsed.value as GraphMessage),
+      },
+    };
+    drafts.set(draft.id, draft);
+    sendJson(
+      response,
+      201,
+      { id: draft.id, isDraft: true, ...draft.message },
+      graphHeaders(),
+    );
+  };
+
+  /** The mailbox's draft named in the path, or the refusal Graph gives for it. */
+  function findDraft(
+    mailbox: string,
+    id: string,
+  ): { draft?: GraphDraft; refusal?: GraphRefusal } {
+    const draft = drafts.get(id);
+    if (draft && draft.mailbox.toLowerCase() === mailbox.toLowerCase()) {
+      return { draft };
+    }
+    return { refusal: ITEM_NOT_FOUND };
+  }
+
+  const handleAddAttachment: Handler = async (request, response, match) => {
+    const body = await readBody(request);
+    const mailbox = decodeURIComponent(match[1]);
+    const found = findDraft(mailbox, decodeURIComponent(match[2]));
+    const parsed = parseJson(request, body);
+    const refusal =
+      checkAuthorization(request.headers.authorization, READ_WRITE_ROLES) ??
+      checkMailbox(mailbox) ??
+      found.refusal ??
+      parsed.refusal ??
+      checkFileAttachment(parsed.value);
+    if (refusal) {
+      sendGraphError(response, refusal);
+      return;
+    }
+    const attachment = parsed.value as FileAttachment;
+    const size = Buffer.byteLength(attachment.contentBytes, 'base64');
+    if (size >= UPLOAD_SESSION_MIN_BYTES) {
+      sendGraphError(response, {
+        status: 413,
+        code: 'RequestEntityTooLarge',
+        message:
+          'An attachment of 3 MB or more must be added through an upload session.',
+      });
+      return;
+    }
+    found.draft!.message.attachments!.push(attachment);
+    sendJson(
+      response,
+      201,
+      { id: newItemId(), size, ...attachment },
+      graphHeaders(),
+    );
+  };
+
+  const handleCreateUploadSession: Handler = async (
+    request,
+    response,
+    match,
+  ) => {
+    const body = await readBody(request);
+    const mailbox = decodeURIComponent(match[1]);
+    const found = findDraft(mailbox, decodeURIComponent(match[2]));
+    const parsed = parseJson(request, body);
+    const item = (parsed.value as { AttachmentItem?: UploadSession['item'] })
+      ?.AttachmentItem;
+    const refusal =
+      checkAuthorization(request.headers.authorization, READ_WRITE_ROLES) ??
+      checkMailbox(mailbox) ??
+      found.refusal ??
+      parsed.refusal ??
+      checkAttachmentItem(item);
+    if (refusal) {
+      sendGraphError(response, refusal);
+      return;
+    }
+    const session: UploadSession = {
+      id: randomBytes(16).toString('hex'),
+      authtoken: randomBytes(32).toString('base64url'),
+      draftId: found.draft!.id,
+      item: item!,
+      chunks: [],
+      received: 0,
+    };
+    uploadSessions.set(session.id, session);
+    sendJson(
+      response,
+      201,
+      {
+        '@odata.context': `${baseUrl}/v1.0/$metadata#microsoft.graph.uploadSession`,
+        uploadUrl: `${baseUrl}/api/v2.0/AttachmentSessions/${session.id}?authtoken=${session.authtoken}`,
+        expirationDateTime: new Date(Date.now() + 15 * 60_000).toISOString(),
+        nextExpectedRanges: ['0-'],
+      },
+      graphHeaders(),
+    );
+  };
+
+  const handleUploadChunk: Handler = async (request, response, match) => {
+    counters.uploadChunks += 1;
+    const body = await readBody(request);
+    await sleep(settings.uploadDelayMs);
+    if (request.headers.authorization !== undefined) {
+      counters.uploadsWithAuthorization += 1;
+      sendGraphError(response, {
+        status: 400,
+        code: 'InvalidRequest',
+        message:
+          'The upload URL is pre-authenticated: a request to it must not carry an Authorization header.',
+      });
+      return;
+    }
+    const session = uploadSessions.get(match[1]);
+    const authtoken = new URL(request.url ?? '/', baseUrl).searchParams.get(
+      'authtoken',
+    );
+    if (!session || authtoken !== session.authtoken) {
+      sendGraphError(response, {
+        status: 404,
+        code: 'ErrorItemNotFound',
+        message: 'The upload session was not found or has expired.',
+      });
+      return;
+    }
+    const refusal = checkUploadThrottle() ?? checkRange(request, body, session);
+    if (refusal) {
+      sendGraphError(response, refusal);
+      return;
+    }
+    // Sessions go with their draft, whether it is sent or deleted.
+    const draft = drafts.get(session.draftId)!;
+    session.chunks.push(body);
+    session.received += body.length;
+    if (session.received < session.item.size) {
+      sendJson(
+        response,
+        200,
+        {
+          expirationDateTime: new Date(Date.now() + 15 * 60_000).toISOString(),
+          nextExpectedRanges: [`${session.received}-`],
+        },
+        graphHeaders(),
+      );
+      return;
+    }
+    uploadSessions.delete(session.id);
+    const attachmentId = newItemId();
+    draft.message.attachments!.push({
+      '@odata.type': '#microsoft.graph.fileAttachment',
+      name: session.item.name,
+      contentType: session.item.contentType,
+      contentBytes: Buffer.concat(session.chunks).toString('base64'),
+      isInline: session.item.isInline,
+      ...(session.item.contentId ? { contentId: session.item.contentId } : {}),
+    });
+    response
+      .writeHead(201, {
+        ...graphHeaders(),
+        Location: `${baseUrl}/v1.0/users/${encodeURIComponent(
+          draft.mailbox,
+        )}/messages/${encodeURIComponent(
+          draft.id,
+        )}/attachments/${encodeURIComponent(attachmentId)}`,
+      })
+      .end();
+  };
+
+  function checkUploadThrottle(): GraphRefusal | undefined {
+    if (uploadThrottle.remaining <= 0) {
+      return undefined;
+    }
+    uploadThrottle.remaining -= 1;
+    return {
+      status: 429,
+      code: 'ApplicationThrottled',
+      message: 'Application is over its MailboxConcurrency limit.',
+      headers: { 'Retry-After': String(uploadThrottle.retryAfterSeconds) },
+    };
+  }
+
+  const handleSendDraft: Handler = async (request, response, match) => {
+    await readBody(request);
+    const mailbox = decodeURIComponent(match[1]);
+    const found = findDraft(mailbox, decodeURIComponent(match[2]));
+    const refusal =
+      checkContentLength(request) ??
+      checkAuthorization(request.headers.authorization, SEND_ROLES) ??
+      checkMailbox(mailbox) ??
+      found.refusal ??
+      checkRecipients(found.draft!.message) ??
+      checkMessageSize(found.draft!.message);
+    if (refusal) {
+      sendGraphError(response, refusal);
+      return;
+    }
+    const { draft } = found;
+    drafts.delete(draft!.id);
+    dropUploadSessions(draft!.id);
+    accept({
+      mailbox,
+      message: draft!.message,
+      // A sent draft always lands in Sent Items.
+      saveToSentItems: true,
+      sentAs: 'draft',
+    });
+    response.writeHead(202, graphHeaders()).end();
+  };
+
+  const handleDeleteDraft: Handler = async (request, response, match) => {
+    await readBody(request);
+    const mailbox = decodeURIComponent(match[1]);
+    const found = findDraft(mailbox, decodeURIComponent(match[2]));
+    const refusal =
+      checkAuthorization(request.headers.authorization, READ_WRITE_ROLES) ??
+      checkMailbox(mailbox) ??
+      found.refusal;
+    if (refusal) {
+      sendGraphError(response, refusal);
+      return;
+    }
+    drafts.delete(found.draft!.id);
+    dropUploadSessions(found.draft!.id);
+    response.writeHead(204, graphHeaders()).end();
+  };
+
+  function dropUploadSessions(draftId: string) {
+    for (const session of uploadSessions.values()) {
+      if (session.draftId === draftId) {
+        uploadSessions.delete(session.id);
+      }
+    }
+  }
+
+  const handleDraftsFolder: Handler = async (request, response, match) => {
+    await readBody(request);
+    const mailbox = decodeURIComponent(match[1]);
+    const refusal =
+      checkAuthorization(request.headers.authorization, READ_FOLDER_ROLES) ??
+      checkMailbox(mailbox);
+    if (refusal) {
+      sendGraphError(response, refusal);
+      return;
+    }
+    sendJson(
+      response,
+      200,
+      {
+        '@odata.context': `${baseUrl}/v1.0/$metadata#users('${encodeURIComponent(
+          mailbox,
+        )}')/mailFolders(id)/$entity`,
+        id: 'AQMkADrafts',
+      },
+      graphHeaders(),
+    );
   };
 
   function checkSize(body: Buffer): GraphRefusal | undefined {
@@ -234,8 +575,10 @@ export async function startMicrosoftFake(
       : undefined;
   }
 
+  /** Checks the bearer token, and that it carries one of the roles the request needs. */
   function checkAuthorization(
     authorization: string | undefined,
+    roles: string[],
   ): GraphRefusal | undefined {
     const token = /^Bearer (\S+)$/i.exec(authorization ?? '')?.[1];
     if (!token) {
@@ -248,7 +591,7 @@ export async function startMicrosoftFake(
     if (known.expiresAt <= Date.now()) {
       return invalidToken('Lifetime validation failed, the token is expired.');
     }
-    if (!known.roles.includes('Mail.Send')) {
+    if (!roles.some(role => known.roles.includes(role))) {
       return {
         status: 403,
         code: 'ErrorAccessDenied',
@@ -309,16 +652,66 @@ export async function startMicrosoftFake(
       });
     },
   );
-  const routes: Array<{ method: string; path: RegExp; handle: Handler }> = [
+  const routes: Array<{
+    method: string;
+    path: RegExp;
+    handle: Handler;
+    /** Counts toward the requests in flight, as Graph's concurrency limit does. */
+    graph: boolean;
+  }> = [
     {
       method: 'POST',
       path: /^\/([^/]+)\/oauth2\/v2\.0\/token$/,
       handle: handleToken,
+      graph: false,
     },
     {
       method: 'POST',
       path: /^\/v1\.0\/users\/([^/]+)\/sendMail$/,
       handle: handleSendMail,
+      graph: true,
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\.0\/users\/([^/]+)\/messages$/,
+      handle: handleCreateDraft,
+      graph: true,
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\.0\/users\/([^/]+)\/messages\/([^/]+)\/attachments$/,
+      handle: handleAddAttachment,
+      graph: true,
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\.0\/users\/([^/]+)\/messages\/([^/]+)\/attachments\/createUploadSession$/,
+      handle: handleCreateUploadSession,
+      graph: true,
+    },
+    {
+      method: 'POST',
+      path: /^\/v1\.0\/users\/([^/]+)\/messages\/([^/]+)\/send$/,
+      handle: handleSendDraft,
+      graph: true,
+    },
+    {
+      method: 'DELETE',
+      path: /^\/v1\.0\/users\/([^/]+)\/messages\/([^/]+)$/,
+      handle: handleDeleteDraft,
+      graph: true,
+    },
+    {
+      method: 'GET',
+      path: /^\/v1\.0\/users\/([^/]+)\/mailFolders\/drafts$/,
+      handle: handleDraftsFolder,
+      graph: true,
+    },
+    {
+      method: 'PUT',
+      path: /^\/api\/v2\.0\/AttachmentSessions\/([0-9a-f]+)$/,
+      handle: handleUploadChunk,
+      graph: true,
     },
   ];
 
@@ -327,7 +720,20 @@ export async function startMicrosoftFake(
     for (const candidate of routes) {
       const match = candidate.path.exec(path);
       if (match && request.method === candidate.method) {
-        await candidate.handle(request, response, match);
+        if (!candidate.graph) {
+          await candidate.handle(request, response, match);
+          return;
+        }
+        counters.sendMailInFlight += 1;
+        counters.maxSendMailInFlight = Math.max(
+          counters.maxSendMailInFlight,
+          counters.sendMailInFlight,
+        );
+        try {
+          await candidate.handle(request, response, match);
+        } finally {
+          counters.sendMailInFlight -= 1;
+        }
         return;
       }
     }
@@ -352,9 +758,13 @@ export async function startMicrosoftFake(
       settings = { ...settings, ...changes };
     },
     received,
+    drafts,
     counters,
     throttleSendMail(count, retryAfterSeconds) {
       sendMailThrottle = { remaining: count, retryAfterSeconds };
+    },
+    throttleUploads(count, retryAfterSeconds) {
+      uploadThrottle = { remaining: count, retryAfterSeconds };
     },
     failTokenRequests(count, retryAfterSeconds) {
       tokenOutage = { remaining: count, retryAfterSeconds };
@@ -365,14 +775,20 @@ export async function startMicrosoftFake(
     reset() {
       settings = { ...initial };
       received.length = 0;
+      drafts.clear();
+      uploadSessions.clear();
       // Requests still in flight stay counted, so the count cannot go negative.
       Object.assign(counters, {
         tokenRequests: 0,
         sendMailRequests: 0,
         maxSendMailInFlight: counters.sendMailInFlight,
+        draftsCreated: 0,
+        uploadChunks: 0,
+        uploadsWithAuthorization: 0,
       });
       issued.clear();
       sendMailThrottle = { remaining: 0, retryAfterSeconds: 0 };
+      uploadThrottle = { remaining: 0, retryAfterSeconds: 0 };
       tokenOutage = { remaining: 0, retryAfterSeconds: 0 };
     },
     async close() {
@@ -483,33 +899,58 @@ function checkTokenRequest(
   return undefined;
 }
 
+type FileAttachment = NonNullable<GraphMessage['attachments']>[number];
+
+function badBody(message: string): GraphRefusal {
+  return { status: 400, code: 'RequestBodyRead', message };
+}
+
+/** The JSON body of a request, or Graph's refusal of it. */
+function parseJson(
+  request: IncomingMessage,
+  body: Buffer,
+): { value?: unknown; refusal?: GraphRefusal } {
+  if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
+    return {
+      refusal: {
+        status: 415,
+        code: 'UnsupportedMediaType',
+        message: 'Content-Type must be application/json.',
+      },
+    };
+  }
+  try {
+    return { value: JSON.parse(body.toString('utf8')) };
+  } catch {
+    return { refusal: badBody('Invalid JSON in the request body.') };
+  }
+}
+
 /** Checks the request body as Graph's sendMail does; a refusal, or nothing when it is fine. */
 function checkMessage(
   request: IncomingMessage,
   body: Buffer,
 ): GraphRefusal | undefined {
-  const badBody = (message: string): GraphRefusal => ({
-    status: 400,
-    code: 'RequestBodyRead',
-    message,
-  });
-  if (!/^application\/json\b/i.test(request.headers['content-type'] ?? '')) {
-    return {
-      status: 415,
-      code: 'UnsupportedMediaType',
-      message: 'Content-Type must be application/json.',
-    };
+  const parsed = parseJson(request, body);
+  if (parsed.refusal) {
+    return parsed.refusal;
   }
-  let parsed: { message?: Partial<GraphMessage> };
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return badBody('Invalid JSON in the request body.');
-  }
-  const message = parsed?.message;
+  const message = (parsed.value as { message?: unknown } | null)?.message;
   if (typeof message !== 'object' || message === null) {
     return badBody("The parameter 'Message' is required.");
   }
+  return checkMessageFields(message, { recipientsRequired: true });
+}
+
+/** Checks a Graph message, of sendMail or a new draft (which may have no recipients yet). */
+function checkMessageFields(
+  value: unknown,
+  options: { recipientsRequired: boolean },
+): GraphRefusal | undefined {
+  if (typeof value !== 'object' || value === null) {
+    return badBody('The request body must be a message.');
+  }
+  const message = value as Partial<GraphMessage>;
   if (message.subject !== undefined && typeof message.subject !== 'string') {
     return badBody("Cannot convert a value to the expected type 'Edm.String'.");
   }
@@ -524,42 +965,197 @@ function checkMessage(
       "Cannot convert the literal to the expected type 'microsoft.graph.bodyType'.",
     );
   }
-  const recipients = [
+  const refusal = options.recipientsRequired
+    ? checkRecipients(message)
+    : checkRecipientAddresses(message);
+  if (refusal) {
+    return refusal;
+  }
+  for (const attachment of message.attachments ?? []) {
+    const attachmentRefusal = checkFileAttachment(attachment);
+    if (attachmentRefusal) {
+      return attachmentRefusal;
+    }
+  }
+  return undefined;
+}
+
+function allRecipients(message: Partial<GraphMessage>): GraphRecipient[] {
+  return [
     ...(message.toRecipients ?? []),
     ...(message.ccRecipients ?? []),
     ...(message.bccRecipients ?? []),
   ];
-  if (
-    !message.toRecipients?.length ||
-    recipients.some(r => !/^[^@\s]+@[^@\s]+$/.test(r?.emailAddress?.address))
-  ) {
+}
+
+function checkRecipientAddresses(
+  message: Partial<GraphMessage>,
+): GraphRefusal | undefined {
+  return allRecipients(message).some(
+    r => !/^[^@\s]+@[^@\s]+$/.test(r?.emailAddress?.address),
+  )
+    ? {
+        status: 400,
+        code: 'ErrorInvalidRecipients',
+        message: "At least one recipient isn't valid.",
+      }
+    : undefined;
+}
+
+/** A message to be sent needs valid recipients, at least one of them in To. */
+function checkRecipients(
+  message: Partial<GraphMessage>,
+): GraphRefusal | undefined {
+  if (!message.toRecipients?.length) {
     return {
       status: 400,
       code: 'ErrorInvalidRecipients',
-      message: message.toRecipients?.length
-        ? "At least one recipient isn't valid."
-        : "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
+      message:
+        "At least one recipient isn't valid., A message can't be sent because it contains no recipients.",
     };
   }
-  for (const attachment of message.attachments ?? []) {
-    if (attachment['@odata.type'] !== '#microsoft.graph.fileAttachment') {
-      return badBody(
-        `The property '@odata.type' of an attachment must name a fileAttachment, not '${attachment['@odata.type']}'.`,
-      );
-    }
-    if (
-      typeof attachment.name !== 'string' ||
-      !isBase64(attachment.contentBytes)
-    ) {
-      return badBody(
-        `Cannot convert the literal '${String(attachment.contentBytes).slice(
-          0,
-          20,
-        )}' to the expected type 'Edm.Binary'.`,
-      );
-    }
+  return checkRecipientAddresses(message);
+}
+
+function checkMessageSize(message: GraphMessage): GraphRefusal | undefined {
+  const bytes = (message.attachments ?? []).reduce(
+    (sum, attachment) =>
+      sum + Buffer.byteLength(attachment.contentBytes, 'base64'),
+    Buffer.byteLength(message.body.content),
+  );
+  return bytes > MAX_MESSAGE_BYTES
+    ? {
+        status: 400,
+        code: 'ErrorMessageSizeExceeded',
+        message: 'The message exceeds the maximum supported size.',
+      }
+    : undefined;
+}
+
+function checkFileAttachment(value: unknown): GraphRefusal | undefined {
+  const attachment = value as Partial<FileAttachment> | null;
+  if (attachment?.['@odata.type'] !== '#microsoft.graph.fileAttachment') {
+    return badBody(
+      `The property '@odata.type' of an attachment must name a fileAttachment, not '${attachment?.['@odata.type']}'.`,
+    );
+  }
+  if (
+    typeof attachment.name !== 'string' ||
+    !isBase64(attachment.contentBytes)
+  ) {
+    return badBody(
+      `Cannot convert the literal '${String(attachment.contentBytes).slice(
+        0,
+        20,
+      )}' to the expected type 'Edm.Binary'.`,
+    );
   }
   return undefined;
+}
+
+/** Checks the `AttachmentItem` of createUploadSession. */
+function checkAttachmentItem(
+  item: UploadSession['item'] | undefined,
+): GraphRefusal | undefined {
+  if (
+    typeof item !== 'object' ||
+    item === null ||
+    (item as { attachmentType?: unknown }).attachmentType !== 'file' ||
+    typeof item.name !== 'string' ||
+    !item.name ||
+    !Number.isInteger(item.size)
+  ) {
+    return badBody(
+      "The AttachmentItem must have attachmentType 'file', a name and a size.",
+    );
+  }
+  if (item.size < UPLOAD_SESSION_MIN_BYTES) {
+    return {
+      status: 400,
+      code: 'ErrorAttachmentSizeShouldNotBeLessThanMinimumSize',
+      message: 'Attachment size must be greater than the minimum size.',
+    };
+  }
+  if (item.size > MAX_MESSAGE_BYTES) {
+    return {
+      status: 400,
+      code: 'ErrorAttachmentSizeShouldNotBeLargerThanMaximumSize',
+      message: 'Attachment size must be less than the maximum size.',
+    };
+  }
+  return undefined;
+}
+
+/** A request that must say how long its body is, even when it has none (POST /send). */
+function checkContentLength(
+  request: IncomingMessage,
+): GraphRefusal | undefined {
+  return request.headers['content-length'] === undefined
+    ? {
+        status: 411,
+        code: 'LengthRequired',
+        message: 'Content-Length is required.',
+      }
+    : undefined;
+}
+
+/**
+ * Checks one PUT to an upload session: its Content-Length and Content-Range say exactly the
+ * bytes it carries, at most 4 MB, starting where the previous one ended.
+ */
+function checkRange(
+  request: IncomingMessage,
+  body: Buffer,
+  session: UploadSession,
+): GraphRefusal | undefined {
+  const lengthRefusal = checkContentLength(request);
+  if (lengthRefusal) {
+    return lengthRefusal;
+  }
+  const expected = `${session.received}-`;
+  const invalid = (message: string): GraphRefusal => ({
+    status: 400,
+    code: 'InvalidContentRange',
+    message: `${message} (nextExpectedRanges: ${expected}).`,
+  });
+  const range = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(
+    request.headers['content-range'] ?? '',
+  );
+  if (!range) {
+    return invalid('The Content-Range header is missing or malformed');
+  }
+  const [start, end, total] = range.slice(1).map(Number);
+  if (total !== session.item.size) {
+    return invalid(
+      `The total size ${total} is not the ${session.item.size} bytes the session was created for`,
+    );
+  }
+  if (start !== session.received) {
+    return invalid(`The range starts at byte ${start}`);
+  }
+  if (end < start || end >= total) {
+    return invalid(`The range ${start}-${end} is outside the attachment`);
+  }
+  if (body.length !== end - start + 1) {
+    return invalid(
+      `The body has ${body.length} bytes, but the range ${start}-${end} says ${
+        end - start + 1
+      }`,
+    );
+  }
+  if (body.length > GRAPH_MAX_REQUEST_BYTES) {
+    return {
+      status: 413,
+      code: 'RequestEntityTooLarge',
+      message: 'The maximum request length supported is 4MB.',
+    };
+  }
+  return undefined;
+}
+
+/** An ID in the shape of Exchange's: URL-safe base64 with padding. */
+function newItemId(): string {
+  return `AAMkAG${randomBytes(30).toString('base64url')}AAA=`;
 }
 
 function isBase64(value: unknown): boolean {

@@ -3,6 +3,7 @@ import type {
   MessageStatus,
   SendEmailRequest,
 } from '@internal/plugin-email-provider-common';
+import { needsUploadSession } from '../providers/microsoft365/graphRequestSize';
 import { SettingsService } from '../settings/SettingsService';
 import { DatabaseOutboxStore, NewMessage } from './DatabaseOutboxStore';
 import { DeliveryOptions } from './DeliveryOptions';
@@ -11,11 +12,6 @@ import {
   measureRequest,
   newMessageId,
 } from './outboxMessages';
-
-// A Graph request carries at most 4 MB, base64-encoded attachments included; larger messages
-// need an upload session and the Mail.ReadWrite permission.
-const GRAPH_REQUEST_LIMIT = 4 * 1024 * 1024;
-const GRAPH_ENVELOPE_ALLOWANCE = 64 * 1024;
 
 // One INSERT stays well under the bind-parameter limits of PostgreSQL and SQLite, and a batch
 // of large messages does not hold much more than one in memory at a time.
@@ -165,16 +161,17 @@ function refuse(
       'No email provider is active; an admin must configure SMTP or Microsoft 365 under Email provider before plugins can send email',
     );
   }
-  const { totalBytes, attachmentBytes } = pending;
-  const graphBytes =
-    Math.ceil(attachmentBytes / 3) * 4 +
-    (totalBytes - attachmentBytes) +
-    GRAPH_ENVELOPE_ALLOWANCE;
-  if (active.provider === 'microsoft365' && graphBytes > GRAPH_REQUEST_LIMIT) {
+  // With large messages on, the provider sends through a draft and upload sessions, and only
+  // the portal's own maximum applies.
+  if (
+    active.provider === 'microsoft365' &&
+    !active.largeMessages &&
+    needsUploadSession(pending)
+  ) {
     return new InputError(
       `The message has ${megabytes(
-        attachmentBytes,
-      )} of attachments; Microsoft 365 takes about 3 MB in one message (4 MB per Graph request, base64 included). Send smaller attachments, or links to them`,
+        pending.attachmentBytes,
+      )} of attachments; Microsoft 365 takes about 3 MB in one message (4 MB per Graph request, base64 included). Send smaller attachments or links to them, or turn on large messages in the Microsoft 365 settings (needs the Mail.ReadWrite application permission)`,
     );
   }
   return undefined;

@@ -326,6 +326,70 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
       expect(fake.counters.tokenRequests).toBeLessThanOrEqual(2);
     });
 
+    it('sends large messages through upload sessions, never more than 4 Graph requests at once', async () => {
+      fake.configure({
+        roles: ['Mail.Send', 'Mail.ReadWrite'],
+        uploadDelayMs: 20,
+      });
+      await settings.save(
+        {
+          provider: 'microsoft365',
+          microsoft365: {
+            from: 'reports@contoso.onmicrosoft.com',
+            tenantId: fake.settings.tenantId,
+            clientId: fake.settings.clientId,
+            largeMessages: true,
+          },
+        },
+        { updatedBy: 'user:default/ada' },
+      );
+      // 4 MB each: an upload session in two ranges.
+      const content = Buffer.alloc(4 * 1024 * 1024, 7);
+      const contentBase64 = content.toString('base64');
+      for (let i = 0; i < 10; i++) {
+        await outbox.enqueueAll([
+          {
+            caller: 'plugin:test',
+            subject: `Large ${i}`,
+            recipientsCount: 1,
+            sizeBytes: content.length,
+            messageId: `<large-${i}@contoso.onmicrosoft.com>`,
+            payload: JSON.stringify({
+              to: [`user${i}@example.com`],
+              subject: `Large ${i}`,
+              text: 'See the attachment.',
+              attachments: [
+                {
+                  filename: 'data.bin',
+                  contentType: 'application/octet-stream',
+                  contentBase64,
+                },
+              ],
+            }),
+            expiresAfterMs: 3600_000,
+          },
+        ]);
+      }
+
+      startWorker({}, factory());
+      startWorker({}, factory());
+      await waitFor(async () => (await countByStatus('sent')) === 10);
+
+      expect(fake.received).toHaveLength(10);
+      expect(fake.received.every(mail => mail.sentAs === 'draft')).toBe(true);
+      for (const mail of fake.received) {
+        const [attachment] = mail.message.attachments ?? [];
+        expect(
+          Buffer.from(attachment.contentBytes, 'base64').equals(content),
+        ).toBe(true);
+      }
+      expect(fake.counters.uploadChunks).toBe(20);
+      expect(fake.counters.uploadsWithAuthorization).toBe(0);
+      expect(fake.drafts.size).toBe(0);
+      expect(fake.counters.maxSendMailInFlight).toBeLessThanOrEqual(4);
+      expect(fake.counters.maxSendMailInFlight).toBeGreaterThanOrEqual(2);
+    });
+
     it('keeps to the messages-a-minute limit', async () => {
       await enqueue(8);
       startWorker(

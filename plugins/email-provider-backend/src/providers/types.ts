@@ -3,6 +3,14 @@ import type { VerifyStep } from '@internal/plugin-email-provider-common';
 /** A mailbox: an address checked by `isEmailAddress`, and an optional display name. */
 export type MailAddress = { address: string; name?: string };
 
+export type OutgoingAttachment = {
+  filename: string;
+  contentType: string;
+  content: Buffer;
+  /** Set for an inline image, referenced from the HTML as `cid:<contentId>`. */
+  contentId?: string;
+};
+
 /** A message as the plugin hands it to a provider; the sender is always the configured one. */
 export type OutgoingMessage = {
   to: MailAddress[];
@@ -12,13 +20,7 @@ export type OutgoingMessage = {
   subject: string;
   text?: string;
   html?: string;
-  attachments?: Array<{
-    filename: string;
-    contentType: string;
-    content: Buffer;
-    /** Set for an inline image, referenced from the HTML as `cid:<contentId>`. */
-    contentId?: string;
-  }>;
+  attachments?: OutgoingAttachment[];
   /**
    * The Message-ID header, `<id@domain>`, the same on every attempt so receivers can
    * de-duplicate a message sent twice.

@@ -11,6 +11,10 @@ import {
   TestPki,
   trustTestCa,
 } from '../__testUtils__/certificates';
+import {
+  MicrosoftFake,
+  startMicrosoftFake,
+} from '../__testUtils__/MicrosoftFake';
 import { SmtpSink } from '../__testUtils__/SmtpSink';
 
 jest.setTimeout(30_000);
@@ -26,6 +30,7 @@ const SERVICE = mockCredentials.service.header({
 let pki: TestPki;
 let untrust: () => void;
 let sink: SmtpSink;
+let microsoft: MicrosoftFake;
 
 beforeAll(async () => {
   pki = await createTestPki();
@@ -35,11 +40,15 @@ beforeAll(async () => {
     credentials: { username: 'reports@example.com', password: 'pw-1234' },
     rejectRecipients: ['nobody@example.com'],
   });
+  microsoft = await startMicrosoftFake(pki, {
+    roles: ['Mail.Send', 'Mail.ReadWrite'],
+  });
 });
 
 afterAll(async () => {
   untrust();
   await sink.close();
+  await microsoft.close();
 });
 
 async function startPortal(delivery: object = {}) {
@@ -65,6 +74,10 @@ async function startPortal(delivery: object = {}) {
           permission: { enabled: true },
           emailProvider: {
             encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
+            microsoft365: {
+              authorityHost: microsoft.authorityHost,
+              graphBaseUrl: microsoft.graphBaseUrl,
+            },
             delivery: {
               pollIntervalMs: 50,
               retryDelayMs: 100,
@@ -279,6 +292,71 @@ describe('POST /messages', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toMatch(/accepts at most 1\.0 MB/);
+  });
+});
+
+describe('POST /messages with Microsoft 365', () => {
+  const attachment = Buffer.alloc(5 * 1024 * 1024, 1);
+  const large = {
+    ...report,
+    attachments: [
+      {
+        filename: 'data.bin',
+        contentType: 'application/octet-stream',
+        contentBase64: attachment.toString('base64'),
+      },
+    ],
+  };
+
+  async function configureMicrosoft365(
+    api: Awaited<ReturnType<typeof startPortal>>['api'],
+    largeMessages: boolean,
+  ) {
+    await api('put', '/settings', mockCredentials.user.header(ADMIN), {
+      provider: 'microsoft365',
+      microsoft365: {
+        from: 'reports@contoso.onmicrosoft.com',
+        tenantId: microsoft.settings.tenantId,
+        clientId: microsoft.settings.clientId,
+        clientSecret: microsoft.settings.clientSecret,
+        largeMessages,
+      },
+    }).expect(200);
+  }
+
+  it('refuses a 5 MB attachment without large messages, naming the option', async () => {
+    const { api } = await startPortal({ maxMessageSizeMb: 25 });
+    await configureMicrosoft365(api, false);
+    const res = await api('post', '/messages', SERVICE, large);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(
+      /has 5\.0 MB of attachments; Microsoft 365 takes about 3 MB .* or turn on large messages .*Mail\.ReadWrite/,
+    );
+  });
+
+  it('accepts and delivers a 5 MB attachment with large messages on', async () => {
+    const { api } = await startPortal({ maxMessageSizeMb: 25 });
+    await configureMicrosoft365(api, true);
+    const res = await api('post', '/messages', SERVICE, large);
+    expect(res.status).toBe(202);
+    const record = await waitForStatus(api, res.body.id, 'sent');
+    expect(record).toMatchObject({ provider: 'microsoft365', attempts: 1 });
+    const mail = microsoft.received.find(
+      m => m.message.internetMessageId === record.messageId,
+    )!;
+    expect(mail.sentAs).toBe('draft');
+    const [sent] = mail.message.attachments ?? [];
+    expect(Buffer.from(sent.contentBytes, 'base64').equals(attachment)).toBe(
+      true,
+    );
+  });
+
+  it('still applies the portal maximum with large messages on', async () => {
+    const { api } = await startPortal({ maxMessageSizeMb: 4.5 });
+    await configureMicrosoft365(api, true);
+    const res = await api('post', '/messages', SERVICE, large);
+    expect(res.status).toBe(400);
+    expect(res.body.error.message).toMatch(/accepts at most 4\.5 MB/);
   });
 });
 

@@ -302,6 +302,90 @@ describe('Microsoft 365 through the portal', () => {
     });
   });
 
+  it('saves large messages, reads them back only when on, keeps the secret and audits the field', async () => {
+    const { server, call, as, auditEvents } = await startPortal();
+    const { clientSecret: _, ...withoutSecret } =
+      m365Settings('unused').microsoft365;
+    const readBack = {
+      from: 'reports@contoso.onmicrosoft.com',
+      tenantId: microsoft.settings.tenantId,
+      clientId: microsoft.settings.clientId,
+      clientSecretSet: true,
+    };
+    await call(
+      'put',
+      '/settings',
+      m365Settings(microsoft.settings.clientSecret),
+    );
+
+    const on = await call('put', '/settings', {
+      provider: 'microsoft365',
+      microsoft365: { ...withoutSecret, largeMessages: true },
+    });
+    expect(on.status).toBe(200);
+    expect(on.body.microsoft365).toEqual({ ...readBack, largeMessages: true });
+    const read = await request(server)
+      .get('/api/email-provider/settings')
+      .set('Authorization', as(ADMIN));
+    expect(read.body).toEqual(on.body);
+    expect(auditEvents.at(-1)).toMatchObject({
+      eventId: 'settings-update:success',
+      meta: { changedFields: ['microsoft365.largeMessages'] },
+    });
+
+    const off = await call('put', '/settings', {
+      provider: 'microsoft365',
+      microsoft365: { ...withoutSecret, largeMessages: false },
+    });
+    expect(off.body.microsoft365).toEqual(readBack);
+    const test = await call('post', '/test-email', { to: 'ada@example.com' });
+    expect(test.body).toMatchObject({ ok: true, provider: 'microsoft365' });
+  });
+
+  it('checks Mail.ReadWrite when large messages are on', async () => {
+    const { call } = await startPortal();
+    const settings = m365Settings(microsoft.settings.clientSecret);
+    const draft = {
+      settings: {
+        ...settings,
+        microsoft365: { ...settings.microsoft365, largeMessages: true },
+      },
+    };
+
+    const without = await call('post', '/verify', draft);
+    expect(without.body).toMatchObject({
+      ok: false,
+      steps: [
+        { name: 'token', ok: true },
+        { name: 'permission', ok: true },
+        {
+          name: 'large-messages',
+          ok: false,
+          failure: {
+            code: 'permission-missing',
+            message: expect.stringContaining('Mail.ReadWrite'),
+          },
+        },
+      ],
+    });
+
+    const roles = microsoft.settings.roles;
+    microsoft.configure({ roles: ['Mail.Send', 'Mail.ReadWrite'] });
+    try {
+      const granted = await call('post', '/verify', draft);
+      expect(granted.body).toMatchObject({
+        ok: true,
+        steps: [
+          { name: 'token', ok: true },
+          { name: 'permission', ok: true },
+          { name: 'large-messages', ok: true },
+        ],
+      });
+    } finally {
+      microsoft.configure({ roles });
+    }
+  });
+
   it('checks a draft: a fresh token with the Mail.Send role', async () => {
     const { call } = await startPortal();
     const tokensBefore = microsoft.counters.tokenRequests;

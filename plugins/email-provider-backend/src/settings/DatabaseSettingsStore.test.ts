@@ -149,6 +149,18 @@ describe.each(databases.eachSupportedId())(
       );
     });
 
+    it('reads back Microsoft 365 with large messages on', async () => {
+      const withLargeMessages: SavedProvider = {
+        ...microsoft365,
+        microsoft365: { ...microsoft365.microsoft365, largeMessages: true },
+      };
+      await store.replace({
+        updatedBy: 'user:default/ada',
+        next: () => withLargeMessages,
+      });
+      expect((await store.get()).active).toEqual(withLargeMessages);
+    });
+
     it('refuses a stale version and changes nothing', async () => {
       const { current } = await store.replace({
         updatedBy: 'user:default/ada',

@@ -148,6 +148,70 @@ describe('SettingsService', () => {
     ).rejects.toThrow(/microsoft365\.clientSecret: Client secret is required/);
   });
 
+  describe('large messages', () => {
+    const save = (changes: object) =>
+      service.save(
+        {
+          provider: 'microsoft365',
+          microsoft365: { ...microsoft365, ...changes },
+        },
+        by,
+      );
+
+    it('round-trips large messages, and reads them back only when on', async () => {
+      const on = await save({ clientSecret: 'secret-1', largeMessages: true });
+      expect(
+        on.settings.provider === 'microsoft365' && on.settings.microsoft365,
+      ).toEqual({
+        ...microsoft365,
+        clientSecretSet: true,
+        largeMessages: true,
+      });
+      expect((await service.read()).settings).toEqual(on.settings);
+      expect(await service.getActiveProvider()).toMatchObject({
+        microsoft365: { largeMessages: true },
+      });
+      expect(await service.getActiveSender()).toEqual({
+        provider: 'microsoft365',
+        from: microsoft365.from,
+        largeMessages: true,
+      });
+
+      const off = await save({ largeMessages: false });
+      const read = (await service.read()).settings;
+      expect(read).toEqual(off.settings);
+      expect(read.provider === 'microsoft365' && read.microsoft365).toEqual({
+        ...microsoft365,
+        clientSecretSet: true,
+      });
+      expect(await service.getActiveSender()).toEqual({
+        provider: 'microsoft365',
+        from: microsoft365.from,
+        largeMessages: false,
+      });
+    });
+
+    it('keeps the saved secret when only large messages change, and audits the field', async () => {
+      await save({ clientSecret: 'secret-1' });
+
+      const on = await save({ largeMessages: true });
+      expect(on.change.changedFields).toEqual(['microsoft365.largeMessages']);
+      expect(await service.getActiveProvider()).toMatchObject({
+        clientSecret: 'secret-1',
+        microsoft365: { largeMessages: true },
+      });
+
+      const off = await save({});
+      expect(off.change.changedFields).toEqual(['microsoft365.largeMessages']);
+      // Saving "off" explicitly over off is no change.
+      const again = await save({ largeMessages: false });
+      expect(again.change.changedFields).toEqual([]);
+      expect(await service.getActiveProvider()).toMatchObject({
+        clientSecret: 'secret-1',
+      });
+    });
+  });
+
   it('needs the secret when switching provider, and forgets the old one', async () => {
     await service.save(
       { provider: 'smtp', smtp: { ...smtp, password: 'first' } },

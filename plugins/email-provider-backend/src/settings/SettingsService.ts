@@ -101,9 +101,14 @@ export class SettingsService {
     return { version, active: active && this.decrypt(active) };
   }
 
-  /** Which provider is active and its sender, without touching the secret. */
+  /**
+   * Which provider is active, its sender and whether it takes messages too large for one Graph
+   * request, without touching the secret.
+   */
   async getActiveSender(): Promise<
-    { provider: ActiveProvider['provider']; from: string } | undefined
+    | { provider: 'smtp'; from: string }
+    | { provider: 'microsoft365'; from: string; largeMessages: boolean }
+    | undefined
   > {
     const { active } = await this.store.get();
     if (!active) {
@@ -111,7 +116,11 @@ export class SettingsService {
     }
     return active.provider === 'smtp'
       ? { provider: 'smtp', from: active.smtp.from }
-      : { provider: 'microsoft365', from: active.microsoft365.from };
+      : {
+          provider: 'microsoft365',
+          from: active.microsoft365.from,
+          largeMessages: active.microsoft365.largeMessages === true,
+        };
   }
 
   /**
@@ -185,7 +194,9 @@ export class SettingsService {
         };
       }
       case 'microsoft365': {
-        const { clientSecret, ...microsoft365 } = input.microsoft365;
+        const { clientSecret, largeMessages, ...rest } = input.microsoft365;
+        // Off is saved as absent, as it is read back, so saving `false` over nothing is no change.
+        const microsoft365 = largeMessages ? { ...rest, largeMessages } : rest;
         const previous =
           saved?.provider === 'microsoft365'
             ? { settings: saved.microsoft365, secret: saved.secret }
@@ -268,6 +279,7 @@ function toReadShape(record: SettingsRecord): EmailProviderSettings {
       tenantId: microsoft365.tenantId,
       clientId: microsoft365.clientId,
       clientSecretSet: true,
+      ...(microsoft365.largeMessages ? { largeMessages: true as const } : {}),
     },
   };
 }

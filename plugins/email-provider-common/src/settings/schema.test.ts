@@ -44,6 +44,23 @@ describe('validateEmailProviderSettingsInput', () => {
     });
   });
 
+  it('takes large messages for Microsoft 365 as an optional true or false', () => {
+    for (const largeMessages of [true, false]) {
+      expect(
+        validateEmailProviderSettingsInput({
+          provider: 'microsoft365',
+          microsoft365: { ...microsoft365, largeMessages },
+        }),
+      ).toEqual({
+        success: true,
+        data: {
+          provider: 'microsoft365',
+          microsoft365: { ...microsoft365, largeMessages },
+        },
+      });
+    }
+  });
+
   it('defaults the username to the sender address', () => {
     const { usernameSameAsFrom: _, ...rest } = smtp;
     const result = validateEmailProviderSettingsInput({
@@ -161,6 +178,8 @@ describe('validateEmailProviderSettingsInput', () => {
     ['microsoft365', { clientSecret: '' }, 'microsoft365.clientSecret'],
     ['microsoft365', { clientSecret: 'a\u0000b' }, 'microsoft365.clientSecret'],
     ['microsoft365', { authority: 'https://evil.example' }, 'microsoft365'],
+    ['microsoft365', { largeMessages: 'yes' }, 'microsoft365.largeMessages'],
+    ['smtp', { largeMessages: true }, 'smtp'],
   ])('rejects %s %j, naming %s', (provider, change, field) => {
     const base = provider === 'smtp' ? smtp : microsoft365;
     const issues = issuesOf({ provider, [provider]: { ...base, ...change } });

@@ -85,6 +85,11 @@ export const microsoft365SettingsInputSchema = strictObject(
     tenantId: tenantIdSchema,
     clientId: clientIdSchema,
     clientSecret: secretSchema('Client secret').optional(),
+    // The app also has the Mail.ReadWrite application permission: messages over 3 MB go
+    // through a draft and upload sessions instead of being refused.
+    largeMessages: z
+      .boolean({ error: 'Large messages must be true or false' })
+      .optional(),
   },
   'Microsoft 365 settings',
 );

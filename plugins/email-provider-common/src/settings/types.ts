@@ -38,6 +38,11 @@ export type Microsoft365Settings = {
   tenantId: string;
   clientId: string;
   clientSecretSet: boolean;
+  /**
+   * Present, and true, only when the app also has the Mail.ReadWrite application permission and
+   * messages over 3 MB go through a draft and upload sessions; left out otherwise.
+   */
+  largeMessages?: true;
 };
 
 /**

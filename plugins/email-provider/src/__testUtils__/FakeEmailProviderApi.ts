@@ -159,11 +159,19 @@ export class FakeEmailProviderApi implements EmailProviderApi {
           },
         };
       } else if (input.provider === 'microsoft365') {
-        const { clientSecret: _secret, ...microsoft365 } = input.microsoft365;
+        const {
+          clientSecret: _secret,
+          largeMessages,
+          ...microsoft365
+        } = input.microsoft365;
         this.settings = {
           provider: 'microsoft365',
           ...revision,
-          microsoft365: { ...microsoft365, clientSecretSet: true },
+          microsoft365: {
+            ...microsoft365,
+            clientSecretSet: true,
+            ...(largeMessages ? { largeMessages: true } : {}),
+          },
         };
       } else {
         this.settings = { provider: 'none' };

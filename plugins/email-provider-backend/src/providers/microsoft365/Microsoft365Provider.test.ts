@@ -65,6 +65,7 @@ describe('Microsoft365Provider', () => {
       authorityHost?: string;
       graphBaseUrl?: string;
       requestTimeoutMs?: number;
+      largeMessages?: boolean;
     } = {},
   ) {
     return new Microsoft365Provider({
@@ -72,6 +73,7 @@ describe('Microsoft365Provider', () => {
         from: overrides.from ?? SENDER,
         tenantId: overrides.tenantId ?? fake.settings.tenantId,
         clientId: overrides.clientId ?? fake.settings.clientId,
+        ...(overrides.largeMessages ? { largeMessages: true } : {}),
       },
       clientSecret: overrides.clientSecret ?? fake.settings.clientSecret,
       authorityHost: overrides.authorityHost ?? fake.authorityHost,
@@ -411,6 +413,258 @@ describe('Microsoft365Provider', () => {
     expect(fake.counters.sendMailInFlight).toBe(0);
   });
 
+  describe('large messages', () => {
+    const MB = 1024 * 1024;
+    const READ_WRITE = ['Mail.Send', 'Mail.ReadWrite'];
+
+    function bytes(length: number, seed: number): Buffer {
+      const buffer = Buffer.alloc(length);
+      for (let i = 0; i < length; i++) {
+        buffer[i] = (i * 31 + seed) % 251;
+      }
+      return buffer;
+    }
+
+    function largeMessage(overrides: Partial<OutgoingMessage> = {}) {
+      return message({
+        attachments: [
+          {
+            filename: 'archive.zip',
+            contentType: 'application/zip',
+            content: bytes(10 * MB, 1),
+          },
+        ],
+        ...overrides,
+      });
+    }
+
+    const attachmentBytes = (mail: (typeof fake.received)[number]) =>
+      (mail.message.attachments ?? []).map(a =>
+        Buffer.from(a.contentBytes, 'base64'),
+      );
+
+    it('sends a 10 MB attachment byte for byte through a draft, an upload session in chunks, and send', async () => {
+      fake.configure({ roles: READ_WRITE });
+      const archive = bytes(10 * MB, 1);
+      const report = bytes(MB, 2);
+      const logo = bytes(2048, 3);
+      const outgoing = message({
+        to: [{ address: 'ada@example.com', name: 'Ada Lovelace' }],
+        cc: [{ address: 'grace@example.com' }],
+        replyTo: [{ address: 'team@example.com' }],
+        html: '<p>Report <img src="cid:logo@report"></p>',
+        attachments: [
+          {
+            filename: 'archive.zip',
+            contentType: 'application/zip',
+            content: archive,
+          },
+          {
+            filename: 'report.pdf',
+            contentType: 'application/pdf',
+            content: report,
+          },
+          {
+            filename: 'logo.png',
+            contentType: 'image/png',
+            content: logo,
+            contentId: 'logo@report',
+          },
+        ],
+      });
+
+      const result = await createProvider({ largeMessages: true }).send(
+        outgoing,
+      );
+
+      expect(result).toEqual({
+        messageId: outgoing.messageId,
+        providerResponse: '202 Accepted',
+      });
+      expect(fake.counters).toMatchObject({
+        sendMailRequests: 0,
+        draftsCreated: 1,
+        // 10 MB in ranges of 3.75 MB.
+        uploadChunks: 3,
+        uploadsWithAuthorization: 0,
+      });
+      expect(fake.drafts.size).toBe(0);
+      expect(fake.received).toHaveLength(1);
+      const [mail] = fake.received;
+      expect(mail).toMatchObject({ mailbox: SENDER, sentAs: 'draft' });
+      expect(mail.message).toMatchObject({
+        subject: outgoing.subject,
+        body: { contentType: 'HTML', content: outgoing.html },
+        toRecipients: [
+          {
+            emailAddress: { address: 'ada@example.com', name: 'Ada Lovelace' },
+          },
+        ],
+        ccRecipients: [{ emailAddress: { address: 'grace@example.com' } }],
+        replyTo: [{ emailAddress: { address: 'team@example.com' } }],
+        internetMessageId: outgoing.messageId,
+      });
+      expect(
+        mail.message.attachments?.map(({ contentBytes: _, ...rest }) => rest),
+      ).toEqual([
+        {
+          '@odata.type': '#microsoft.graph.fileAttachment',
+          name: 'archive.zip',
+          contentType: 'application/zip',
+          isInline: false,
+        },
+        {
+          '@odata.type': '#microsoft.graph.fileAttachment',
+          name: 'report.pdf',
+          contentType: 'application/pdf',
+        },
+        {
+          '@odata.type': '#microsoft.graph.fileAttachment',
+          name: 'logo.png',
+          contentType: 'image/png',
+          isInline: true,
+          contentId: 'logo@report',
+        },
+      ]);
+      const [archiveSent, reportSent, logoSent] = attachmentBytes(mail);
+      expect(archiveSent.equals(archive)).toBe(true);
+      expect(reportSent.equals(report)).toBe(true);
+      expect(logoSent.equals(logo)).toBe(true);
+    });
+
+    it('uploads an inline image of over 3 MB as inline', async () => {
+      fake.configure({ roles: READ_WRITE });
+      const image = bytes(4 * MB, 4);
+
+      await createProvider({ largeMessages: true }).send(
+        message({
+          html: '<img src="cid:chart@report">',
+          attachments: [
+            {
+              filename: 'chart.png',
+              contentType: 'image/png',
+              content: image,
+              contentId: 'chart@report',
+            },
+          ],
+        }),
+      );
+
+      const [attachment] = fake.received[0].message.attachments ?? [];
+      expect(attachment).toMatchObject({
+        name: 'chart.png',
+        isInline: true,
+        contentId: 'chart@report',
+      });
+      expect(Buffer.from(attachment.contentBytes, 'base64').equals(image)).toBe(
+        true,
+      );
+      expect(fake.counters.uploadChunks).toBe(2);
+    });
+
+    it('still sends a message that fits in one request through sendMail', async () => {
+      fake.configure({ roles: READ_WRITE });
+
+      await createProvider({ largeMessages: true }).send(
+        largeMessage({
+          attachments: [
+            {
+              filename: 'report.pdf',
+              contentType: 'application/pdf',
+              content: bytes(2 * MB, 5),
+            },
+          ],
+        }),
+      );
+
+      expect(fake.counters).toMatchObject({
+        sendMailRequests: 1,
+        draftsCreated: 0,
+      });
+      expect(fake.received[0].sentAs).toBe('sendMail');
+    });
+
+    it('reports throttling during an upload as transient with its Retry-After, and deletes the draft', async () => {
+      fake.configure({ roles: READ_WRITE });
+      fake.throttleUploads(1, 9);
+      const provider = createProvider({ largeMessages: true });
+      const outgoing = largeMessage();
+
+      const error = await sendError(provider, outgoing);
+
+      expect(error).toMatchObject({
+        code: 'throttled',
+        transient: true,
+        retryAfterMs: 9000,
+      });
+      expect(error.providerReply).toContain('ApplicationThrottled');
+      expect(fake.counters.draftsCreated).toBe(1);
+      expect(fake.drafts.size).toBe(0);
+      expect(fake.received).toHaveLength(0);
+      expectNoSecret(error);
+
+      await provider.send(outgoing);
+      expect(fake.drafts.size).toBe(0);
+      expect(fake.received).toHaveLength(1);
+      expect(
+        attachmentBytes(fake.received[0])[0].equals(bytes(10 * MB, 1)),
+      ).toBe(true);
+    });
+
+    it('explains a missing Mail.ReadWrite permission as permission-missing', async () => {
+      const error = await sendError(
+        createProvider({ largeMessages: true }),
+        largeMessage(),
+      );
+
+      expect(error).toMatchObject({
+        code: 'permission-missing',
+        transient: false,
+      });
+      expect(error.message).toMatch(
+        /lacks the Mail\.ReadWrite application permission.*turn off large messages/,
+      );
+      expect(error.providerReply).toContain('ErrorAccessDenied');
+      expect(fake.counters.draftsCreated).toBe(0);
+      expect(fake.received).toHaveLength(0);
+    });
+
+    it('deletes the draft when the send itself is refused', async () => {
+      fake.configure({ roles: ['Mail.ReadWrite'] });
+
+      const error = await sendError(
+        createProvider({ largeMessages: true }),
+        largeMessage(),
+      );
+
+      expect(error.code).toBe('permission-missing');
+      expect(error.message).toMatch(/lacks the Mail\.Send application/);
+      expect(fake.counters.uploadChunks).toBe(3);
+      expect(fake.drafts.size).toBe(0);
+    });
+
+    it('gets a new token and retries once when Graph refuses the cached one', async () => {
+      fake.configure({ roles: READ_WRITE });
+      const provider = createProvider({ largeMessages: true });
+      await provider.send(message());
+      fake.revokeTokens();
+
+      await provider.send(largeMessage());
+
+      expect(fake.counters.tokenRequests).toBe(2);
+      expect(fake.received).toHaveLength(2);
+      expect(fake.counters.uploadsWithAuthorization).toBe(0);
+    });
+
+    it('makes its requests one after the other', async () => {
+      fake.configure({ roles: READ_WRITE });
+
+      await createProvider({ largeMessages: true }).send(largeMessage());
+
+      expect(fake.counters.maxSendMailInFlight).toBe(1);
+    });
+  });
+
   describe('verify', () => {
     it('passes with a fresh token that carries Mail.Send, and sends nothing', async () => {
       const provider = createProvider();
@@ -452,6 +706,64 @@ describe('Microsoft365Provider', () => {
         transient: false,
       });
       expect(fake.counters.sendMailRequests).toBe(0);
+    });
+
+    it('checks Mail.ReadWrite and the drafts folder when large messages are on, and creates nothing', async () => {
+      fake.configure({ roles: ['Mail.Send', 'Mail.ReadWrite'] });
+
+      const steps = await createProvider({ largeMessages: true }).verify();
+
+      expect(steps.map(s => [s.name, s.ok])).toEqual([
+        ['token', true],
+        ['permission', true],
+        ['large-messages', true],
+      ]);
+      expect(steps[2].detail).toMatch(/drafts folder of .* is reachable/);
+      expect(fake.counters.draftsCreated).toBe(0);
+      expect(fake.drafts.size).toBe(0);
+    });
+
+    it.each([
+      ['without it', ['Mail.Send']],
+      [
+        'with only Mail.Read, which reads drafts but cannot make them',
+        ['Mail.Send', 'Mail.Read'],
+      ],
+    ])('fails the large messages step on a token %s', async (_case, roles) => {
+      fake.configure({ roles });
+
+      const steps = await createProvider({ largeMessages: true }).verify();
+
+      expect(steps.map(s => [s.name, s.ok])).toEqual([
+        ['token', true],
+        ['permission', true],
+        ['large-messages', false],
+      ]);
+      expect(steps[2].failure).toMatchObject({
+        code: 'permission-missing',
+        transient: false,
+        message: expect.stringContaining(
+          'lacks the Mail.ReadWrite application permission',
+        ),
+      });
+    });
+
+    it('fails the large messages step when Graph keeps the app from the drafts folder', async () => {
+      fake.configure({
+        roles: ['Mail.Send', 'Mail.ReadWrite'],
+        mailboxesExcludedByPolicy: [SENDER],
+      });
+
+      const steps = await createProvider({ largeMessages: true }).verify();
+
+      expect(steps[2]).toMatchObject({
+        name: 'large-messages',
+        ok: false,
+        failure: {
+          code: 'permission-missing',
+          providerReply: expect.stringContaining('Access to OData is disabled'),
+        },
+      });
     });
 
     it('stops at the token step when the secret is wrong', async () => {

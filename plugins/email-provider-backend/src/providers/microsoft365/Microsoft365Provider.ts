@@ -2,10 +2,11 @@ import type { AuthenticationResult } from '@azure/msal-node';
 import type { VerifyStep } from '@internal/plugin-email-provider-common';
 import { STATUS_CODES } from 'node:http';
 import type { SavedMicrosoft365Settings } from '../../settings/DatabaseSettingsStore';
-import { ProviderError } from '../ProviderError';
+import { ProviderError, redact } from '../ProviderError';
 import type {
   MailAddress,
   MailProvider,
+  OutgoingAttachment,
   OutgoingMessage,
   SendResult,
 } from '../types';
@@ -13,10 +14,19 @@ import {
   classifyGraphResponse,
   classifyNetworkError,
   classifyTokenError,
+  GraphPermission,
   GraphReply,
   permissionMissing,
 } from './classifyMicrosoftError';
+import { MessageSize, needsUploadSession } from './graphRequestSize';
 import { AppTokenSource, MsalClientCache } from './MsalClientCache';
+
+// Graph takes an attachment under 3 MB in one request and refuses an upload session for it
+// (ErrorAttachmentSizeShouldNotBeLessThanMinimumSize); from 3 MB on, it needs a session.
+const UPLOAD_SESSION_MIN_BYTES = 3 * 1024 * 1024;
+// An upload session takes at most 4 MB per PUT. Microsoft's other upload sessions (OneDrive)
+// insist on multiples of 320 KiB; keeping to that here costs nothing.
+const UPLOAD_CHUNK_BYTES = 12 * 320 * 1024;
 
 /** What a Microsoft 365 provider needs: the saved settings, the secret and the endpoints. */
 export type Microsoft365ProviderOptions = {
@@ -34,12 +44,16 @@ export type Microsoft365ProviderOptions = {
 
 /**
  * Sends mail as the configured sender through Microsoft Graph `sendMail`, with an app-only token
- * from the client credentials flow (application permission Mail.Send).
+ * from the client credentials flow (application permission Mail.Send). With large messages on
+ * (application permission Mail.ReadWrite too), a message too large for one Graph request goes
+ * through a draft, upload sessions for its large attachments, and the draft's `send`.
  *
  * @remarks
  *
  * `send` makes one attempt: throttling and outages come back as a transient `ProviderError` with
- * `retryAfterMs`, and the caller decides when to try again.
+ * `retryAfterMs`, and the caller decides when to try again. The requests for one message go one
+ * after the other, so each message in flight holds at most one of the mailbox's concurrent
+ * Graph requests.
  */
 export class Microsoft365Provider implements MailProvider {
   readonly type = 'microsoft365';
@@ -52,11 +66,13 @@ export class Microsoft365Provider implements MailProvider {
   private readonly requestTimeoutMs: number;
   private readonly tenantId: string;
   private readonly clientId: string;
+  private readonly largeMessages: boolean;
 
   constructor(options: Microsoft365ProviderOptions) {
     this.from = options.settings.from;
     this.tenantId = options.settings.tenantId;
     this.clientId = options.settings.clientId;
+    this.largeMessages = options.settings.largeMessages === true;
     this.clientSecret = options.clientSecret;
     this.authorityHost = options.authorityHost.replace(/\/+$/, '');
     this.graphBaseUrl = options.graphBaseUrl.replace(/\/+$/, '');
@@ -65,25 +81,153 @@ export class Microsoft365Provider implements MailProvider {
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
-    const body = JSON.stringify({
-      message: toGraphMessage(message, this.from),
+    if (this.largeMessages && needsUploadSession(sizeOf(message))) {
+      return this.sendThroughDraft(message);
+    }
+    const reply = await this.callGraph('POST', '/sendMail', {
+      message: {
+        ...toGraphMessage(message, this.from),
+        attachments: (message.attachments ?? []).map(toFileAttachment),
+      },
       saveToSentItems: false,
     });
-    let reply = await this.postSendMail(body, await this.token(false));
-    if (reply.status === 401) {
-      // A cached token can be revoked or outlive a changed permission before it expires.
-      reply = await this.postSendMail(body, await this.token(true));
+    if (!isSuccess(reply)) {
+      throw this.refusal(reply, 'Mail.Send');
     }
-    if (reply.status >= 200 && reply.status < 300) {
-      return {
-        messageId: message.messageId,
-        providerResponse: `${reply.status} ${STATUS_CODES[reply.status]}`,
-      };
+    return { messageId: message.messageId, providerResponse: statusOf(reply) };
+  }
+
+  /**
+   * A message too large for one sendMail request: a draft with the bodies and recipients, each
+   * attachment added on its own (through an upload session from 3 MB on), then the draft sent.
+   * A draft left behind by a failure is deleted, so that retries do not pile drafts up in the
+   * sender's mailbox.
+   */
+  private async sendThroughDraft(
+    message: OutgoingMessage,
+  ): Promise<SendResult> {
+    const created = await this.callGraph(
+      'POST',
+      '/messages',
+      toGraphMessage(message, this.from),
+    );
+    if (!isSuccess(created)) {
+      throw this.refusal(created, 'Mail.ReadWrite');
     }
-    throw classifyGraphResponse(reply, {
-      from: this.from,
-      secrets: [this.clientSecret],
-    });
+    const draftPath = `/messages/${encodeURIComponent(
+      this.readProperty(created, 'id', 'the new draft'),
+    )}`;
+    try {
+      for (const attachment of message.attachments ?? []) {
+        if (attachment.content.length < UPLOAD_SESSION_MIN_BYTES) {
+          const added = await this.callGraph(
+            'POST',
+            `${draftPath}/attachments`,
+            toFileAttachment(attachment),
+          );
+          if (!isSuccess(added)) {
+            throw this.refusal(added, 'Mail.ReadWrite');
+          }
+        } else {
+          await this.upload(draftPath, attachment);
+        }
+      }
+      const sent = await this.callGraph('POST', `${draftPath}/send`);
+      if (!isSuccess(sent)) {
+        throw this.refusal(sent, 'Mail.Send');
+      }
+      return { messageId: message.messageId, providerResponse: statusOf(sent) };
+    } catch (error) {
+      await this.deleteDraft(draftPath);
+      throw error;
+    }
+  }
+
+  /** Attaches a large file to the draft through an upload session, chunk after chunk. */
+  private async upload(draftPath: string, attachment: OutgoingAttachment) {
+    const { content } = attachment;
+    const session = await this.callGraph(
+      'POST',
+      `${draftPath}/attachments/createUploadSession`,
+      {
+        AttachmentItem: {
+          attachmentType: 'file',
+          name: attachment.filename,
+          size: content.length,
+          contentType: attachment.contentType,
+          isInline: attachment.contentId !== undefined,
+          ...(attachment.contentId ? { contentId: attachment.contentId } : {}),
+        },
+      },
+    );
+    if (!isSuccess(session)) {
+      throw this.refusal(session, 'Mail.ReadWrite');
+    }
+    const location = this.readProperty(
+      session,
+      'uploadUrl',
+      'the upload session',
+    );
+    // The attachment goes to this URL as it is: only ever over TLS.
+    if (!URL.canParse(location) || new URL(location).protocol !== 'https:') {
+      throw new ProviderError({
+        code: 'provider-error',
+        message:
+          'Microsoft Graph offered an upload session without an https URL; the attachment was not sent',
+        transient: false,
+      });
+    }
+    const uploadUrl = new URL(location);
+    for (let start = 0; start < content.length; start += UPLOAD_CHUNK_BYTES) {
+      const end = Math.min(start + UPLOAD_CHUNK_BYTES, content.length);
+      const reply = await this.putChunk(uploadUrl, content, start, end);
+      if (!isSuccess(reply)) {
+        throw this.refusal(reply, 'Mail.ReadWrite');
+      }
+    }
+  }
+
+  /**
+   * One range of an attachment to its upload session: 200 while more is expected, 201 once the
+   * attachment is complete.
+   */
+  private async putChunk(
+    uploadUrl: URL,
+    content: Buffer,
+    start: number,
+    end: number,
+  ): Promise<GraphReply> {
+    try {
+      const response = await fetch(uploadUrl, {
+        method: 'PUT',
+        // No Authorization header: the URL carries its own token for this one session, and
+        // the app's token has no business going to the host that serves it.
+        headers: {
+          'Content-Type': 'application/octet-stream',
+          'Content-Range': `bytes ${start}-${end - 1}/${content.length}`,
+        },
+        body: content.subarray(start, end),
+        signal: AbortSignal.timeout(this.requestTimeoutMs),
+      });
+      return await readReply(response);
+    } catch (error) {
+      throw classifyNetworkError(
+        error,
+        `The upload session at ${uploadUrl.origin}`,
+      );
+    }
+  }
+
+  /**
+   * Best effort: a draft that stays behind clutters the mailbox but changes nothing about the
+   * failure being reported, which is the one the caller needs.
+   */
+  private async deleteDraft(draftPath: string): Promise<void> {
+    try {
+      await this.callGraph('DELETE', draftPath);
+    } catch {
+      // Already failing: the original error is thrown by the caller.
+    }
   }
 
   async verify(): Promise<VerifyStep[]> {
@@ -130,7 +274,53 @@ export class Microsoft365Provider implements MailProvider {
               ? {}
               : { failure: permissionMissing().toFailure() }),
           };
-    return [tokenStep, permissionStep];
+    if (!permissionStep.ok || !this.largeMessages) {
+      return [tokenStep, permissionStep];
+    }
+    return [tokenStep, permissionStep, await this.verifyLargeMessages(roles)];
+  }
+
+  /**
+   * Whether drafts can be made for large messages, without making one: the token must carry
+   * Mail.ReadWrite, and Graph must let the app read the sender's drafts folder (which Mail.Read
+   * alone would also allow, hence the look at the roles first).
+   */
+  private async verifyLargeMessages(
+    roles: string[] | undefined,
+  ): Promise<VerifyStep> {
+    const started = Date.now();
+    const step = (
+      result: Pick<VerifyStep, 'ok' | 'detail' | 'failure'>,
+    ): VerifyStep => ({
+      name: 'large-messages',
+      durationMs: Date.now() - started,
+      ...result,
+    });
+    if (roles !== undefined && !roles.includes('Mail.ReadWrite')) {
+      return step({
+        ok: false,
+        detail: 'the token does not carry Mail.ReadWrite',
+        failure: permissionMissing(undefined, 'Mail.ReadWrite').toFailure(),
+      });
+    }
+    try {
+      const reply = await this.callGraph(
+        'GET',
+        '/mailFolders/drafts?$select=id',
+      );
+      if (!isSuccess(reply)) {
+        return step({
+          ok: false,
+          failure: this.refusal(reply, 'Mail.ReadWrite').toFailure(),
+        });
+      }
+      return step({
+        ok: true,
+        detail: `the drafts folder of ${this.from} is reachable: messages over 3 MB go through upload sessions`,
+      });
+    } catch (error) {
+      return step({ ok: false, failure: (error as ProviderError).toFailure() });
+    }
   }
 
   async close(): Promise<void> {
@@ -156,29 +346,50 @@ export class Microsoft365Provider implements MailProvider {
     }
   }
 
-  private async postSendMail(
-    body: string,
-    token: AuthenticationResult,
+  /**
+   * A request to Graph for the sender's mailbox with the app's token; after a 401 it is made
+   * once more with a fresh token, since a cached one can be revoked or outlive a changed
+   * permission before it expires.
+   */
+  private async callGraph(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body?: object,
   ): Promise<GraphReply> {
     const url = `${this.graphBaseUrl}/v1.0/users/${encodeURIComponent(
       this.from,
-    )}/sendMail`;
+    )}${path}`;
+    const json = body === undefined ? undefined : JSON.stringify(body);
+    let reply = await this.fetchGraph(
+      method,
+      url,
+      json,
+      await this.token(false),
+    );
+    if (reply.status === 401) {
+      reply = await this.fetchGraph(method, url, json, await this.token(true));
+    }
+    return reply;
+  }
+
+  private async fetchGraph(
+    method: string,
+    url: string,
+    body: string | undefined,
+    token: AuthenticationResult,
+  ): Promise<GraphReply> {
     try {
       const response = await fetch(url, {
-        method: 'POST',
+        method,
         headers: {
           Authorization: `Bearer ${token.accessToken}`,
-          'Content-Type': 'application/json',
           Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         body,
         signal: AbortSignal.timeout(this.requestTimeoutMs),
       });
-      return {
-        status: response.status,
-        retryAfter: response.headers.get('retry-after'),
-        body: await response.text(),
-      };
+      return await readReply(response);
     } catch (error) {
       throw classifyNetworkError(
         error,
@@ -186,6 +397,74 @@ export class Microsoft365Provider implements MailProvider {
       );
     }
   }
+
+  private refusal(
+    reply: GraphReply,
+    permission: GraphPermission,
+  ): ProviderError {
+    return classifyGraphResponse(reply, {
+      from: this.from,
+      secrets: [this.clientSecret],
+      permission,
+    });
+  }
+
+  /** A string property of a successful answer, which the next request needs. */
+  private readProperty(
+    reply: GraphReply,
+    property: string,
+    what: string,
+  ): string {
+    let value: unknown;
+    try {
+      value = JSON.parse(reply.body)?.[property];
+    } catch {
+      value = undefined;
+    }
+    if (typeof value !== 'string' || value === '') {
+      throw new ProviderError({
+        code: 'provider-error',
+        message: `Microsoft Graph answered for ${what} without its ${property}`,
+        transient: false,
+        providerReply: redact(`${reply.status} ${reply.body}`, [
+          this.clientSecret,
+        ]),
+      });
+    }
+    return value;
+  }
+}
+
+async function readReply(response: Response): Promise<GraphReply> {
+  return {
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: await response.text(),
+  };
+}
+
+function isSuccess(reply: GraphReply): boolean {
+  return reply.status >= 200 && reply.status < 300;
+}
+
+function statusOf(reply: GraphReply): string {
+  return `${reply.status} ${STATUS_CODES[reply.status]}`;
+}
+
+/** Decoded sizes of a message, as the outbox measured it when the message was accepted. */
+function sizeOf(message: OutgoingMessage): MessageSize {
+  const attachmentBytes = (message.attachments ?? []).reduce(
+    (sum, attachment) => sum + attachment.content.length,
+    0,
+  );
+  return {
+    attachmentBytes,
+    totalBytes:
+      attachmentBytes +
+      Buffer.byteLength(message.subject) +
+      Buffer.byteLength(message.text ?? '') +
+      Buffer.byteLength(message.html ?? ''),
+  };
 }
 
 function toGraphRecipient(mailbox: MailAddress) {
@@ -197,7 +476,7 @@ function toGraphRecipient(mailbox: MailAddress) {
   };
 }
 
-/** The `message` of a Graph `sendMail` request. */
+/** A Graph message without its attachments: the `message` of sendMail, or a new draft. */
 function toGraphMessage(message: OutgoingMessage, from: string) {
   return {
     subject: message.subject,
@@ -213,15 +492,18 @@ function toGraphMessage(message: OutgoingMessage, from: string) {
     replyTo: (message.replyTo ?? []).map(toGraphRecipient),
     // Graph takes no Message-ID header, but it takes the same value as internetMessageId.
     internetMessageId: message.messageId,
-    attachments: (message.attachments ?? []).map(attachment => ({
-      '@odata.type': '#microsoft.graph.fileAttachment',
-      name: attachment.filename,
-      contentType: attachment.contentType,
-      contentBytes: attachment.content.toString('base64'),
-      ...(attachment.contentId
-        ? { isInline: true, contentId: attachment.contentId }
-        : {}),
-    })),
+  };
+}
+
+function toFileAttachment(attachment: OutgoingAttachment) {
+  return {
+    '@odata.type': '#microsoft.graph.fileAttachment',
+    name: attachment.filename,
+    contentType: attachment.contentType,
+    contentBytes: attachment.content.toString('base64'),
+    ...(attachment.contentId
+      ? { isInline: true, contentId: attachment.contentId }
+      : {}),
   };
 }
 

@@ -360,6 +360,24 @@ describe('classifyGraphResponse', () => {
     );
   });
 
+  it('names Mail.ReadWrite when a request for a draft is denied', () => {
+    const error = classifyGraphResponse(
+      graph(
+        403,
+        'ErrorAccessDenied',
+        'Access is denied. Check credentials and try again.',
+      ),
+      { ...context, permission: 'Mail.ReadWrite' },
+    );
+
+    expect(error).toMatchObject({
+      code: 'permission-missing',
+      transient: false,
+      message:
+        'The app lacks the Mail.ReadWrite application permission or admin consent, which large messages need for drafts and upload sessions: add Microsoft Graph › Application permissions › Mail.ReadWrite and grant admin consent, or turn off large messages',
+    });
+  });
+
   it('keeps bearer tokens and secrets out of the reply', () => {
     const error = classifyGraphResponse(
       graph(

@@ -68,12 +68,24 @@ const timeoutCodes = new Set([
   'UND_ERR_BODY_TIMEOUT',
 ]);
 
-/** The app's token does not carry the Mail.Send application role. */
-export function permissionMissing(providerReply?: string): ProviderError {
+/** An application permission of Microsoft Graph that sending needs. */
+export type GraphPermission = 'Mail.Send' | 'Mail.ReadWrite';
+
+const permissionMissingMessages: Record<GraphPermission, string> = {
+  'Mail.Send':
+    'The app lacks the Mail.Send application permission or admin consent: add Microsoft Graph › Application permissions › Mail.Send and grant admin consent',
+  'Mail.ReadWrite':
+    'The app lacks the Mail.ReadWrite application permission or admin consent, which large messages need for drafts and upload sessions: add Microsoft Graph › Application permissions › Mail.ReadWrite and grant admin consent, or turn off large messages',
+};
+
+/** The app's token does not carry the application role a request needs. */
+export function permissionMissing(
+  providerReply?: string,
+  permission: GraphPermission = 'Mail.Send',
+): ProviderError {
   return new ProviderError({
     code: 'permission-missing',
-    message:
-      'The app lacks the Mail.Send application permission or admin consent: add Microsoft Graph › Application permissions › Mail.Send and grant admin consent',
+    message: permissionMissingMessages[permission],
     transient: false,
     ...(providerReply ? { providerReply } : {}),
   });
@@ -195,10 +207,13 @@ export type GraphReply = {
   body: string;
 };
 
-/** Classifies Microsoft Graph's refusal of `sendMail`. */
+/**
+ * Classifies Microsoft Graph's refusal of a request for the sender's mailbox. `permission` is the
+ * application permission the request needs, named when Graph denies access; Mail.Send unless set.
+ */
 export function classifyGraphResponse(
   reply: GraphReply,
-  context: { from: string; secrets: string[] },
+  context: { from: string; secrets: string[]; permission?: GraphPermission },
 ): ProviderError {
   const { status } = reply;
   const { code, message } = parseGraphError(reply.body);
@@ -229,7 +244,7 @@ export function classifyGraphResponse(
     );
   }
   if (code === 'ErrorAccessDenied' || /Access is denied/i.test(message)) {
-    return permissionMissing(providerReply);
+    return permissionMissing(providerReply, context.permission);
   }
   if (code === 'ErrorInvalidRecipients') {
     return permanent(

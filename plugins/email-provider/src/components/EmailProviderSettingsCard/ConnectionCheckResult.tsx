@@ -18,6 +18,7 @@ const STEP_LABELS: Record<string, string> = {
   login: 'Sign-in',
   token: 'Access token from Microsoft Entra',
   permission: 'Mail.Send permission',
+  'large-messages': 'Mail.ReadWrite permission for large messages',
 };
 
 export function stepLabel(name: string): string {

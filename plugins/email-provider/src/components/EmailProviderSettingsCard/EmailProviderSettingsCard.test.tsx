@@ -60,6 +60,9 @@ async function fillSmtp(
   }
 }
 
+const LARGE_MESSAGES =
+  'Send large messages (over 3 MB) through upload sessions';
+
 describe('EmailProviderSettingsCard', () => {
   describe('states', () => {
     it('shows progress while the settings load', async () => {
@@ -137,7 +140,12 @@ describe('EmailProviderSettingsCard', () => {
       expect(field('Client secret')).toHaveAccessibleDescription(
         expect.stringContaining('A client secret is saved'),
       );
-      expect(screen.getByText(/Mail\.Send/)).toBeInTheDocument();
+      expect(
+        screen.getByText('Mail.Send', { selector: 'code' }),
+      ).toBeInTheDocument();
+      expect(
+        screen.getByRole('checkbox', { name: LARGE_MESSAGES }),
+      ).not.toBeChecked();
     });
 
     it('offers to try again when the settings cannot be loaded', async () => {
@@ -546,6 +554,103 @@ describe('EmailProviderSettingsCard', () => {
         ),
       );
       expect(api.saveSettings).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('large messages', () => {
+    const savedWithLargeMessages = {
+      ...SAVED_MICROSOFT365,
+      microsoft365: {
+        ...SAVED_MICROSOFT365.microsoft365,
+        largeMessages: true as const,
+      },
+    };
+
+    it('shows the option checked when it is on, with the permission it needs', async () => {
+      renderCard(new FakeEmailProviderApi(savedWithLargeMessages));
+      await loaded();
+      const checkbox = screen.getByRole('checkbox', { name: LARGE_MESSAGES });
+      expect(checkbox).toBeChecked();
+      expect(checkbox).toHaveAccessibleDescription(
+        'Needs the Mail.ReadWrite application permission in addition to Mail.Send',
+      );
+    });
+
+    it('saves it with the settings, keeping the saved secret', async () => {
+      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('checkbox', { name: LARGE_MESSAGES }));
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+
+      await waitFor(() =>
+        expect(api.saveSettings).toHaveBeenCalledWith(
+          {
+            provider: 'microsoft365',
+            microsoft365: {
+              from: 'reports@contoso.onmicrosoft.com',
+              tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+              clientId: '11111111-2222-3333-4444-555555555555',
+              largeMessages: true,
+            },
+          },
+          { version: 5 },
+        ),
+      );
+      expect(await screen.findByText(/^Saved: Microsoft 365/)).toBeVisible();
+      expect(
+        screen.getByRole('checkbox', { name: LARGE_MESSAGES }),
+      ).toBeChecked();
+    });
+
+    it('leaves it out of the saved settings when it is turned off', async () => {
+      const api = new FakeEmailProviderApi(savedWithLargeMessages);
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('checkbox', { name: LARGE_MESSAGES }));
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+
+      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
+      expect(api.saveSettings.mock.calls[0][0]).toEqual({
+        provider: 'microsoft365',
+        microsoft365: {
+          from: 'reports@contoso.onmicrosoft.com',
+          tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+          clientId: '11111111-2222-3333-4444-555555555555',
+        },
+      });
+    });
+
+    it('names the Mail.ReadWrite step of a connection check', async () => {
+      const api = new FakeEmailProviderApi(savedWithLargeMessages);
+      api.verify.mockResolvedValueOnce({
+        ok: false,
+        provider: 'microsoft365',
+        steps: [
+          { name: 'token', ok: true, durationMs: 40 },
+          { name: 'permission', ok: true, durationMs: 1 },
+          {
+            name: 'large-messages',
+            ok: false,
+            durationMs: 2,
+            failure: {
+              code: 'permission-missing',
+              message:
+                'The app lacks the Mail.ReadWrite application permission or admin consent',
+              transient: false,
+            },
+          },
+        ],
+      });
+      const user = renderCard(api);
+      await loaded();
+      await user.click(
+        screen.getByRole('button', { name: 'Check connection' }),
+      );
+
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'The connection check failed at "Mail.ReadWrite permission for large messages": The app lacks the Mail.ReadWrite application permission',
+      );
     });
   });
 

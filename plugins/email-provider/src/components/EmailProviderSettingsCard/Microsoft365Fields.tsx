@@ -1,3 +1,6 @@
+import Checkbox from '@material-ui/core/Checkbox';
+import FormControlLabel from '@material-ui/core/FormControlLabel';
+import FormHelperText from '@material-ui/core/FormHelperText';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
@@ -13,6 +16,9 @@ export function Microsoft365Fields(props: {
   readOnly: boolean;
 }) {
   const { microsoft365, onChange, errors, secret, readOnly } = props;
+  const largeMessagesHelpId = `${fieldId(
+    'microsoft365.largeMessages',
+  )}-helper-text`;
   const set = (changes: Partial<Microsoft365Draft>) =>
     onChange({ ...microsoft365, ...changes });
   const common = {
@@ -94,6 +100,28 @@ export function Microsoft365Fields(props: {
           onChange={clientSecret => set({ clientSecret })}
           help="App registrations → your app → Certificates & secrets: the secret's Value (shown once, when it is created), not its Secret ID. "
         />
+      </Grid>
+      <Grid item xs={12}>
+        <FormControlLabel
+          control={
+            <Checkbox
+              id={fieldId('microsoft365.largeMessages')}
+              checked={microsoft365.largeMessages}
+              onChange={event => set({ largeMessages: event.target.checked })}
+              color="primary"
+              disabled={readOnly}
+              inputProps={{ 'aria-describedby': largeMessagesHelpId }}
+            />
+          }
+          label="Send large messages (over 3 MB) through upload sessions"
+        />
+        <FormHelperText
+          id={largeMessagesHelpId}
+          error={Boolean(errors['microsoft365.largeMessages'])}
+        >
+          {errors['microsoft365.largeMessages'] ??
+            'Needs the Mail.ReadWrite application permission in addition to Mail.Send'}
+        </FormHelperText>
       </Grid>
     </Grid>
   );

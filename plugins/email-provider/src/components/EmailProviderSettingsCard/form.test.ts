@@ -30,6 +30,35 @@ describe('form', () => {
     ).toBe('');
   });
 
+  it('reads large messages from saved settings, and sends them only when on', () => {
+    const saved = {
+      ...SAVED_MICROSOFT365,
+      microsoft365: {
+        ...SAVED_MICROSOFT365.microsoft365,
+        largeMessages: true as const,
+      },
+    };
+    const draft = draftFromSettings(saved);
+    expect(draft.microsoft365.largeMessages).toBe(true);
+    expect(
+      draftFromSettings(SAVED_MICROSOFT365).microsoft365.largeMessages,
+    ).toBe(false);
+    expect(validateDraft(draft, saved)).toMatchObject({
+      ok: true,
+      input: { microsoft365: { largeMessages: true } },
+    });
+    draft.microsoft365.largeMessages = false;
+    const off = validateDraft(draft, saved);
+    expect(off.ok && off.input).toEqual({
+      provider: 'microsoft365',
+      microsoft365: {
+        from: 'reports@contoso.onmicrosoft.com',
+        tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+        clientId: '11111111-2222-3333-4444-555555555555',
+      },
+    });
+  });
+
   it('tells unsaved input from changes that a save would make', () => {
     const initial = draftFromSettings(SAVED_SMTP);
     const typedElsewhere = {

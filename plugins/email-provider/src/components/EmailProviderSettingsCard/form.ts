@@ -26,6 +26,7 @@ export type Microsoft365Draft = {
   tenantId: string;
   clientId: string;
   clientSecret: string;
+  largeMessages: boolean;
 };
 
 /**
@@ -76,6 +77,7 @@ const EMPTY_MICROSOFT365: Microsoft365Draft = {
   tenantId: '',
   clientId: '',
   clientSecret: '',
+  largeMessages: false,
 };
 
 /** The form for saved settings: their values, secrets empty (write-only). */
@@ -104,6 +106,7 @@ export function draftFromSettings(settings: EmailProviderSettings): Draft {
       tenantId: microsoft365.tenantId,
       clientId: microsoft365.clientId,
       clientSecret: '',
+      largeMessages: microsoft365.largeMessages === true,
     };
   }
   return draft;
@@ -230,6 +233,7 @@ export const FIELD_PATHS = new Set([
   'microsoft365.tenantId',
   'microsoft365.clientId',
   'microsoft365.clientSecret',
+  'microsoft365.largeMessages',
 ]);
 
 /** The form fields (schema paths) whose value differs between two drafts. */
@@ -275,6 +279,8 @@ function toBody(draft: Draft): Record<string, unknown> {
         ...(microsoft365.clientSecret
           ? { clientSecret: microsoft365.clientSecret }
           : {}),
+        // Off is left out, as the backend reads it back.
+        ...(microsoft365.largeMessages ? { largeMessages: true } : {}),
       },
     };
   }
