@@ -45,7 +45,10 @@ export interface Config {
       smtp?: {
         /** SMTP connections kept open per instance. Default 5. */
         maxConnections?: number;
-        /** Messages being sent at once, all instances together. Default 50. */
+        /**
+         * Messages being sent at once, all instances together, queued over the connections: enough
+         * to keep them busy while claims and records make their round trips. Default 200.
+         */
         maxInFlight?: number;
         /** Optional cap on messages a minute, all instances together. */
         messagesPerMinute?: number;

@@ -25,7 +25,10 @@ export type DeliveryOptions = {
   smtp: {
     /** Connections kept open per backend instance. */
     maxConnections: number;
-    /** Messages being sent at once, all instances together. */
+    /**
+     * Messages being sent at once, all instances together. They queue over the connections, and
+     * enough of them keep every connection busy while claims and records make their round trips.
+     */
     maxInFlight: number;
     /** Optional cap on messages a minute, all instances together. */
     messagesPerMinute?: number;
@@ -56,7 +59,7 @@ export function readDeliveryOptions(config: Config): DeliveryOptions {
       (c?.getOptionalNumber('maxInFlightMb') ?? 64) * 1024 * 1024,
     smtp: {
       maxConnections: smtp?.getOptionalNumber('maxConnections') ?? 5,
-      maxInFlight: smtp?.getOptionalNumber('maxInFlight') ?? 50,
+      maxInFlight: smtp?.getOptionalNumber('maxInFlight') ?? 200,
       messagesPerMinute: smtp?.getOptionalNumber('messagesPerMinute'),
     },
     microsoft365: {

@@ -13,6 +13,7 @@ import {
 import { DestinationGuard } from '../DestinationGuard';
 import { ProviderError } from '../ProviderError';
 import { OutgoingMessage } from '../types';
+import { SmtpPoolThread } from './SmtpPoolThread';
 import { SmtpProvider, SmtpTimeouts } from './SmtpProvider';
 
 jest.setTimeout(30_000);
@@ -31,7 +32,12 @@ beforeAll(async () => {
 
 afterAll(() => untrust());
 
+const providers: SmtpProvider[] = [];
+/** Set by the suites that run once sending one connection at a time and once pooled. */
+let pool: { maxConnections: number } | undefined;
+
 afterEach(async () => {
+  await Promise.all(providers.splice(0).map(p => p.close()));
   await Promise.all(sinks.splice(0).map(sink => sink.close()));
 });
 
@@ -55,7 +61,8 @@ function provider(
     username?: string;
   } = {},
 ) {
-  return new SmtpProvider({
+  const created = new SmtpProvider({
+    pool,
     settings: {
       host: overrides.host ?? 'localhost',
       port,
@@ -75,6 +82,8 @@ function provider(
       ...overrides.timeouts,
     },
   });
+  providers.push(created);
+  return created;
 }
 
 const attachment = Buffer.from(
@@ -194,7 +203,43 @@ describe('SmtpProvider', () => {
     expect(server.authAttempts.length).toBeLessThanOrEqual(2);
   });
 
-  describe('failures, each classified with what to fix', () => {
+  it('sends pooled mail from a thread of its own, and replaces the thread if it stops', async () => {
+    const server = await startSink();
+    pool = { maxConnections: 2 };
+    try {
+      const smtp = provider(server.port, 'starttls');
+      await smtp.send(message({ messageId: '<first@portal.example>' }));
+      const thread = (smtp as unknown as { transport: unknown }).transport;
+      expect(thread).toBeInstanceOf(SmtpPoolThread);
+      (thread as SmtpPoolThread).close();
+      await new Promise(resolve => setTimeout(resolve, 100));
+      await smtp.send(message({ messageId: '<second@portal.example>' }));
+      expect(server.received.map(r => r.parsed.messageId)).toEqual([
+        '<first@portal.example>',
+        '<second@portal.example>',
+      ]);
+      // The attachment crossed to the thread and out byte for byte.
+      expect(
+        server.received[1].parsed.attachments.find(
+          a => a.filename === 'report.bin',
+        )?.content,
+      ).toEqual(attachment);
+    } finally {
+      pool = undefined;
+    }
+  });
+
+  describe.each([
+    ['one connection at a time', undefined],
+    ['pooled, on a thread of its own', { maxConnections: 2 }],
+  ])('failures, each classified with what to fix (%s)', (_mode, mode) => {
+    beforeEach(() => {
+      pool = mode;
+    });
+    afterEach(() => {
+      pool = undefined;
+    });
+
     it('wrong password → auth-failed', async () => {
       const server = await startSink();
       const error = await failureOf(

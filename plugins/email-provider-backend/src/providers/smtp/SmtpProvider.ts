@@ -5,7 +5,9 @@ import {
 import net from 'node:net';
 import tls from 'node:tls';
 import nodemailer, { Transporter } from 'nodemailer';
+import { SmtpPoolThread } from './SmtpPoolThread';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { SavedSmtpSettings } from '../../settings/DatabaseSettingsStore';
 import { DestinationGuard } from '../DestinationGuard';
 import { ProviderError } from '../ProviderError';
@@ -41,6 +43,9 @@ export type SmtpProviderOptions = {
   pool?: { maxConnections: number };
 };
 
+/** nodemailer's transport, or a pool of its connections on a thread of its own. */
+type MailTransport = Pick<Transporter, 'sendMail' | 'close'> | SmtpPoolThread;
+
 /**
  * Sends through any SMTP server with nodemailer. StartTLS means TLS is required: a server that
  * does not offer it gets neither the login nor the message. Certificates are always verified;
@@ -49,7 +54,7 @@ export type SmtpProviderOptions = {
 export class SmtpProvider implements MailProvider {
   readonly type = 'smtp';
   readonly timeouts: SmtpTimeouts;
-  private transport?: Transporter;
+  private transport?: MailTransport;
 
   constructor(private readonly options: SmtpProviderOptions) {
     this.timeouts = { ...DEFAULT_SMTP_TIMEOUTS, ...options.timeouts };
@@ -113,23 +118,42 @@ export class SmtpProvider implements MailProvider {
     });
   }
 
-  private getTransport(): Transporter {
+  private getTransport(): MailTransport {
+    if (this.transport instanceof SmtpPoolThread && this.transport.stopped) {
+      // Its sends failed and will be retried; the next ones get a new thread.
+      this.transport = undefined;
+    }
     if (!this.transport) {
       const { password, pool } = this.options;
-      this.transport = nodemailer.createTransport({
+      const options: SMTPTransport.Options = {
         ...this.connectionOptions(),
-        ...(pool ? { pool: true, maxConnections: pool.maxConnections } : {}),
         auth: { user: this.username, pass: password },
-        getSocket: (_options, callback) => {
-          this.connectSocket().then(
-            connection => callback(null, { connection }),
-            error => callback(error, undefined as never),
-          );
-        },
         disableFileAccess: true,
         disableUrlAccess: true,
         logger: false,
-      });
+      };
+      const { host, port } = this.options.settings;
+      this.transport = pool
+        ? new SmtpPoolThread({
+            transportOptions: {
+              ...options,
+              pool: true,
+              maxConnections: pool.maxConnections,
+            },
+            connect: () => this.resolveDestination(),
+            connectTimeoutMs: this.timeouts.connectMs,
+            host,
+            port,
+          })
+        : nodemailer.createTransport({
+            ...options,
+            getSocket: (_options, callback) => {
+              this.connectSocket().then(
+                connection => callback(null, { connection }),
+                error => callback(error, undefined as never),
+              );
+            },
+          });
     }
     return this.transport;
   }
