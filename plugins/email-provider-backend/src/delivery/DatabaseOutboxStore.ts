@@ -263,8 +263,10 @@ export class DatabaseOutboxStore {
         return { messages: [], waitMs };
       }
 
+      // Sizes first, payloads only for the messages that fit: a claim never reads more content
+      // than the instance may hold.
       let due = tx<MessageRow>(MESSAGES)
-        .select('id', 'message_id', 'payload', 'attempts', 'size_bytes')
+        .select('id', 'size_bytes')
         .where(q =>
           q
             .where(w =>
@@ -282,7 +284,7 @@ export class DatabaseOutboxStore {
         due = due.forUpdate().skipLocked();
       }
       let bytes = 0;
-      const rows = (await due).filter((row, index) => {
+      const chosen = (await due).filter((row, index) => {
         bytes += Number(row.size_bytes);
         return (
           index === 0 ||
@@ -290,13 +292,13 @@ export class DatabaseOutboxStore {
           bytes <= options.maxBytes
         );
       });
-      if (rows.length === 0) {
+      if (chosen.length === 0) {
         return { messages: [] };
       }
-      await tx(MESSAGES)
+      const claimed: MessageRow[] = await tx(MESSAGES)
         .whereIn(
           'id',
-          rows.map(r => r.id),
+          chosen.map(r => r.id),
         )
         .update({
           status: 'sending',
@@ -305,13 +307,14 @@ export class DatabaseOutboxStore {
           attempts: tx.raw('attempts + 1'),
           last_attempt_at: now,
           updated_at: now,
-        });
+        })
+        .returning(['id', 'message_id', 'payload', 'attempts', 'size_bytes']);
       return {
-        messages: rows.map(r => ({
+        messages: claimed.map(r => ({
           id: r.id,
           messageId: r.message_id,
           payload: r.payload ?? '{}',
-          attempts: r.attempts + 1,
+          attempts: r.attempts,
           sizeBytes: Number(r.size_bytes),
         })),
       };

@@ -20,7 +20,7 @@ import { toOutgoingMessage } from './outboxMessages';
 // How often expired messages are looked for; cheap, and a minute late is fine.
 const EXPIRY_CHECK_MS = 60_000;
 const PAUSE_RECHECK_POLLS = 5;
-const SENT_BATCH_MS = 5;
+const SENT_BATCH_MS = 20;
 const CLAIM_COALESCE_MS = 10;
 
 /** The provider built for one saved revision, shared by the sends of that revision. */
