@@ -593,7 +593,7 @@ async function main() {
     line(
       `Microsoft 365 fake, ${GRAPH_MESSAGES} messages (20 ms per sendMail)`,
       `${fake.counters.tokenRequests} token request(s), at most ${
-        fake.counters.maxSendMailInFlight
+        fake.counters.maxGraphRequestsInFlight
       } Graph requests in flight, ${(
         GRAPH_MESSAGES /
         ((performance.now() - graphStarted) / 1000)

@@ -79,8 +79,8 @@ export type MicrosoftFakeCounters = {
    * Graph requests being answered now, of every kind (sendMail, drafts, attachments, upload
    * chunks, send): Microsoft's limit of 4 concurrent requests per mailbox counts them all.
    */
-  sendMailInFlight: number;
-  maxSendMailInFlight: number;
+  graphRequestsInFlight: number;
+  maxGraphRequestsInFlight: number;
   draftsCreated: number;
   uploadChunks: number;
   /** Upload chunks sent with an Authorization header, which the upload URL must not get. */
@@ -193,8 +193,8 @@ export async function startMicrosoftFake(
   const counters: MicrosoftFakeCounters = {
     tokenRequests: 0,
     sendMailRequests: 0,
-    sendMailInFlight: 0,
-    maxSendMailInFlight: 0,
+    graphRequestsInFlight: 0,
+    maxGraphRequestsInFlight: 0,
     draftsCreated: 0,
     uploadChunks: 0,
     uploadsWithAuthorization: 0,
@@ -724,15 +724,15 @@ export async function startMicrosoftFake(
           await candidate.handle(request, response, match);
           return;
         }
-        counters.sendMailInFlight += 1;
-        counters.maxSendMailInFlight = Math.max(
-          counters.maxSendMailInFlight,
-          counters.sendMailInFlight,
+        counters.graphRequestsInFlight += 1;
+        counters.maxGraphRequestsInFlight = Math.max(
+          counters.maxGraphRequestsInFlight,
+          counters.graphRequestsInFlight,
         );
         try {
           await candidate.handle(request, response, match);
         } finally {
-          counters.sendMailInFlight -= 1;
+          counters.graphRequestsInFlight -= 1;
         }
         return;
       }
@@ -781,7 +781,7 @@ export async function startMicrosoftFake(
       Object.assign(counters, {
         tokenRequests: 0,
         sendMailRequests: 0,
-        maxSendMailInFlight: counters.sendMailInFlight,
+        maxGraphRequestsInFlight: counters.graphRequestsInFlight,
         draftsCreated: 0,
         uploadChunks: 0,
         uploadsWithAuthorization: 0,

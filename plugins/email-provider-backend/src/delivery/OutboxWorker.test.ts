@@ -321,7 +321,7 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
       expect(
         new Set(fake.received.map(m => m.message.internetMessageId)).size,
       ).toBe(40);
-      expect(fake.counters.maxSendMailInFlight).toBeLessThanOrEqual(4);
+      expect(fake.counters.maxGraphRequestsInFlight).toBeLessThanOrEqual(4);
       expect(fake.counters.sendMailRequests).toBeLessThanOrEqual(44);
       expect(fake.counters.tokenRequests).toBeLessThanOrEqual(2);
     });
@@ -386,8 +386,8 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
       expect(fake.counters.uploadChunks).toBe(20);
       expect(fake.counters.uploadsWithAuthorization).toBe(0);
       expect(fake.drafts.size).toBe(0);
-      expect(fake.counters.maxSendMailInFlight).toBeLessThanOrEqual(4);
-      expect(fake.counters.maxSendMailInFlight).toBeGreaterThanOrEqual(2);
+      expect(fake.counters.maxGraphRequestsInFlight).toBeLessThanOrEqual(4);
+      expect(fake.counters.maxGraphRequestsInFlight).toBeGreaterThanOrEqual(2);
     });
 
     it('keeps to the messages-a-minute limit', async () => {

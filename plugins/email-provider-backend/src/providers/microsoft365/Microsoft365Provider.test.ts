@@ -366,7 +366,7 @@ describe('Microsoft365Provider', () => {
 
     expect(error).toMatchObject({ code: 'timeout', transient: true });
     expect(error.message).toMatch(/Microsoft Graph .* did not answer in time/);
-    await waitFor(() => fake.counters.sendMailInFlight === 0);
+    await waitFor(() => fake.counters.graphRequestsInFlight === 0);
   });
 
   it('reports an unreachable token endpoint as transient', async () => {
@@ -409,8 +409,8 @@ describe('Microsoft365Provider', () => {
       Array.from({ length: 6 }, () => provider.send(message())),
     );
 
-    expect(fake.counters.maxSendMailInFlight).toBe(6);
-    expect(fake.counters.sendMailInFlight).toBe(0);
+    expect(fake.counters.maxGraphRequestsInFlight).toBe(6);
+    expect(fake.counters.graphRequestsInFlight).toBe(0);
   });
 
   describe('large messages', () => {
@@ -661,7 +661,7 @@ describe('Microsoft365Provider', () => {
 
       await createProvider({ largeMessages: true }).send(largeMessage());
 
-      expect(fake.counters.maxSendMailInFlight).toBe(1);
+      expect(fake.counters.maxGraphRequestsInFlight).toBe(1);
     });
   });
 
