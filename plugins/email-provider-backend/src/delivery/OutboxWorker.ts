@@ -54,7 +54,7 @@ export class OutboxWorker {
   private maxInFlight = 1;
   private readonly sentBatches = new Map<
     ActiveProvider['provider'],
-    { ids: string[]; done: Promise<void> }
+    { ids: string[]; flush: () => void; done: Promise<void> }
   >();
   private readonly idle = new Set<() => void>();
 
@@ -287,26 +287,40 @@ export class OutboxWorker {
 
   /**
    * Records sent messages in batches: one statement for the messages that finished within a few
-   * milliseconds of each other, instead of one each. A crash before the write leaves them
-   * claimed, to be sent again with the same Message-ID, as a crash just before any write would.
+   * milliseconds of each other, instead of one each. A batch is written early once it holds a
+   * quarter of the in-flight limit, since its messages keep their slots until then (with
+   * Microsoft 365's four, at once). A crash before the write leaves them claimed, to be sent
+   * again with the same Message-ID, as a crash just before any write would.
    */
   private recordSent(id: string, provider: ActiveProvider['provider']) {
     let batch = this.sentBatches.get(provider);
     if (!batch) {
+      let flush = () => {};
       const created = {
         ids: [] as string[],
+        flush: () => flush(),
         done: undefined as unknown as Promise<void>,
       };
-      created.done = new Promise<void>(resolve =>
-        setTimeout(resolve, SENT_BATCH_MS),
-      ).then(async () => {
-        this.sentBatches.delete(provider);
+      created.done = new Promise<void>(resolve => {
+        const timer = setTimeout(resolve, SENT_BATCH_MS);
+        flush = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      }).then(async () => {
+        if (this.sentBatches.get(provider) === created) {
+          this.sentBatches.delete(provider);
+        }
         await this.deps.store.markAllSent(created.ids, this.workerId, provider);
       });
       this.sentBatches.set(provider, created);
       batch = created;
     }
     batch.ids.push(id);
+    if (batch.ids.length >= Math.max(1, Math.floor(this.maxInFlight / 4))) {
+      this.sentBatches.delete(provider);
+      batch.flush();
+    }
     return batch.done;
   }
 

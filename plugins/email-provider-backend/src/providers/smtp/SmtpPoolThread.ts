@@ -57,12 +57,25 @@ function describe(error) {
   if (error && error.cause && error.cause.code) described.causeCode = error.cause.code;
   return described;
 }
+// Outcomes go back together, one message per turn of the event loop.
+let outcomes = [];
+function report(outcome) {
+  if (outcomes.length === 0) {
+    setImmediate(() => {
+      parentPort.postMessage({ type: 'outcomes', outcomes });
+      outcomes = [];
+    });
+  }
+  outcomes.push(outcome);
+}
 parentPort.on('message', message => {
   if (message.type === 'send') {
-    transport.sendMail(message.mail).then(
-      info => parentPort.postMessage({ type: 'sent', id: message.id, info: { messageId: info.messageId, response: info.response } }),
-      error => parentPort.postMessage({ type: 'failed', id: message.id, error: describe(error) }),
-    );
+    for (const { id, mail } of message.mails) {
+      transport.sendMail(mail).then(
+        info => report({ id, info: { messageId: info.messageId, response: info.response } }),
+        error => report({ id, error: describe(error) }),
+      );
+    }
   } else if (message.type === 'connect-to') {
     const callback = connecting.get(message.id);
     connecting.delete(message.id);
@@ -81,14 +94,13 @@ parentPort.on('message', message => {
 });
 `;
 
+type Outcome =
+  | { id: number; info: SentInfo }
+  | { id: number; error: Record<string, unknown> & { causeCode?: string } };
+
 type FromThread =
   | { type: 'connect'; id: number }
-  | { type: 'sent'; id: number; info: SentInfo }
-  | {
-      type: 'failed';
-      id: number;
-      error: Record<string, unknown> & { causeCode?: string };
-    };
+  | { type: 'outcomes'; outcomes: Outcome[] };
 
 /**
  * A pooled SMTP transport on a thread of its own. Composing MIME and driving the SMTP
@@ -103,6 +115,7 @@ export class SmtpPoolThread {
     { resolve: (info: SentInfo) => void; reject: (error: Error) => void }
   >();
   private nextId = 0;
+  private outgoing: Array<{ id: number; mail: MailOptions }> = [];
   private failure?: Error;
   /** Why a connection was not opened, as the main thread knew it (a classified refusal). */
   private readonly connectFailures = new Map<number, Error>();
@@ -155,12 +168,14 @@ export class SmtpPoolThread {
         );
         return;
       }
-      const waiting = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (message.type === 'sent') {
-        waiting?.resolve(message.info);
-      } else {
-        const { causeCode, connectFailure, ...fields } = message.error;
+      for (const outcome of message.outcomes) {
+        const waiting = this.pending.get(outcome.id);
+        this.pending.delete(outcome.id);
+        if ('info' in outcome) {
+          waiting?.resolve(outcome.info);
+          continue;
+        }
+        const { causeCode, connectFailure, ...fields } = outcome.error;
         waiting?.reject(
           this.connectFailures.get(connectFailure as number) ??
             Object.assign(new Error(String(fields.message)), fields, {
@@ -187,7 +202,14 @@ export class SmtpPoolThread {
     const id = this.nextId++;
     return new Promise<SentInfo>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'send', id, mail });
+      // The messages of one claim cross to the thread together: each crossing wakes it.
+      if (this.outgoing.length === 0) {
+        queueMicrotask(() => {
+          this.worker.postMessage({ type: 'send', mails: this.outgoing });
+          this.outgoing = [];
+        });
+      }
+      this.outgoing.push({ id, mail });
     });
   }
 
