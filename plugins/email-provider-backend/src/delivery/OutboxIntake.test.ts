@@ -3,9 +3,7 @@ import { ConfigReader } from '@backstage/config';
 import { ConflictError, InputError } from '@backstage/errors';
 import type { SendEmailRequest } from '@internal/plugin-email-provider-common';
 import { Knex } from 'knex';
-import { migrateDatabase } from '../database/migrateDatabase';
-import { DatabaseSettingsStore } from '../settings/DatabaseSettingsStore';
-import { SecretCipher } from '../settings/SecretCipher';
+import { migratedSettingsService } from '../__testUtils__/testSettings';
 import { SettingsService } from '../settings/SettingsService';
 import { DatabaseOutboxStore } from './DatabaseOutboxStore';
 import { readDeliveryOptions } from './DeliveryOptions';
@@ -35,17 +33,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
 
   beforeEach(async () => {
     knex = await databases.init(databaseId);
-    await migrateDatabase({ getClient: async () => knex });
-    settings = new SettingsService(
-      new DatabaseSettingsStore(knex),
-      SecretCipher.fromConfig(
-        new ConfigReader({
-          emailProvider: {
-            encryption: { key: 'intake-test-key-0123456789abcdef0123456789' },
-          },
-        }),
-      ),
-    );
+    settings = await migratedSettingsService(knex);
     store = new DatabaseOutboxStore(knex);
     stored = 0;
     intake = new OutboxIntake({

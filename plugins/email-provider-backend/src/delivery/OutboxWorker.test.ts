@@ -11,11 +11,9 @@ import {
   startMicrosoftFake,
 } from '../__testUtils__/MicrosoftFake';
 import { SmtpSink, unusedPort } from '../__testUtils__/SmtpSink';
-import { migrateDatabase } from '../database/migrateDatabase';
+import { migratedSettingsService } from '../__testUtils__/testSettings';
 import { DestinationGuard } from '../providers/DestinationGuard';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
-import { DatabaseSettingsStore } from '../settings/DatabaseSettingsStore';
-import { SecretCipher } from '../settings/SecretCipher';
 import { SettingsService } from '../settings/SettingsService';
 import { DatabaseOutboxStore } from './DatabaseOutboxStore';
 import { DeliveryOptions, readDeliveryOptions } from './DeliveryOptions';
@@ -75,17 +73,7 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
 
   beforeEach(async () => {
     knex = await databases.init(databaseId);
-    await migrateDatabase({ getClient: async () => knex });
-    settings = new SettingsService(
-      new DatabaseSettingsStore(knex),
-      SecretCipher.fromConfig(
-        new ConfigReader({
-          emailProvider: {
-            encryption: { key: 'worker-test-key-0123456789abcdef0123456789' },
-          },
-        }),
-      ),
-    );
+    settings = await migratedSettingsService(knex);
     outbox = new DatabaseOutboxStore(knex);
   });
 

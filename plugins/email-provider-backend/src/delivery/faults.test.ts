@@ -8,10 +8,7 @@ import { Knex } from 'knex';
 import { createTestPki, TestPki } from '../__testUtils__/certificates';
 import type { DeliveryProcessConfig } from '../__testUtils__/deliveryProcess';
 import { SmtpSink } from '../__testUtils__/SmtpSink';
-import { migrateDatabase } from '../database/migrateDatabase';
-import { DatabaseSettingsStore } from '../settings/DatabaseSettingsStore';
-import { SecretCipher } from '../settings/SecretCipher';
-import { SettingsService } from '../settings/SettingsService';
+import { migratedSettingsService } from '../__testUtils__/testSettings';
 import { DatabaseOutboxStore } from './DatabaseOutboxStore';
 import { readDeliveryOptions } from './DeliveryOptions';
 
@@ -101,13 +98,7 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 150_000) {
 
 async function prepare(count: number, sink: SmtpSink) {
   const knex = await databases.init('POSTGRES_15');
-  await migrateDatabase({ getClient: async () => knex });
-  const settings = new SettingsService(
-    new DatabaseSettingsStore(knex),
-    SecretCipher.fromConfig(
-      new ConfigReader({ emailProvider: { encryption: { key: KEY } } }),
-    ),
-  );
+  const settings = await migratedSettingsService(knex, KEY);
   await settings.save(
     {
       provider: 'smtp',
