@@ -54,7 +54,7 @@ export class OutboxWorker {
   private maxInFlight = 1;
   private readonly sentBatches = new Map<
     ActiveProvider['provider'],
-    { ids: string[]; flush: () => void; done: Promise<void> }
+    { ids: string[]; close: () => void; done: Promise<unknown> }
   >();
   private readonly idle = new Set<() => void>();
 
@@ -295,31 +295,23 @@ export class OutboxWorker {
   private recordSent(id: string, provider: ActiveProvider['provider']) {
     let batch = this.sentBatches.get(provider);
     if (!batch) {
-      let flush = () => {};
-      const created = {
-        ids: [] as string[],
-        flush: () => flush(),
-        done: undefined as unknown as Promise<void>,
-      };
-      created.done = new Promise<void>(resolve => {
-        const timer = setTimeout(resolve, SENT_BATCH_MS);
-        flush = () => {
+      const ids: string[] = [];
+      let close!: () => void;
+      const done = new Promise<void>(resolve => {
+        const timer = setTimeout(() => close(), SENT_BATCH_MS);
+        // Closed once, by the timer or by size: later messages start the next batch.
+        close = () => {
           clearTimeout(timer);
+          this.sentBatches.delete(provider);
           resolve();
         };
-      }).then(async () => {
-        if (this.sentBatches.get(provider) === created) {
-          this.sentBatches.delete(provider);
-        }
-        await this.deps.store.markAllSent(created.ids, this.workerId, provider);
-      });
-      this.sentBatches.set(provider, created);
-      batch = created;
+      }).then(() => this.deps.store.markAllSent(ids, this.workerId, provider));
+      batch = { ids, close, done };
+      this.sentBatches.set(provider, batch);
     }
     batch.ids.push(id);
     if (batch.ids.length >= Math.max(1, Math.floor(this.maxInFlight / 4))) {
-      this.sentBatches.delete(provider);
-      batch.flush();
+      batch.close();
     }
     return batch.done;
   }
