@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SendEmailRequest } from '@internal/plugin-email-provider-common';
+import { measureMessage, MessageSize } from '../providers/messageSize';
 import type { MailAddress, OutgoingMessage } from '../providers/types';
 
 const toAddresses = (list: string | string[] | undefined): MailAddress[] =>
@@ -31,19 +32,14 @@ export function toOutgoingMessage(
 }
 
 /** Decoded size of what is sent: bodies and attachments, as limits count it. */
-export function measureRequest(request: SendEmailRequest): {
-  totalBytes: number;
-  attachmentBytes: number;
-} {
-  const attachmentBytes = (request.attachments ?? []).reduce(
-    (sum, a) => sum + Buffer.byteLength(a.contentBase64, 'base64'),
-    0,
+export function measureRequest(request: SendEmailRequest): MessageSize {
+  return measureMessage(
+    request,
+    (request.attachments ?? []).reduce(
+      (sum, a) => sum + Buffer.byteLength(a.contentBase64, 'base64'),
+      0,
+    ),
   );
-  const bodyBytes =
-    Buffer.byteLength(request.text ?? '') +
-    Buffer.byteLength(request.html ?? '') +
-    Buffer.byteLength(request.subject);
-  return { totalBytes: attachmentBytes + bodyBytes, attachmentBytes };
 }
 
 export function countRecipients(request: SendEmailRequest): number {

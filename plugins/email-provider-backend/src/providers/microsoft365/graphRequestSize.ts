@@ -1,11 +1,10 @@
+import type { MessageSize } from '../messageSize';
+
 // A Graph request carries at most 4 MB, base64-encoded attachments included; a message that
 // would not fit in one sendMail request needs a draft and upload sessions (Mail.ReadWrite).
 const GRAPH_REQUEST_LIMIT = 4 * 1024 * 1024;
 // Recipients, headers and the JSON around bodies and attachments.
 const GRAPH_ENVELOPE_ALLOWANCE = 64 * 1024;
-
-/** The decoded size of a message: bodies and subject and attachments together, and attachments. */
-export type MessageSize = { totalBytes: number; attachmentBytes: number };
 
 /** About how large the sendMail request for a message of this size is, base64 included. */
 export function graphRequestBytes(size: MessageSize): number {

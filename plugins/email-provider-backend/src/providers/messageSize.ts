@@ -1,0 +1,20 @@
+/** The decoded size of a message: bodies, subject and attachments together, and attachments. */
+export type MessageSize = { totalBytes: number; attachmentBytes: number };
+
+/**
+ * The size limits count: the bytes of the subject and bodies, and of the decoded attachments,
+ * whether they are still base64 in a stored request or bytes on their way to a provider.
+ */
+export function measureMessage(
+  parts: { subject: string; text?: string; html?: string },
+  attachmentBytes: number,
+): MessageSize {
+  return {
+    attachmentBytes,
+    totalBytes:
+      attachmentBytes +
+      Buffer.byteLength(parts.subject) +
+      Buffer.byteLength(parts.text ?? '') +
+      Buffer.byteLength(parts.html ?? ''),
+  };
+}
