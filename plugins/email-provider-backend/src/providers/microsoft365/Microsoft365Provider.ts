@@ -18,7 +18,8 @@ import {
   GraphReply,
   permissionMissing,
 } from './classifyMicrosoftError';
-import { MessageSize, needsUploadSession } from './graphRequestSize';
+import { measureMessage, MessageSize } from '../messageSize';
+import { needsUploadSession } from './graphRequestSize';
 import { AppTokenSource, MsalClientCache } from './MsalClientCache';
 
 // Graph takes an attachment under 3 MB in one request and refuses an upload session for it
@@ -84,16 +85,16 @@ export class Microsoft365Provider implements MailProvider {
     if (this.largeMessages && needsUploadSession(sizeOf(message))) {
       return this.sendThroughDraft(message);
     }
-    const reply = await this.callGraph('POST', '/sendMail', {
-      message: {
-        ...toGraphMessage(message, this.from),
-        attachments: (message.attachments ?? []).map(toFileAttachment),
-      },
-      saveToSentItems: false,
-    });
-    if (!isSuccess(reply)) {
-      throw this.refusal(reply, 'Mail.Send');
-    }
+    const reply = this.requireSuccess(
+      await this.callGraph('POST', '/sendMail', {
+        message: {
+          ...toGraphMessage(message, this.from),
+          attachments: (message.attachments ?? []).map(toFileAttachment),
+        },
+        saveToSentItems: false,
+      }),
+      'Mail.Send',
+    );
     return { messageId: message.messageId, providerResponse: statusOf(reply) };
   }
 
@@ -106,36 +107,36 @@ export class Microsoft365Provider implements MailProvider {
   private async sendThroughDraft(
     message: OutgoingMessage,
   ): Promise<SendResult> {
-    const created = await this.callGraph(
-      'POST',
-      '/messages',
-      toGraphMessage(message, this.from),
+    const created = this.requireSuccess(
+      await this.callGraph(
+        'POST',
+        '/messages',
+        toGraphMessage(message, this.from),
+      ),
+      'Mail.ReadWrite',
     );
-    if (!isSuccess(created)) {
-      throw this.refusal(created, 'Mail.ReadWrite');
-    }
     const draftPath = `/messages/${encodeURIComponent(
       this.readProperty(created, 'id', 'the new draft'),
     )}`;
     try {
       for (const attachment of message.attachments ?? []) {
         if (attachment.content.length < UPLOAD_SESSION_MIN_BYTES) {
-          const added = await this.callGraph(
-            'POST',
-            `${draftPath}/attachments`,
-            toFileAttachment(attachment),
+          this.requireSuccess(
+            await this.callGraph(
+              'POST',
+              `${draftPath}/attachments`,
+              toFileAttachment(attachment),
+            ),
+            'Mail.ReadWrite',
           );
-          if (!isSuccess(added)) {
-            throw this.refusal(added, 'Mail.ReadWrite');
-          }
         } else {
           await this.upload(draftPath, attachment);
         }
       }
-      const sent = await this.callGraph('POST', `${draftPath}/send`);
-      if (!isSuccess(sent)) {
-        throw this.refusal(sent, 'Mail.Send');
-      }
+      const sent = this.requireSuccess(
+        await this.callGraph('POST', `${draftPath}/send`),
+        'Mail.Send',
+      );
       return { messageId: message.messageId, providerResponse: statusOf(sent) };
     } catch (error) {
       await this.deleteDraft(draftPath);
@@ -146,23 +147,25 @@ export class Microsoft365Provider implements MailProvider {
   /** Attaches a large file to the draft through an upload session, chunk after chunk. */
   private async upload(draftPath: string, attachment: OutgoingAttachment) {
     const { content } = attachment;
-    const session = await this.callGraph(
-      'POST',
-      `${draftPath}/attachments/createUploadSession`,
-      {
-        AttachmentItem: {
-          attachmentType: 'file',
-          name: attachment.filename,
-          size: content.length,
-          contentType: attachment.contentType,
-          isInline: attachment.contentId !== undefined,
-          ...(attachment.contentId ? { contentId: attachment.contentId } : {}),
+    const session = this.requireSuccess(
+      await this.callGraph(
+        'POST',
+        `${draftPath}/attachments/createUploadSession`,
+        {
+          AttachmentItem: {
+            attachmentType: 'file',
+            name: attachment.filename,
+            size: content.length,
+            contentType: attachment.contentType,
+            isInline: attachment.contentId !== undefined,
+            ...(attachment.contentId
+              ? { contentId: attachment.contentId }
+              : {}),
+          },
         },
-      },
+      ),
+      'Mail.ReadWrite',
     );
-    if (!isSuccess(session)) {
-      throw this.refusal(session, 'Mail.ReadWrite');
-    }
     const location = this.readProperty(
       session,
       'uploadUrl',
@@ -180,10 +183,10 @@ export class Microsoft365Provider implements MailProvider {
     const uploadUrl = new URL(location);
     for (let start = 0; start < content.length; start += UPLOAD_CHUNK_BYTES) {
       const end = Math.min(start + UPLOAD_CHUNK_BYTES, content.length);
-      const reply = await this.putChunk(uploadUrl, content, start, end);
-      if (!isSuccess(reply)) {
-        throw this.refusal(reply, 'Mail.ReadWrite');
-      }
+      this.requireSuccess(
+        await this.putChunk(uploadUrl, content, start, end),
+        'Mail.ReadWrite',
+      );
     }
   }
 
@@ -197,8 +200,9 @@ export class Microsoft365Provider implements MailProvider {
     start: number,
     end: number,
   ): Promise<GraphReply> {
-    try {
-      const response = await fetch(uploadUrl, {
+    return this.request(
+      uploadUrl,
+      {
         method: 'PUT',
         // No Authorization header: the URL carries its own token for this one session, and
         // the app's token has no business going to the host that serves it.
@@ -207,15 +211,9 @@ export class Microsoft365Provider implements MailProvider {
           'Content-Range': `bytes ${start}-${end - 1}/${content.length}`,
         },
         body: content.subarray(start, end),
-        signal: AbortSignal.timeout(this.requestTimeoutMs),
-      });
-      return await readReply(response);
-    } catch (error) {
-      throw classifyNetworkError(
-        error,
-        `The upload session at ${uploadUrl.origin}`,
-      );
-    }
+      },
+      `The upload session at ${uploadUrl.origin}`,
+    );
   }
 
   /**
@@ -378,8 +376,9 @@ export class Microsoft365Provider implements MailProvider {
     body: string | undefined,
     token: AuthenticationResult,
   ): Promise<GraphReply> {
-    try {
-      const response = await fetch(url, {
+    return this.request(
+      url,
+      {
         method,
         headers: {
           Authorization: `Bearer ${token.accessToken}`,
@@ -387,15 +386,41 @@ export class Microsoft365Provider implements MailProvider {
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         body,
+      },
+      `Microsoft Graph at ${this.graphBaseUrl}`,
+    );
+  }
+
+  /** One HTTP exchange within the request timeout; a network failure names `where` it went. */
+  private async request(
+    url: string | URL,
+    init: RequestInit,
+    where: string,
+  ): Promise<GraphReply> {
+    try {
+      const response = await fetch(url, {
+        ...init,
         signal: AbortSignal.timeout(this.requestTimeoutMs),
       });
-      return await readReply(response);
+      return {
+        status: response.status,
+        retryAfter: response.headers.get('retry-after'),
+        body: await response.text(),
+      };
     } catch (error) {
-      throw classifyNetworkError(
-        error,
-        `Microsoft Graph at ${this.graphBaseUrl}`,
-      );
+      throw classifyNetworkError(error, where);
     }
+  }
+
+  /** The reply, if Graph took the request; otherwise what it refused, and why. */
+  private requireSuccess(
+    reply: GraphReply,
+    permission: GraphPermission,
+  ): GraphReply {
+    if (!isSuccess(reply)) {
+      throw this.refusal(reply, permission);
+    }
+    return reply;
   }
 
   private refusal(
@@ -435,14 +460,6 @@ export class Microsoft365Provider implements MailProvider {
   }
 }
 
-async function readReply(response: Response): Promise<GraphReply> {
-  return {
-    status: response.status,
-    retryAfter: response.headers.get('retry-after'),
-    body: await response.text(),
-  };
-}
-
 function isSuccess(reply: GraphReply): boolean {
   return reply.status >= 200 && reply.status < 300;
 }
@@ -453,18 +470,13 @@ function statusOf(reply: GraphReply): string {
 
 /** Decoded sizes of a message, as the outbox measured it when the message was accepted. */
 function sizeOf(message: OutgoingMessage): MessageSize {
-  const attachmentBytes = (message.attachments ?? []).reduce(
-    (sum, attachment) => sum + attachment.content.length,
-    0,
+  return measureMessage(
+    message,
+    (message.attachments ?? []).reduce(
+      (sum, attachment) => sum + attachment.content.length,
+      0,
+    ),
   );
-  return {
-    attachmentBytes,
-    totalBytes:
-      attachmentBytes +
-      Buffer.byteLength(message.subject) +
-      Buffer.byteLength(message.text ?? '') +
-      Buffer.byteLength(message.html ?? ''),
-  };
 }
 
 function toGraphRecipient(mailbox: MailAddress) {
