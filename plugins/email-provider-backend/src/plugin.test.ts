@@ -473,6 +473,27 @@ describe.each(databases.eachSupportedId())(
         },
       );
 
+      it.each([
+        ['put', '/settings'],
+        ['post', '/test-email'],
+        ['post', '/verify'],
+      ] as const)(
+        '%s %s checks the caller before it reads a body',
+        async (method, path) => {
+          const send = (caller: string) =>
+            request(server)
+              [method](`/api/email-provider${path}`)
+              .set('Authorization', caller)
+              .set('Content-Type', 'application/json')
+              .send('{"provider":');
+          const nonAdmin = await send(callers.nonAdmin);
+          expect(nonAdmin.status).toBe(403);
+          expect(nonAdmin.body.error.name).toBe('NotAllowedError');
+          expect((await send(callers.service)).status).toBe(403);
+          expect((await send(callers.admin)).status).toBe(400);
+        },
+      );
+
       it('does not echo an unreadable body', async () => {
         const res = await request(server)
           .put('/api/email-provider/settings')

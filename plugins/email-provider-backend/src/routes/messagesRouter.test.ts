@@ -205,6 +205,30 @@ describe('POST /messages', () => {
     ).toBe(401);
   });
 
+  it('checks the caller before it reads a body', async () => {
+    const { api, configureSmtp } = await startPortal();
+    await configureSmtp();
+    // Over the route's limit, and not JSON: a caller who may not post gets 403 before either is
+    // found out, so a signed-in user cannot make the backend read and parse megabytes.
+    const oversized = `{"to":"${'x'.repeat(3 * 1024 * 1024)}`;
+    const post = (caller: string) =>
+      api('post', '/messages', caller)
+        .set('Content-Type', 'application/json')
+        .send(oversized);
+    const asUser = await post(mockCredentials.user.header(ADMIN));
+    expect(asUser.status).toBe(403);
+    expect(asUser.body.error.name).toBe('NotAllowedError');
+    expect((await post(mockCredentials.none.header())).status).toBe(401);
+    expect((await post(SERVICE)).status).toBe(413);
+    const unreadable = await api('post', '/messages', SERVICE)
+      .set('Content-Type', 'application/json')
+      .send('{"to":');
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.body.error.message).toBe(
+      'The request body is not valid JSON',
+    );
+  });
+
   it('refuses to store anything without an active provider', async () => {
     const { api } = await startPortal();
     const res = await api('post', '/messages', SERVICE, report);

@@ -13,7 +13,7 @@ import { DeliveryOptions } from '../delivery/DeliveryOptions';
 import { OutboxIntake } from '../delivery/OutboxIntake';
 import { AdminAccess } from './AdminAccess';
 import { parseInput } from './parseInput';
-import { rejectUnreadableJson } from './rejectUnreadableJson';
+import { JsonBodyReader } from './JsonBodyReader';
 
 const listQuerySchema = z.strictObject({
   status: z.enum(['queued', 'sending', 'sent', 'failed']).optional(),
@@ -41,18 +41,21 @@ export function createMessagesRouter(options: {
   const router = Router();
 
   // Base64 grows attachments by a third; the intake checks the decoded size against the limit.
-  const jsonLimit =
-    Math.ceil(deliveryOptions.maxMessageBytes * 1.4) + 1024 * 1024;
+  // Only a service principal's body is read that far.
+  const messageBody = new JsonBodyReader({
+    limitBytes: Math.ceil(deliveryOptions.maxMessageBytes * 1.4) + 1024 * 1024,
+  });
 
   router.post(
     '/messages',
-    express.json({ limit: jsonLimit }),
-    rejectUnreadableJson,
     async (req: express.Request, res: express.Response) => {
       const credentials = await httpAuth.credentials(req, {
         allow: ['service'],
       });
-      const request = parseInput(sendEmailRequestSchema, req.body);
+      const request = parseInput(
+        sendEmailRequestSchema,
+        await messageBody.read(req, res),
+      );
       const response: SendEmailResponse = await intake.accept(
         credentials.principal.subject,
         request,

@@ -21,7 +21,7 @@ import { ProviderError } from '../providers/ProviderError';
 import { ActiveProvider, SettingsService } from '../settings/SettingsService';
 import { AdminAccess } from './AdminAccess';
 import { parseInput } from './parseInput';
-import { rejectUnreadableJson } from './rejectUnreadableJson';
+import { JsonBodyReader } from './JsonBodyReader';
 import { buildTestEmail } from './testEmail';
 
 const testEmailBodySchema = z.strictObject({
@@ -103,8 +103,7 @@ export async function createRouter(options: {
 }): Promise<express.Router> {
   const { settings, access, auditor, providers, appTitle } = options;
   const router = Router();
-  router.use(express.json());
-  router.use(rejectUnreadableJson);
+  const body = new JsonBodyReader();
 
   const requireUpdatePermission = async (
     req: Request,
@@ -168,7 +167,10 @@ export async function createRouter(options: {
 
   // A delete is a save of `none`: same checks, same audit event, same answer.
   const saveSettings =
-    (action: 'save' | 'delete', bodyOf: (req: Request) => unknown) =>
+    (
+      action: 'save' | 'delete',
+      bodyOf: (req: Request, res: Response) => Promise<unknown>,
+    ) =>
     async (req: Request, res: Response) =>
       audited(
         auditor,
@@ -179,7 +181,7 @@ export async function createRouter(options: {
             emailProviderSettingsUpdatePermission,
           );
           const expectedVersion = parseIfMatch(req.header('if-match'));
-          const input = parseSettings(bodyOf(req));
+          const input = parseSettings(await bodyOf(req, res));
           if (input.provider === 'smtp') {
             providers.destinations.checkSettingsHost(input.smtp.host);
           }
@@ -195,11 +197,11 @@ export async function createRouter(options: {
 
   router.put(
     '/settings',
-    saveSettings('save', req => req.body),
+    saveSettings('save', (req, res) => body.read(req, res)),
   );
   router.delete(
     '/settings',
-    saveSettings('delete', () => ({ provider: 'none' })),
+    saveSettings('delete', async () => ({ provider: 'none' })),
   );
 
   router.post(
@@ -207,7 +209,10 @@ export async function createRouter(options: {
     requireUpdatePermission,
     perAdminLimit('test emails'),
     async (req, res) => {
-      const { to } = parseInput(testEmailBodySchema, req.body);
+      const { to } = parseInput(
+        testEmailBodySchema,
+        await body.read(req, res),
+      );
       const active = await activeOrConflict();
       const requestedBy: string =
         res.locals.credentials.principal.userEntityRef;
@@ -266,12 +271,15 @@ export async function createRouter(options: {
     requireUpdatePermission,
     perAdminLimit('connection checks'),
     async (req, res) => {
-      const body = parseInput(verifyBodySchema, req.body);
+      const { settings: draftInput } = parseInput(
+        verifyBodySchema,
+        await body.read(req, res),
+      );
       let active: ActiveProvider;
-      if (body.settings === undefined) {
+      if (draftInput === undefined) {
         active = await activeOrConflict();
       } else {
-        const draft = parseSettings(body.settings, 'settings.');
+        const draft = parseSettings(draftInput, 'settings.');
         if (draft.provider === 'smtp') {
           providers.destinations.checkSettingsHost(draft.smtp.host);
         }
