@@ -599,8 +599,8 @@ describe.each(databases.eachSupportedId())(
         });
         await call('delete', callers.admin);
 
-        expect(smtpRow.secret).toMatch(/^v1\./);
-        expect(m365Row.secret).toMatch(/^v1\./);
+        expect(smtpRow.secret).toMatch(/^v2\./);
+        expect(m365Row.secret).toMatch(/^v2\./);
         expect(JSON.stringify([smtpRow, m365Row])).not.toContain(SMTP_PASSWORD);
         expect(JSON.stringify([smtpRow, m365Row])).not.toContain(CLIENT_SECRET);
 

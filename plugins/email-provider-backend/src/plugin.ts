@@ -53,7 +53,7 @@ export const emailProviderPlugin = createBackendPlugin({
         userInfo,
         auditor,
       }) {
-        const cipher = SecretCipher.fromConfig(config);
+        const cipher = SecretCipher.fromConfig(config, { logger });
         const access = AdminAccess.fromConfig(config, {
           httpAuth,
           permissions,

@@ -21,9 +21,13 @@ const addresses = (field: string) =>
 const BASE64_CHARACTERS = /^[A-Za-z0-9+/]*={0,2}$/;
 const isBase64 = (value: string) =>
   value.length % 4 === 0 && BASE64_CHARACTERS.test(value);
-// type/subtype with optional parameters (text/csv; charset=utf-8); nothing that could end a header.
+// type/subtype with optional parameters (text/csv; charset=utf-8), in printable ASCII: nothing that
+// could end or fold a header or hide in one. Only spaces around the semicolons, as `\s` would also
+// match CR and LF.
 const MIME_TYPE =
-  /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?:\s*;\s*[a-z0-9!#$&^_.+-]+=(?:[a-z0-9!#$&^_.+-]+|"[^"\r\n\\]*"))*$/i;
+  /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?: *; *[a-z0-9!#$&^_.+-]+=(?:[a-z0-9!#$&^_.+-]+|"[\x20\x21\x23-\x5b\x5d-\x7e]*"))*$/i;
+// U+202E and its kin reorder what follows, so `invoice<U+202E>fdp.exe` shows as `invoiceexe.pdf`.
+const BIDI_CONTROLS = /\p{Bidi_Control}/u;
 
 /** @public */
 export const emailAttachmentSchema = z.strictObject({
@@ -34,12 +38,21 @@ export const emailAttachmentSchema = z.strictObject({
     .refine(
       name => !hasControlCharacters(name) && !/[\\/]/.test(name),
       'Attachment filename must be a plain file name, without paths or control characters',
+    )
+    .refine(
+      name => !BIDI_CONTROLS.test(name),
+      'Attachment filename must not contain bidirectional text controls (such as U+202E), which can disguise its extension',
     ),
   contentType: z
     .string({ error: 'Attachment contentType is required' })
+    .refine(value => !hasControlCharacters(value), {
+      message:
+        'Attachment contentType must be one line without control characters',
+      abort: true,
+    })
     .regex(
       MIME_TYPE,
-      'Attachment contentType must be a MIME type such as text/csv or text/csv; charset=utf-8',
+      'Attachment contentType must be a MIME type such as text/csv or text/csv; charset=utf-8, in printable ASCII',
     ),
   contentBase64: z
     .string({ error: 'Attachment contentBase64 is required' })

@@ -1,3 +1,4 @@
+import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { Knex } from 'knex';
 import { migrateDatabase } from '../database/migrateDatabase';
@@ -15,6 +16,7 @@ export async function migratedSettingsService(
     new DatabaseSettingsStore(knex),
     SecretCipher.fromConfig(
       new ConfigReader({ emailProvider: { encryption: { key } } }),
+      { logger: mockServices.logger.mock() },
     ),
   );
 }

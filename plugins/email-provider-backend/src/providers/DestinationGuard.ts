@@ -11,23 +11,77 @@ import { ProviderError } from './ProviderError';
 const ALLOWED_HOSTS_CONFIG = 'emailProvider.smtp.allowedHosts';
 
 // Link-local addresses and cloud metadata services: a mail server never lives there, and the
-// settings form must not become a way to probe them. BlockList matches IPv4-mapped IPv6
-// (::ffff:169.254.169.254) against the IPv4 rules; the IPv4-compatible and NAT64 spellings are
-// listed explicitly.
-const refused = new BlockList();
-refused.addSubnet('169.254.0.0', 16, 'ipv4');
-refused.addAddress('100.100.100.200', 'ipv4');
-refused.addAddress('192.0.0.192', 'ipv4');
-refused.addSubnet('fe80::', 10, 'ipv6');
-refused.addAddress('fd00:ec2::254', 'ipv6');
-refused.addSubnet('::a9fe:0', 112, 'ipv6');
-refused.addSubnet('64:ff9b::a9fe:0', 112, 'ipv6');
+// settings form must not become a way to probe them.
+const refusedIPv4 = new BlockList();
+refusedIPv4.addSubnet('169.254.0.0', 16, 'ipv4');
+refusedIPv4.addAddress('100.100.100.200', 'ipv4');
+refusedIPv4.addAddress('192.0.0.192', 'ipv4');
+const refusedIPv6 = new BlockList();
+refusedIPv6.addSubnet('fe80::', 10, 'ipv6');
+refusedIPv6.addAddress('fd00:ec2::254', 'ipv6');
+
+function ipv6Bytes(address: string): number[] {
+  // An embedded IPv4 tail (::ffff:169.254.169.254) stands for the last two groups.
+  const text = address.replace(
+    /(\d+)\.(\d+)\.(\d+)\.(\d+)$/,
+    (_tail, a, b, c, d) =>
+      `${((+a << 8) | +b).toString(16)}:${((+c << 8) | +d).toString(16)}`,
+  );
+  const [head, tail] = text.split('::');
+  const groups = (part: string) =>
+    part ? part.split(':').map(group => parseInt(group, 16)) : [];
+  const before = groups(head);
+  const after = tail === undefined ? [] : groups(tail);
+  const zeros = new Array(8 - before.length - after.length).fill(0);
+  return [...before, ...zeros, ...after].flatMap(group => [
+    group >> 8,
+    group & 0xff,
+  ]);
+}
+
+const startsWith = (bytes: number[], prefix: number[]) =>
+  prefix.every((byte, index) => bytes[index] === byte);
+
+/**
+ * The IPv4 addresses an IPv6 address reaches through the host's dual stack or a translator:
+ * IPv4-mapped (::ffff:0:0/96), IPv4-compatible (::/96), SIIT (::ffff:0:0:0/96, RFC 7915), the
+ * well-known NAT64 prefix (64:ff9b::/96) and local-use NAT64 (64:ff9b:1::/48, RFC 8215). An
+ * operator may carve a local-use NAT64 prefix of any RFC 6052 length out of that /48, and the
+ * embedded address sits elsewhere for each (skipping the reserved octet 8), so every reading
+ * counts.
+ */
+function embeddedIPv4(address: string): string[] {
+  const bytes = ipv6Bytes(address);
+  const zeros = (count: number) => new Array(count).fill(0);
+  const readings: number[][] = [];
+  if (
+    startsWith(bytes, [...zeros(10), 0xff, 0xff]) ||
+    startsWith(bytes, zeros(12)) ||
+    startsWith(bytes, [...zeros(8), 0xff, 0xff, 0, 0]) ||
+    startsWith(bytes, [0, 0x64, 0xff, 0x9b, ...zeros(8)])
+  ) {
+    readings.push(bytes.slice(12));
+  }
+  if (startsWith(bytes, [0, 0x64, 0xff, 0x9b, 0, 1])) {
+    readings.push(
+      [bytes[6], bytes[7], bytes[9], bytes[10]], // /48
+      [bytes[7], bytes[9], bytes[10], bytes[11]], // /56
+      bytes.slice(9, 13), // /64
+      bytes.slice(12), // /96
+    );
+  }
+  return readings.map(reading => reading.join('.'));
+}
 
 function isRefusedAddress(address: string): boolean {
   if (isIPv4Address(address)) {
-    return refused.check(address, 'ipv4');
+    return refusedIPv4.check(address, 'ipv4');
   }
-  return isIPv6Address(address) && refused.check(address, 'ipv6');
+  return (
+    isIPv6Address(address) &&
+    (refusedIPv6.check(address, 'ipv6') ||
+      embeddedIPv4(address).some(ipv4 => refusedIPv4.check(ipv4, 'ipv4')))
+  );
 }
 
 function matchesAllowedHost(host: string, pattern: string): boolean {

@@ -14,7 +14,7 @@ import {
   SavedSmtpSettings,
   SettingsRecord,
 } from './DatabaseSettingsStore';
-import { SecretCipher } from './SecretCipher';
+import { SecretCipher, SecretContext } from './SecretCipher';
 
 /**
  * What a save changed, for the audit log: field names only, never values of secrets.
@@ -40,7 +40,12 @@ type SecretRules<S> = {
   /** The secret's field, as named in the API and the audit log. */
   field: string;
   /** Bound into each ciphertext, so a secret moved to another provider's row fails. */
-  context: string;
+  provider: string;
+  /**
+   * Where the secret goes, bound into each ciphertext, so a secret whose row was edited in the
+   * database to point elsewhere fails: the fields `sameDestination` compares, compared alike.
+   */
+  destination(settings: S): SecretContext['destination'];
   /** Whether a saved secret may go along to these settings: same server and identity. */
   sameDestination(saved: S, next: S): boolean;
   missing: string;
@@ -49,7 +54,13 @@ type SecretRules<S> = {
 
 const SMTP_SECRET: SecretRules<SavedSmtpSettings> = {
   field: 'smtp.password',
-  context: 'email-provider/smtp',
+  provider: 'email-provider/smtp',
+  destination: smtp => [
+    smtp.host.toLocaleLowerCase('en-US'),
+    smtp.port,
+    smtp.security,
+    effectiveSmtpUsername(smtp),
+  ],
   sameDestination: isSameSmtpDestination,
   missing: 'Password is required to activate SMTP',
   destinationChanged:
@@ -58,7 +69,8 @@ const SMTP_SECRET: SecretRules<SavedSmtpSettings> = {
 
 const MICROSOFT365_SECRET: SecretRules<SavedMicrosoft365Settings> = {
   field: 'microsoft365.clientSecret',
-  context: 'email-provider/microsoft365',
+  provider: 'email-provider/microsoft365',
+  destination: microsoft365 => [microsoft365.tenantId, microsoft365.clientId],
   sameDestination: isSameMicrosoft365Destination,
   missing: 'Client secret is required to activate Microsoft 365',
   destinationChanged:
@@ -66,6 +78,10 @@ const MICROSOFT365_SECRET: SecretRules<SavedMicrosoft365Settings> = {
 };
 
 const SECRET_RULES = { smtp: SMTP_SECRET, microsoft365: MICROSOFT365_SECRET };
+
+function secretContext<S>(rules: SecretRules<S>, settings: S): SecretContext {
+  return { provider: rules.provider, destination: rules.destination(settings) };
+}
 
 /**
  * The settings as the rest of the plugin sees them: validated input in, the read shape out,
@@ -142,16 +158,22 @@ export class SettingsService {
   }
 
   private decrypt(saved: SavedProvider): ActiveProvider {
-    const secret = this.cipher.decrypt(
-      saved.secret,
-      SECRET_RULES[saved.provider].context,
-    );
     return saved.provider === 'smtp'
-      ? { provider: 'smtp', smtp: saved.smtp, password: secret }
+      ? {
+          provider: 'smtp',
+          smtp: saved.smtp,
+          password: this.cipher.decrypt(
+            saved.secret,
+            secretContext(SMTP_SECRET, saved.smtp),
+          ),
+        }
       : {
           provider: 'microsoft365',
           microsoft365: saved.microsoft365,
-          clientSecret: secret,
+          clientSecret: this.cipher.decrypt(
+            saved.secret,
+            secretContext(MICROSOFT365_SECRET, saved.microsoft365),
+          ),
         };
   }
 
@@ -219,7 +241,7 @@ export class SettingsService {
 
   /**
    * Encrypts the entered secret, or keeps the saved one of the same provider when the
-   * destination is unchanged, re-encrypted so it moves to the current key.
+   * destination is unchanged, re-encrypted so it moves to the current key and format.
    */
   private secretFor<S>(
     rules: SecretRules<S>,
@@ -227,8 +249,9 @@ export class SettingsService {
     settings: S,
     previous: { settings: S; secret: string } | undefined,
   ): string {
+    const context = secretContext(rules, settings);
     if (entered !== undefined) {
-      return this.cipher.encrypt(entered, rules.context);
+      return this.cipher.encrypt(entered, context);
     }
     if (!previous) {
       throw new InputError(`${rules.field}: ${rules.missing}`);
@@ -237,8 +260,11 @@ export class SettingsService {
       throw new InputError(`${rules.field}: ${rules.destinationChanged}`);
     }
     return this.cipher.encrypt(
-      this.cipher.decrypt(previous.secret, rules.context),
-      rules.context,
+      this.cipher.decrypt(
+        previous.secret,
+        secretContext(rules, previous.settings),
+      ),
+      context,
     );
   }
 }
