@@ -6,6 +6,7 @@
  */
 export type EmailFailureCode =
   | 'auth-failed'
+  | 'auth-not-offered'
   | 'tls-mismatch'
   | 'tls-required'
   | 'certificate-invalid'
@@ -15,6 +16,7 @@ export type EmailFailureCode =
   | 'timeout'
   | 'sender-rejected'
   | 'recipient-rejected'
+  | 'relay-denied'
   | 'message-too-large'
   | 'secret-invalid'
   | 'secret-expired'

@@ -22,6 +22,13 @@ export type SmtpSinkOptions = {
   withoutStartTls?: boolean;
   /** Required credentials; without them no AUTH is asked. */
   credentials?: { username: string; password: string };
+  /** Offer AUTH only after STARTTLS, as Postfix does (`smtpd_tls_auth_only`). */
+  authOnlyAfterTls?: boolean;
+  /**
+   * Take mail without sign-in but refuse its recipients (554 5.7.1 Relay access denied), as
+   * Postfix does for a client that is neither signed in nor on a trusted network.
+   */
+  relayOnlyWhenSignedIn?: boolean;
   /** Announced SIZE limit in bytes. */
   maxSize?: number;
   /** Recipients the server answers 550 for. */
@@ -44,6 +51,8 @@ export class SmtpSink {
   readonly received: ReceivedMail[] = [];
   /** Passwords the server saw in AUTH, to prove what went over the wire. */
   readonly authAttempts: Array<{ username: string; secure: boolean }> = [];
+  /** Every command the server received (its name: EHLO, AUTH, MAIL, DATA…), in order. */
+  readonly commands: string[] = [];
   private server!: SMTPServer;
   port = 0;
 
@@ -58,11 +67,28 @@ export class SmtpSink {
       secure: options.implicitTls ?? false,
       key: options.certificate.key,
       cert: options.certificate.cert,
-      authOptional: !options.credentials,
-      allowInsecureAuth: true,
+      authOptional: !options.credentials || options.relayOnlyWhenSignedIn,
+      allowInsecureAuth: !options.authOnlyAfterTls,
       disabledCommands: options.withoutStartTls ? ['STARTTLS'] : [],
       size: options.maxSize,
-      logger: false,
+      // smtp-server logs each command it receives; that log is the record of what went over the wire.
+      logger: commandRecorder(this.commands),
+      // Postfix (smtpd_tls_auth_only) does not even announce AUTH before TLS; smtp-server
+      // announces it and refuses it, unless the session disables it until TLS is up.
+      onConnect: (session, callback) => {
+        if (options.authOnlyAfterTls && !session.secure) {
+          (session as { disabledCommands?: string[] }).disabledCommands = [
+            ...(options.withoutStartTls ? ['STARTTLS'] : []),
+            'AUTH',
+          ];
+        }
+        callback();
+      },
+      onSecure: (_socket, session, callback) => {
+        (session as { disabledCommands?: string[] }).disabledCommands =
+          undefined;
+        callback();
+      },
       onAuth: (auth, session, callback) => {
         this.authAttempts.push({
           username: auth.username ?? '',
@@ -96,7 +122,16 @@ export class SmtpSink {
         }
         callback();
       },
-      onRcptTo: (address, _session, callback) => {
+      onRcptTo: (address, session, callback) => {
+        if (options.relayOnlyWhenSignedIn && !session.user) {
+          callback(
+            Object.assign(
+              new Error(`5.7.1 <${address.address}>: Relay access denied`),
+              { responseCode: 554 },
+            ),
+          );
+          return;
+        }
         if (options.rejectRecipients?.includes(address.address)) {
           callback(
             Object.assign(
@@ -158,6 +193,22 @@ export class SmtpSink {
   async close(): Promise<void> {
     await new Promise<void>(resolve => this.server.close(() => resolve()));
   }
+}
+
+function commandRecorder(commands: string[]): SMTPServerOptions['logger'] {
+  const ignore = () => undefined;
+  return {
+    trace: ignore,
+    info: ignore,
+    warn: ignore,
+    error: ignore,
+    fatal: ignore,
+    debug: (entry: { tnx?: string; command?: string }) => {
+      if (entry?.tnx === 'command' && entry.command) {
+        commands.push(entry.command);
+      }
+    },
+  } as unknown as SMTPServerOptions['logger'];
 }
 
 /**

@@ -1,8 +1,12 @@
-import type { VerifyStep } from '@internal/plugin-email-provider-common';
+import type {
+  SmtpSecurity,
+  VerifyStep,
+} from '@internal/plugin-email-provider-common';
 import net from 'node:net';
 import tls from 'node:tls';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { ProviderError } from '../ProviderError';
+import { describeSize, readSmtpOffer, SmtpOffer } from './SmtpOffer';
 import type { SmtpProvider } from './SmtpProvider';
 
 class StepFailed extends Error {}
@@ -24,53 +28,199 @@ function describeCertificate(socket: tls.TLSSocket, host: string): string {
   ].join(', ');
 }
 
-/** What the server offers after EHLO: StartTLS, AUTH mechanisms, the size limit. */
-function describeCapabilities(ehlo: string, secured: boolean): string {
-  const lines = ehlo.split(/\r?\n/).map(line => line.replace(/^\d{3}[ -]/, ''));
-  const auth = lines.find(line => /^AUTH[ =]/i.test(line));
-  const size = lines.find(line => /^SIZE\b/i.test(line));
-  const sizeBytes = Number(size?.split(/\s+/)[1]);
+function describeOffer(offer: SmtpOffer, secured: boolean): string {
   return [
     secured ? 'TLS in use' : 'no TLS',
-    auth ? `AUTH ${auth.slice(5).trim()}` : 'no AUTH offered',
-    sizeBytes
-      ? `SIZE ${Math.round(sizeBytes / 1024 / 1024)} MB`
+    // The server's own words, cut: a hostile one may list a mebibyte of mechanisms.
+    offer.auth ? `AUTH ${offer.auth.slice(0, 200)}` : 'no AUTH offered',
+    offer.sizeBytes
+      ? `SIZE ${describeSize(offer.sizeBytes)}`
       : 'no SIZE limit announced',
   ].join(', ');
 }
 
-function callback<T>(
+/** Settles as soon as `signal` aborts, with its reason, whatever `work` still does. */
+export function untilAborted<T>(
+  signal: AbortSignal,
+  work: Promise<T>,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener('abort', onAbort, { once: true });
+    work
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * One exchange with nodemailer's connection. nodemailer reports a failed handshake (a greeting
+ * timeout, StartTLS refused, a certificate, a closed socket) only as an 'error' or 'end' event,
+ * never to the callback; so the exchange settles on whichever comes first, or on `signal`.
+ */
+function exchange<T>(
+  smtp: SMTPConnection,
+  signal: AbortSignal,
   run: (done: (error?: Error | null, value?: T) => void) => void,
-) {
-  return new Promise<T>((resolve, reject) =>
-    run((error, value) => (error ? reject(error) : resolve(value as T))),
+): Promise<T> {
+  return untilAborted(
+    signal,
+    new Promise<T>((resolve, reject) => {
+      const closed = () =>
+        fail(
+          Object.assign(new Error('Connection closed unexpectedly'), {
+            code: 'ECONNECTION',
+          }),
+        );
+      const stopListening = () => {
+        smtp.off('error', fail);
+        smtp.off('end', closed);
+      };
+      function fail(error: Error) {
+        stopListening();
+        reject(error);
+      }
+      smtp.on('error', fail);
+      smtp.on('end', closed);
+      run((error, value) => {
+        stopListening();
+        if (error) {
+          reject(error);
+        } else {
+          resolve(value as T);
+        }
+      });
+    }),
   );
 }
+
+/** Opens nodemailer's connection over a connected socket; its 'error' events are handled. */
+function openSmtp(
+  socket: net.Socket,
+  options: SMTPConnection.Options,
+): SMTPConnection {
+  const smtp = new SMTPConnection({
+    ...options,
+    connection: socket,
+    logger: false,
+  });
+  // Between exchanges an error has no one to go to; without a listener it would be thrown.
+  smtp.on('error', () => undefined);
+  return smtp;
+}
+
+/**
+ * What the server offers on a plain connection (EHLO, no StartTLS), read within `withinMs`;
+ * undefined when that was not possible. Nothing but EHLO and QUIT is sent.
+ */
+export async function readPlainOffer(
+  provider: SmtpProvider,
+  withinMs: number,
+): Promise<SmtpOffer | undefined> {
+  const probe = new AbortController();
+  const timer = setTimeout(
+    () => probe.abort(new Error('No EHLO reply in time')),
+    withinMs,
+  );
+  let socket: net.Socket | undefined;
+  let smtp: SMTPConnection | undefined;
+  try {
+    socket = await provider.connectSocket(probe.signal);
+    const plain = openSmtp(socket, {
+      ...provider.connectionOptions(),
+      secure: false,
+      requireTLS: false,
+      ignoreTLS: true,
+    });
+    smtp = plain;
+    await exchange<void>(plain, probe.signal, done => plain.connect(done));
+    return readSmtpOffer(String(plain.lastServerResponse || ''));
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+    smtp?.quit();
+    smtp?.close();
+    socket?.destroy();
+  }
+}
+
+/** How long classifying a failure may spend probing the server (see SmtpProvider.classify). */
+export const CLASSIFY_PROBE_MS = 1500;
 
 /**
  * Checks an SMTP server step by step without sending anything: DNS (and the destination rules),
  * TCP, TLS with the certificate's details, the EHLO offer, and the login. Stops at the first
  * failed step; each failed step says what to fix.
+ *
+ * Every step ends within its own bound, with its classified failure: `dns` and `connect` within
+ * connectMs; `tls` (SSL/TLS) within greetingMs; `smtp` (greeting, EHLO and, for StartTLS, the
+ * upgrade and the second EHLO) within greetingMs + socketMs, the greeting itself within
+ * greetingMs; `login` within socketMs. Classifying a failure may add a probe of at most
+ * CLASSIFY_PROBE_MS. The whole check ends within deadlineMs, probes included, and closes every
+ * socket it opened; only a DNS lookup, which cannot be cancelled, may finish later, holding
+ * nothing.
  */
 export async function checkSmtpConnection(
   provider: SmtpProvider,
 ): Promise<VerifyStep[]> {
   const { host, port, security } = provider.settings;
+  const { connectMs, greetingMs, socketMs, deadlineMs } = provider.timeouts;
+  const where = `${host}:${port}`;
+  const seconds = (ms: number) => `${Math.round(ms / 1000)} seconds`;
   const steps: VerifyStep[] = [];
-  let connection: SMTPConnection | undefined;
   let socket: net.Socket | undefined;
+  let connection: SMTPConnection | undefined;
+
+  // A server that answers one byte at a time never trips a socket timeout; this ends the check.
+  const deadlineAt = Date.now() + deadlineMs;
+  const check = new AbortController();
+  const deadline = setTimeout(
+    () =>
+      check.abort(
+        new ProviderError({
+          code: 'timeout',
+          message: `${where} did not finish the connection check within ${seconds(
+            deadlineMs,
+          )}; check that the server is healthy.`,
+          transient: true,
+        }),
+      ),
+    deadlineMs,
+  );
 
   async function step<T>(
     name: string,
-    action: () => Promise<{ detail: string; value: T }>,
+    bound: { ms: number; failure: () => Error } | undefined,
+    action: (signal: AbortSignal) => Promise<{ detail: string; value: T }>,
   ): Promise<T> {
     const started = Date.now();
+    const current = new AbortController();
+    const timer =
+      bound && setTimeout(() => current.abort(bound.failure()), bound.ms);
+    const stop = () => current.abort(check.signal.reason);
+    if (check.signal.aborted) {
+      stop();
+    }
+    check.signal.addEventListener('abort', stop, { once: true });
     try {
-      const { detail, value } = await action();
+      const { detail, value } = await untilAborted(
+        current.signal,
+        action(current.signal),
+      );
       steps.push({ name, ok: true, durationMs: Date.now() - started, detail });
       return value;
     } catch (error) {
-      const failure = (await provider.classify(error)).toFailure();
+      const failure = (
+        await provider.classify(
+          error,
+          Math.min(CLASSIFY_PROBE_MS, deadlineAt - Date.now()),
+        )
+      ).toFailure();
       steps.push({
         name,
         ok: false,
@@ -78,79 +228,137 @@ export async function checkSmtpConnection(
         failure,
       });
       throw new StepFailed();
+    } finally {
+      clearTimeout(timer);
+      check.signal.removeEventListener('abort', stop);
     }
   }
 
-  // A server that answers one byte at a time never trips a socket timeout; this ends the check.
-  const deadline = setTimeout(() => {
-    connection?.close();
-    socket?.destroy(
-      new ProviderError({
-        code: 'timeout',
-        message: `${host}:${port} did not finish the connection check in time; check that the server is healthy.`,
-        transient: true,
-      }),
-    );
-  }, provider.timeouts.deadlineMs);
+  const timedOut = (message: string) => () =>
+    new ProviderError({ code: 'timeout', message, transient: true });
 
   try {
-    await step('dns', async () => {
-      const { address } = await provider.resolveDestination();
-      return { detail: `${host} is ${address}`, value: undefined };
-    });
-    socket = await step('connect', async () => {
-      const connected = await provider.connectSocket();
-      return {
-        detail: `connected to ${connected.remoteAddress}:${connected.remotePort}`,
-        value: connected,
-      };
-    });
+    await step(
+      'dns',
+      {
+        ms: connectMs,
+        failure: timedOut(
+          `The server address ${host} did not resolve within ${seconds(
+            connectMs,
+          )}; check the portal's DNS.`,
+        ),
+      },
+      async () => {
+        const { address } = await provider.resolveDestination();
+        return { detail: `${host} is ${address}`, value: undefined };
+      },
+    );
+    socket = await step(
+      'connect',
+      {
+        ms: connectMs,
+        failure: () =>
+          Object.assign(new Error(`Connection to ${where} timed out`), {
+            code: 'ETIMEDOUT',
+            timeoutType: 'CONNECT_TIMEOUT',
+          }),
+      },
+      async signal => {
+        const connected = await provider.connectSocket(signal);
+        return {
+          detail: `connected to ${connected.remoteAddress}:${connected.remotePort}`,
+          value: connected,
+        };
+      },
+    );
     if (security === 'tls') {
       const plain = socket;
-      socket = await step('tls', async () => {
-        const secured = await new Promise<tls.TLSSocket>((resolve, reject) => {
-          const s = tls.connect({
-            socket: plain,
-            servername: net.isIP(host) ? undefined : host,
-            host,
-            minVersion: 'TLSv1.2',
-          });
-          s.once('secureConnect', () => resolve(s));
-          s.once('error', reject);
-        });
-        return { detail: describeCertificate(secured, host), value: secured };
-      });
+      socket = await step(
+        'tls',
+        {
+          ms: greetingMs,
+          failure: timedOut(
+            `${where} accepted the connection but did not complete the TLS handshake within ${seconds(
+              greetingMs,
+            )}; check that this port speaks SSL/TLS (usually 465).`,
+          ),
+        },
+        async signal => {
+          const secured = await new Promise<tls.TLSSocket>(
+            (resolve, reject) => {
+              const s = tls.connect({
+                socket: plain,
+                servername: net.isIP(host) ? undefined : host,
+                host,
+                minVersion: 'TLSv1.2',
+              });
+              signal.addEventListener('abort', () => s.destroy(), {
+                once: true,
+              });
+              s.once('secureConnect', () => resolve(s));
+              s.once('error', reject);
+            },
+          );
+          return { detail: describeCertificate(secured, host), value: secured };
+        },
+      );
     }
-    const smtp = new SMTPConnection({
+    const smtp = openSmtp(socket, {
       ...provider.connectionOptions(),
-      connection: socket,
       secured: security === 'tls',
-      logger: false,
     });
     connection = smtp;
-    smtp.on('error', () => undefined);
-    await step('smtp', async () => {
-      await callback<void>(done => smtp.connect(done));
-      return {
-        detail: describeCapabilities(
-          String(smtp.lastServerResponse || ''),
-          smtp.secure,
+    const offer = await step(
+      'smtp',
+      {
+        ms: greetingMs + socketMs,
+        failure: timedOut(
+          `${where} did not finish the SMTP greeting and EHLO within ${seconds(
+            greetingMs + socketMs,
+          )}; check that this is an SMTP port and the server is healthy.`,
         ),
-        value: undefined,
-      };
-    });
+      },
+      async signal => {
+        await exchange<void>(smtp, signal, done => smtp.connect(done));
+        const read = readSmtpOffer(String(smtp.lastServerResponse || ''));
+        return { detail: describeOffer(read, smtp.secure), value: read };
+      },
+    );
     if (security === 'starttls') {
-      await step('tls', async () => ({
+      // The upgrade happened in the smtp step; this reports what it found.
+      await step('tls', undefined, async () => ({
         detail: describeCertificate(smtp._socket as tls.TLSSocket, host),
         value: undefined,
       }));
     }
-    await step('login', async () => {
-      await callback<unknown>(done =>
-        smtp.login({ user: provider.username, pass: provider.password }, done),
-      );
-      return { detail: `signed in as ${provider.username}`, value: undefined };
-    });
+    await step(
+      'login',
+      {
+        ms: socketMs,
+        failure: timedOut(
+          `${where} did not answer the sign-in within ${seconds(
+            socketMs,
+          )}; check that the server is healthy.`,
+        ),
+      },
+      async signal => {
+        // The password goes only where the server asks for it: never to a server that did not
+        // offer AUTH, so never in clear to one that offers it only after StartTLS.
+        if (!offer.auth || !smtp.allowsAuth) {
+          throw authNotOffered(where, security, offer);
+        }
+        await exchange<unknown>(smtp, signal, done =>
+          smtp.login(
+            { user: provider.username, pass: provider.password },
+            done,
+          ),
+        );
+        return {
+          detail: `signed in as ${provider.username}`,
+          value: undefined,
+        };
+      },
+    );
   } catch (error) {
     if (!(error instanceof StepFailed)) {
       throw error;
@@ -162,4 +370,25 @@ export async function checkSmtpConnection(
     socket?.destroy();
   }
   return steps;
+}
+
+function authNotOffered(
+  where: string,
+  security: SmtpSecurity,
+  offer: SmtpOffer,
+): ProviderError {
+  let message: string;
+  if (security === 'none' && offer.startTls) {
+    message =
+      'This server offers sign-in only after StartTLS: choose StartTLS. The password was not sent.';
+  } else if (security === 'none') {
+    message = `${where} offers no sign-in (AUTH) on a plain connection, so the password was not sent. Choose SSL/TLS if the server supports it (usually port 465), or check the server address and port.`;
+  } else {
+    message = `${where} offers no sign-in (AUTH), even over TLS, so the password was not sent. Check the port (mail submission is usually 587 or 465) and that the server has sign-in enabled.`;
+  }
+  return new ProviderError({
+    code: 'auth-not-offered',
+    message,
+    transient: false,
+  });
 }

@@ -1,4 +1,6 @@
 import type { SmtpSecurity } from '@internal/plugin-email-provider-common';
+import http from 'node:http';
+import net, { AddressInfo } from 'node:net';
 import {
   createTestPki,
   TestPki,
@@ -13,6 +15,7 @@ import {
 import { DestinationGuard } from '../DestinationGuard';
 import { ProviderError } from '../ProviderError';
 import { OutgoingMessage } from '../types';
+import { classifySmtpError } from './classifySmtpError';
 import { SmtpPoolThread } from './SmtpPoolThread';
 import { SmtpProvider, SmtpTimeouts } from './SmtpProvider';
 
@@ -113,6 +116,99 @@ function message(overrides: Partial<OutgoingMessage> = {}): OutgoingMessage {
     ],
     messageId: '<0b9e1c1a-test@portal.example>',
     ...overrides,
+  };
+}
+
+/** A message with one binary attachment of `bytes`, base64 on the wire (4/3 of it). */
+function messageWithAttachment(bytes: number): OutgoingMessage {
+  return message({
+    cc: [],
+    bcc: [],
+    attachments: [
+      {
+        filename: 'export.bin',
+        contentType: 'application/octet-stream',
+        content: Buffer.alloc(bytes, 0x5a),
+      },
+    ],
+  });
+}
+
+/** Settles like `promise`, or fails the test once `ms` have passed (the old code hung). */
+function within<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${ms} ms`)),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * A server that fails an SMTP handshake one way: `http` (a web server, which waits for a
+ * request and so never greets), or scripted line by line. Keeps count of open connections, to
+ * show the client closed its own.
+ */
+async function startBrokenServer(
+  behaviour:
+    | 'http'
+    | {
+        greeting?: string;
+        /** The answer to each line the client sends; `drip` never ends its reply. */
+        answer?: (line: string) => string | 'drip' | undefined;
+      },
+) {
+  const open = new Set<net.Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  const server =
+    behaviour === 'http'
+      ? http.createServer((_req, res) => res.end('not SMTP'))
+      : net.createServer(socket => {
+          if (behaviour.greeting) socket.write(behaviour.greeting);
+          let buffered = '';
+          socket.on('data', chunk => {
+            buffered += chunk.toString('latin1');
+            for (
+              let end = buffered.indexOf('\r\n');
+              end >= 0;
+              end = buffered.indexOf('\r\n')
+            ) {
+              const reply = behaviour.answer?.(buffered.slice(0, end));
+              buffered = buffered.slice(end + 2);
+              if (reply === 'drip') {
+                socket.write('250-');
+                const timer = setInterval(() => socket.write('x'), 100);
+                timers.add(timer);
+                socket.on('close', () => clearInterval(timer));
+              } else if (reply) {
+                socket.write(reply);
+              }
+            }
+          });
+        });
+  server.on('connection', (socket: net.Socket) => {
+    open.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => open.delete(socket));
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async closedByClient(): Promise<boolean> {
+      for (let i = 0; i < 20 && open.size > 0; i++) {
+        await new Promise(resolve => setTimeout(resolve, 50));
+      }
+      return open.size === 0;
+    },
+    async close() {
+      timers.forEach(clearInterval);
+      open.forEach(socket => socket.destroy());
+      await new Promise(resolve => server.close(resolve));
+    },
   };
 }
 
@@ -389,6 +485,55 @@ describe('SmtpProvider', () => {
       expect(server.received).toEqual([]);
     });
 
+    it('Security None, sign-in only after StartTLS (Postfix) → relay-denied, no AUTH sent, says to choose StartTLS', async () => {
+      const server = await startSink({
+        authOnlyAfterTls: true,
+        relayOnlyWhenSignedIn: true,
+      });
+      const error = await failureOf(
+        provider(server.port, 'none').send(message()),
+      );
+      expect(error.code).toBe('relay-denied');
+      expect(error.message).toMatch(
+        /^This server offers sign-in only after StartTLS: choose StartTLS\..*\(554 5\.7\.1\)/,
+      );
+      expect(error.transient).toBe(false);
+      expect(server.commands).toContain('RCPT');
+      expect(server.commands).not.toContain('AUTH');
+      expect(server.received).toEqual([]);
+
+      // With StartTLS, as the sentence says, the same server signs in and takes the message.
+      await provider(server.port, 'starttls').send(message());
+      expect(server.received).toHaveLength(1);
+      expect(server.received[0]).toMatchObject({ user: FROM, secure: true });
+    });
+
+    it("a message over the server's announced SIZE is refused before DATA, naming the limit; one under it goes out", async () => {
+      // Postfix's default limit, announced as `SIZE 10240000`.
+      const server = await startSink({ maxSize: 10_240_000 });
+      const smtp = provider(server.port, 'starttls', {
+        timeouts: { deadlineMs: 20_000, socketMs: 10_000 },
+      });
+      // 9 MB of attachment is about 12.3 MB on the wire.
+      const error = await failureOf(
+        smtp.send(messageWithAttachment(9_000_000)),
+      );
+      expect(error.code).toBe('message-too-large');
+      expect(error.message).toBe(
+        'The message is larger than the 10 MB the server accepts, so it was not sent; send smaller attachments.',
+      );
+      expect(error.transient).toBe(false);
+      expect(server.commands).not.toContain('DATA');
+
+      // About 6 MB (8 MB on the wire) and about 7.3 MB (10.0 MB on the wire, just under the
+      // limit: the estimate is close) both go out.
+      await smtp.send(messageWithAttachment(6_000_000));
+      await smtp.send(messageWithAttachment(7_300_000));
+      expect(server.received).toHaveLength(2);
+      expect(server.received[1].raw.length).toBeGreaterThan(9_900_000);
+      expect(server.received[1].raw.length).toBeLessThan(10_240_000);
+    });
+
     it('a link-local address → destination-not-allowed, no connection', async () => {
       const error = await failureOf(
         provider(25, 'starttls', { host: '169.254.169.254' }).send(message()),
@@ -435,6 +580,171 @@ describe('SmtpProvider', () => {
       },
     );
 
+    it('never sends the password to a server that offers no AUTH: with Security None and sign-in only after StartTLS, says to choose StartTLS', async () => {
+      const server = await startSink({
+        authOnlyAfterTls: true,
+        relayOnlyWhenSignedIn: true,
+      });
+      const steps = await within(
+        10_000,
+        provider(server.port, 'none').verify(),
+      );
+      expect(steps.map(s => [s.name, s.ok, s.failure?.code])).toEqual([
+        ['dns', true, undefined],
+        ['connect', true, undefined],
+        ['smtp', true, undefined],
+        ['login', false, 'auth-not-offered'],
+      ]);
+      expect(steps[2].detail).toMatch(/^no TLS, no AUTH offered/);
+      expect(steps[3].failure?.message).toMatch(
+        /^This server offers sign-in only after StartTLS: choose StartTLS\./,
+      );
+      expect(server.commands.filter(command => command !== 'QUIT')).toEqual([
+        'EHLO',
+      ]);
+      expect(server.authAttempts).toEqual([]);
+    });
+
+    // Bounds of these tests' provider: connect and greeting 1 s, socket 1.5 s; the deadline
+    // (20 s) is far, so each case shows its own step's bound.
+    const stepTimeouts = {
+      connectMs: 1000,
+      greetingMs: 1000,
+      socketMs: 1500,
+      deadlineMs: 20_000,
+    };
+    const drip = (line: string) =>
+      /^EHLO /.test(line) ? ('drip' as const) : undefined;
+    it.each([
+      [
+        'an HTTP port (no greeting)',
+        'starttls',
+        'http',
+        ['smtp', 'timeout', /sent no SMTP greeting/],
+        // the greeting timeout, and the probe for TLS that classifying it makes
+        1000 + 1500,
+      ],
+      [
+        'an error greeting',
+        'starttls',
+        { greeting: '554 5.3.2 No SMTP service here\r\n' },
+        ['smtp', 'provider-unavailable', /turned the connection away \(554/],
+        0,
+      ],
+      [
+        'an EHLO reply that never ends',
+        'starttls',
+        { greeting: '220 broken.example ESMTP\r\n', answer: drip },
+        ['smtp', 'timeout', /did not finish the SMTP greeting and EHLO/],
+        1000 + 1500,
+      ],
+      [
+        'a TLS handshake that never starts',
+        'tls',
+        {},
+        ['tls', 'timeout', /did not complete the TLS handshake/],
+        1000,
+      ],
+      [
+        'a sign-in that is never answered',
+        'none',
+        {
+          greeting: '220 broken.example ESMTP\r\n',
+          answer: (line: string) =>
+            /^EHLO /.test(line)
+              ? '250-broken.example\r\n250 AUTH PLAIN LOGIN\r\n'
+              : undefined,
+        },
+        [
+          'login',
+          'timeout',
+          /did not answer in time|did not answer the sign-in/,
+        ],
+        1500,
+      ],
+    ] as const)(
+      '%s ends at its step, classified, within its bound, and closes the connection',
+      async (_what, security, behaviour, [name, code, sentence], boundMs) => {
+        const server = await startBrokenServer(
+          behaviour as Parameters<typeof startBrokenServer>[0],
+        );
+        try {
+          const started = Date.now();
+          const steps = await within(
+            10_000,
+            provider(server.port, security, {
+              timeouts: stepTimeouts,
+            }).verify(),
+          );
+          expect(Date.now() - started).toBeLessThan(boundMs + 1500);
+          expect(steps.at(-1)).toMatchObject({
+            name,
+            ok: false,
+            failure: { code, message: expect.stringMatching(sentence) },
+          });
+          expect(await server.closedByClient()).toBe(true);
+        } finally {
+          await server.close();
+        }
+      },
+    );
+
+    it.each([
+      ['StartTLS is not offered', { withoutStartTls: true }, 'tls-required'],
+      [
+        'the StartTLS certificate names another host',
+        { certificate: 'wrongName' },
+        'certificate-invalid',
+      ],
+    ] as const)('answers at once when %s', async (_what, options, code) => {
+      const server = await startSink({
+        ...options,
+        certificate:
+          'certificate' in options ? pki[options.certificate] : pki.localhost,
+      });
+      const steps = await within(
+        10_000,
+        provider(server.port, 'starttls').verify(),
+      );
+      expect(steps.at(-1)).toMatchObject({
+        name: 'smtp',
+        ok: false,
+        failure: { code },
+      });
+      expect(server.authAttempts).toEqual([]);
+    });
+
+    it('ends the whole check at the deadline, whatever the step bounds', async () => {
+      const dripping = await startMisbehavingServer('drip');
+      try {
+        const started = Date.now();
+        const steps = await within(
+          10_000,
+          provider(dripping.port, 'starttls', {
+            timeouts: {
+              connectMs: 60_000,
+              greetingMs: 60_000,
+              socketMs: 60_000,
+              deadlineMs: 1500,
+            },
+          }).verify(),
+        );
+        expect(Date.now() - started).toBeLessThan(3000);
+        expect(steps.at(-1)).toMatchObject({
+          name: 'smtp',
+          ok: false,
+          failure: {
+            code: 'timeout',
+            message: expect.stringMatching(
+              /did not finish the connection check within 2 seconds/,
+            ),
+          },
+        });
+      } finally {
+        await dripping.close();
+      }
+    });
+
     it('stops at the failing step with its fix', async () => {
       const server = await startSink();
       const steps = await provider(server.port, 'starttls', {
@@ -465,6 +775,68 @@ describe('SmtpProvider', () => {
         ok: false,
         failure: { code: 'certificate-invalid' },
       });
+    });
+  });
+
+  describe('relay refusals', () => {
+    const refusal = (command: string, response: string) =>
+      Object.assign(new Error(`Can't send mail: ${response}`), {
+        code: 'EENVELOPE',
+        command,
+        response,
+        responseCode: Number(response.slice(0, 3)),
+        permanent: response.startsWith('5'),
+      });
+    const attempt = {
+      host: 'mail.example.com',
+      port: 587,
+      security: 'starttls' as const,
+      secrets: [PASSWORD],
+    };
+
+    it.each([
+      ['RCPT TO', '554 5.7.1 <ada@example.com>: Relay access denied'],
+      ['RCPT TO', '550 5.7.1 Relaying denied'],
+      ['RCPT TO', '454 4.7.1 <ada@example.com>: Relay access denied'],
+      [
+        'RCPT TO',
+        '550 5.7.54 SMTP; Unable to relay recipient in non-accepted domain',
+      ],
+      ['MAIL FROM', '530 5.7.0 Authentication required'],
+      ['MAIL FROM', '530 5.7.57 Client not authenticated to send mail'],
+    ])('%s %s → relay-denied', (command, response) => {
+      const error = classifySmtpError(refusal(command, response), attempt);
+      expect(error.code).toBe('relay-denied');
+      expect(error.message).toMatch(
+        /refused to pass the message on \(\d{3} \d\.\d\.\d+\): it relays only for signed-in senders/,
+      );
+      expect(error.transient).toBe(response.startsWith('4'));
+    });
+
+    it('a recipient unknown "in relay recipient table" is a rejected recipient, not a relay refusal', () => {
+      const error = classifySmtpError(
+        refusal(
+          'RCPT TO',
+          '550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in relay recipient table',
+        ),
+        attempt,
+      );
+      expect(error.code).toBe('recipient-rejected');
+    });
+
+    it('Security None, and the server offers no sign-in at all on the plain connection → says to choose SSL/TLS', () => {
+      const error = classifySmtpError(
+        refusal('RCPT TO', '554 5.7.1 <ada@example.com>: Relay access denied'),
+        {
+          ...attempt,
+          security: 'none',
+          plainOffer: { startTls: false, auth: false },
+        },
+      );
+      expect(error.code).toBe('relay-denied');
+      expect(error.message).toMatch(
+        /offers no sign-in on a plain connection; choose SSL\/TLS/,
+      );
     });
   });
 });

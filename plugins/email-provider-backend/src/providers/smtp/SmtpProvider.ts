@@ -6,14 +6,26 @@ import net from 'node:net';
 import tls from 'node:tls';
 import nodemailer, { Transporter } from 'nodemailer';
 import { SmtpPoolThread } from './SmtpPoolThread';
+import type MimeNode from 'nodemailer/lib/mime-node';
 import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport';
 import type { SavedSmtpSettings } from '../../settings/DatabaseSettingsStore';
 import { DestinationGuard } from '../DestinationGuard';
-import { ProviderError } from '../ProviderError';
+import { ProviderError, redact } from '../ProviderError';
 import { MailProvider, OutgoingMessage, SendResult } from '../types';
-import { classifySmtpError, SmtpAttempt } from './classifySmtpError';
-import { checkSmtpConnection } from './SmtpConnectionCheck';
+import {
+  classifySmtpError,
+  isRelayDenial,
+  SmtpAttempt,
+} from './classifySmtpError';
+import { estimateSmtpSize } from './estimateSmtpSize';
+import type { SmtpOffer } from './SmtpOffer';
+import {
+  checkSmtpConnection,
+  CLASSIFY_PROBE_MS,
+  readPlainOffer,
+  untilAborted,
+} from './SmtpConnectionCheck';
 
 /**
  * How long an SMTP exchange may take. nodemailer's defaults (two minutes to connect, ten of
@@ -55,6 +67,7 @@ export class SmtpProvider implements MailProvider {
   readonly type = 'smtp';
   readonly timeouts: SmtpTimeouts;
   private transport?: MailTransport;
+  private plainOffer?: Promise<SmtpOffer | undefined>;
 
   constructor(private readonly options: SmtpProviderOptions) {
     this.timeouts = { ...DEFAULT_SMTP_TIMEOUTS, ...options.timeouts };
@@ -93,28 +106,44 @@ export class SmtpProvider implements MailProvider {
     return this.options.destinations.resolve(this.options.settings.host);
   }
 
-  async connectSocket(): Promise<net.Socket> {
+  /** Connects within connectMs; `signal` gives up sooner, closing the socket. */
+  async connectSocket(signal?: AbortSignal): Promise<net.Socket> {
     const { host, port } = this.options.settings;
-    const { address } = await this.resolveDestination();
+    const resolving = this.resolveDestination();
+    const { address } = await (signal
+      ? untilAborted(signal, resolving)
+      : resolving);
+    // Aborted while resolving: no socket may be opened that nobody would close.
+    signal?.throwIfAborted();
     return new Promise((resolve, reject) => {
       const socket = net.connect({ host: address, port });
-      const timer = setTimeout(() => {
+      // Aborting this removes the listeners below once the attempt is settled.
+      const settled = new AbortController();
+      const giveUp = (reason: unknown) => {
+        settled.abort();
         socket.destroy();
-        reject(
-          Object.assign(new Error(`Connection to ${host}:${port} timed out`), {
-            code: 'ETIMEDOUT',
-            timeoutType: 'CONNECT_TIMEOUT',
-          }),
-        );
-      }, this.timeouts.connectMs);
+        reject(reason);
+      };
+      const timer = setTimeout(
+        () =>
+          giveUp(
+            Object.assign(
+              new Error(`Connection to ${host}:${port} timed out`),
+              { code: 'ETIMEDOUT', timeoutType: 'CONNECT_TIMEOUT' },
+            ),
+          ),
+        this.timeouts.connectMs,
+      );
+      settled.signal.addEventListener('abort', () => clearTimeout(timer));
+      signal?.addEventListener('abort', () => giveUp(signal.reason), {
+        once: true,
+        signal: settled.signal,
+      });
       socket.once('connect', () => {
-        clearTimeout(timer);
+        settled.abort();
         resolve(socket);
       });
-      socket.once('error', error => {
-        clearTimeout(timer);
-        reject(error);
-      });
+      socket.once('error', giveUp);
     });
   }
 
@@ -180,10 +209,21 @@ export class SmtpProvider implements MailProvider {
         );
       }, this.timeouts.deadlineMs);
     });
+    const sender = { name: settings.fromName ?? '', address: settings.from };
+    const envelope: MimeNode.Envelope & { size: number } = {
+      from: settings.from,
+      to: [...message.to, ...(message.cc ?? []), ...(message.bcc ?? [])].map(
+        recipient => recipient.address,
+      ),
+      size: estimateSmtpSize(message, sender),
+    };
     try {
       const info = await Promise.race([
         transport.sendMail({
-          from: { name: settings.fromName ?? '', address: settings.from },
+          from: sender,
+          // Built here from the validated addresses; the size lets a server that announces a
+          // limit (SIZE) refuse the message before it is transmitted, not after.
+          envelope,
           to: message.to,
           cc: message.cc,
           bcc: message.bcc,
@@ -203,7 +243,12 @@ export class SmtpProvider implements MailProvider {
         }),
         deadline,
       ]);
-      return { messageId: info.messageId, providerResponse: info.response };
+      return {
+        messageId: info.messageId,
+        // Kept in the delivery log: a server may echo the AUTH exchange here too.
+        providerResponse:
+          info.response && redact(info.response, this.attempt.secrets),
+      };
     } catch (error) {
       throw await this.classify(error);
     } finally {
@@ -212,48 +257,76 @@ export class SmtpProvider implements MailProvider {
   }
 
   /**
-   * Classifies a failure; after a greeting timeout it first checks whether the port speaks TLS
-   * from the start, the usual sign of StartTLS chosen for port 465.
+   * Classifies a failure. Some need a look at the server, within `probeWithinMs`: after a
+   * greeting timeout, whether the port speaks TLS from the start (the usual sign of StartTLS
+   * chosen for port 465); after a relay refusal on a plain connection, what the server offers
+   * there (sign-in only after StartTLS is the usual reason).
    */
-  async classify(error: unknown): Promise<ProviderError> {
+  async classify(
+    error: unknown,
+    probeWithinMs = CLASSIFY_PROBE_MS,
+  ): Promise<ProviderError> {
+    const { security } = this.options.settings;
+    const canProbe = probeWithinMs > 0 && !(error instanceof ProviderError);
     const timeoutType = (error as { timeoutType?: string })?.timeoutType;
-    if (
-      timeoutType === 'GREETING_TIMEOUT' &&
-      this.options.settings.security !== 'tls'
-    ) {
+    if (canProbe && timeoutType === 'GREETING_TIMEOUT' && security !== 'tls') {
       return classifySmtpError(error, {
         ...this.attempt,
-        serverSpeaksImplicitTls: await this.speaksImplicitTls(),
+        serverSpeaksImplicitTls: await this.speaksImplicitTls(probeWithinMs),
+      });
+    }
+    if (canProbe && security === 'none' && isRelayDenial(error)) {
+      const offer = await this.probePlainOffer(probeWithinMs);
+      return classifySmtpError(error, {
+        ...this.attempt,
+        ...(offer
+          ? { plainOffer: { startTls: offer.startTls, auth: !!offer.auth } }
+          : {}),
       });
     }
     return classifySmtpError(error, this.attempt);
   }
 
-  private async speaksImplicitTls(): Promise<boolean> {
-    const { host, port } = this.options.settings;
+  /** One look for all the messages a refusing server fails at once; a failed look is retried. */
+  private probePlainOffer(withinMs: number): Promise<SmtpOffer | undefined> {
+    this.plainOffer ??= readPlainOffer(this, withinMs).then(offer => {
+      if (!offer) {
+        this.plainOffer = undefined;
+      }
+      return offer;
+    });
+    return this.plainOffer;
+  }
+
+  private async speaksImplicitTls(withinMs: number): Promise<boolean> {
+    const { host } = this.options.settings;
+    // Wall-clock: a server that drips bytes never lets the socket go idle.
+    const probe = AbortSignal.timeout(withinMs);
+    let socket: net.Socket | undefined;
+    let secured: tls.TLSSocket | undefined;
     try {
-      const { address } = await this.resolveDestination();
-      return await new Promise(resolve => {
-        const socket = tls.connect({
-          host: address,
-          port,
+      const plain = await this.connectSocket(probe);
+      socket = plain;
+      return await new Promise<boolean>(resolve => {
+        secured = tls.connect({
+          socket: plain,
+          host,
           servername: net.isIP(host) ? undefined : host,
         });
-        const done = (result: boolean) => {
-          socket.destroy();
-          resolve(result);
-        };
-        socket.setTimeout(1500, () => done(false));
-        socket.once('secureConnect', () => done(true));
+        probe.addEventListener('abort', () => resolve(false), { once: true });
+        secured.once('secureConnect', () => resolve(true));
         // A certificate complaint still means the server answered the handshake in TLS.
-        socket.once('error', (error: NodeJS.ErrnoException) =>
-          done(
+        secured.on('error', (error: NodeJS.ErrnoException) =>
+          resolve(
             /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(error.code ?? ''),
           ),
         );
       });
     } catch {
       return false;
+    } finally {
+      secured?.destroy();
+      socket?.destroy();
     }
   }
 

@@ -1,6 +1,7 @@
 import type { SmtpSecurity } from '@internal/plugin-email-provider-common';
 import { isError } from '@backstage/errors';
-import { ProviderError, redact } from '../ProviderError';
+import { examinedText, ProviderError, redact } from '../ProviderError';
+import { describeSize } from './SmtpOffer';
 
 /** What the classification needs to know about the attempt, to name the fix. */
 export type SmtpAttempt = {
@@ -11,6 +12,8 @@ export type SmtpAttempt = {
   secrets: string[];
   /** Set when a greeting timeout was followed by a successful TLS handshake on the same port. */
   serverSpeaksImplicitTls?: boolean;
+  /** What the server offers on a plain connection, when a relay refusal made us look. */
+  plainOffer?: { startTls: boolean; auth: boolean };
 };
 
 type SmtpErrorLike = Error & {
@@ -39,11 +42,58 @@ const CERTIFICATE_ERRORS: Record<string, string> = {
     'was issued for another name; use the server address the certificate names',
 };
 
+/**
+ * The server refused to take mail for another domain from this client: relaying needs sign-in
+ * (Postfix `554 5.7.1 Relay access denied`, `530 5.7.0 Authentication required`, Exchange's
+ * `530 5.7.57 Client not authenticated`).
+ */
+export function isRelayDenial(error: unknown): boolean {
+  const e = error as Partial<SmtpErrorLike> | undefined;
+  if (
+    !e?.responseCode ||
+    !['MAIL FROM', 'RCPT TO', 'DATA'].includes(e.command ?? '')
+  ) {
+    return false;
+  }
+  const reply = examinedText(String(e.response ?? ''));
+  // Not any mention of relaying: Postfix's `User unknown in relay recipient table` is a
+  // rejected recipient.
+  return (
+    e.responseCode === 530 ||
+    /relay(ing)?( access)? (denied|not (permitted|allowed)|prohibited)|(unable|not (permitted|allowed)) to relay/i.test(
+      reply,
+    ) ||
+    /authentication required|not authenticated|must authenticate/i.test(reply)
+  );
+}
+
 function errorCodes(error: SmtpErrorLike): string[] {
   const cause = (error as { cause?: SmtpErrorLike }).cause;
   return [error.originalCode, error.code, cause?.code].filter(
     (code): code is string => typeof code === 'string',
   );
+}
+
+/**
+ * The error as classification examines it. Its message is nodemailer's or Node's own words:
+ * nodemailer appends the server's reply, and a reply that echoes `STARTTLS` or says "wrong
+ * version number" must not pass for them. The reply is cut, as a hostile server may answer
+ * with a mebibyte, which every pattern here would otherwise scan.
+ */
+function examined(error: SmtpErrorLike): SmtpErrorLike {
+  const response =
+    typeof error.response === 'string' ? error.response : undefined;
+  const ownWords =
+    response !== undefined && error.message.endsWith(`: ${response}`)
+      ? error.message.slice(0, -(response.length + 2))
+      : error.message;
+  return {
+    ...error,
+    name: error.name,
+    message: examinedText(ownWords),
+    ...(response !== undefined ? { response: examinedText(response) } : {}),
+    cause: error.cause,
+  };
 }
 
 function fail(
@@ -55,7 +105,8 @@ function fail(
 ) {
   return new ProviderError({
     code,
-    message,
+    // Sentences quote the server's status too.
+    message: redact(message, attempt.secrets),
     transient,
     ...(reply ? { providerReply: redact(reply, attempt.secrets) } : {}),
   });
@@ -73,14 +124,19 @@ export function classifySmtpError(
     return error;
   }
   // Node's own errors may come from another realm (as under jest), so no instanceof Error here.
-  const e = (
-    isError(error) ? error : new Error(String(error))
-  ) as SmtpErrorLike;
+  const e = examined(
+    (isError(error) ? error : new Error(String(error))) as SmtpErrorLike,
+  );
   const codes = errorCodes(e);
   const where = `${attempt.host}:${attempt.port}`;
   const reply = e.response ?? e.message;
+  // The reply code and enhanced status code only: the text after them may echo what the
+  // server was sent, AUTH included.
   const status = e.responseCode
-    ? ` (${e.response?.split(/\s/, 2).join(' ')})`
+    ? ` (${
+        /^\d{3}(?: \d\.\d{1,3}\.\d{1,3}(?!\S))?/.exec(e.response ?? '')?.[0] ??
+        e.responseCode
+      })`
     : '';
 
   const certificateProblem = codes.find(code => code in CERTIFICATE_ERRORS);
@@ -182,13 +238,31 @@ export function classifySmtpError(
     e.responseCode === 552 ||
     (e.code === 'EMESSAGE' && /size|too large|exceeds/i.test(reply))
   ) {
+    // nodemailer refuses locally, before any DATA, a message over the server's announced SIZE.
+    const limit = Number(/larger than allowed (\d+)/.exec(e.message)?.[1]);
     return fail(
       'message-too-large',
-      `The message is larger than the server accepts${status}; send smaller attachments.`,
+      limit
+        ? `The message is larger than the ${describeSize(
+            limit,
+          )} the server accepts, so it was not sent; send smaller attachments.`
+        : `The message is larger than the server accepts${status}; send smaller attachments.`,
       false,
       reply,
       attempt,
     );
+  }
+  if (isRelayDenial(e)) {
+    const offer = attempt.plainOffer;
+    let sentence: string;
+    if (attempt.security === 'none' && offer?.startTls && !offer.auth) {
+      sentence = `This server offers sign-in only after StartTLS: choose StartTLS. Without sign-in it refused the message${status}.`;
+    } else if (attempt.security === 'none' && offer && !offer.auth) {
+      sentence = `${where} takes mail for other domains only from signed-in senders${status}, but offers no sign-in on a plain connection; choose SSL/TLS if the server supports it (usually port 465).`;
+    } else {
+      sentence = `${where} refused to pass the message on${status}: it relays only for signed-in senders or allowed networks. Check that the server offers sign-in on this port and that the account may send as the sender address.`;
+    }
+    return fail('relay-denied', sentence, !e.permanent, reply, attempt);
   }
   if (e.command === 'MAIL FROM') {
     return fail(
@@ -203,6 +277,16 @@ export function classifySmtpError(
     return fail(
       'recipient-rejected',
       `The server refused the recipient${status}; check the address.`,
+      !e.permanent,
+      reply,
+      attempt,
+    );
+  }
+  if (e.command === 'CONN' && e.responseCode !== undefined) {
+    // An error greeting (`554 No SMTP service here`), or the server closing the session.
+    return fail(
+      'provider-unavailable',
+      `${where} turned the connection away${status}; check that this is the right server and port, and that it accepts mail from the portal's address.`,
       !e.permanent,
       reply,
       attempt,
