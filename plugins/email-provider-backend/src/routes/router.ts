@@ -209,10 +209,7 @@ export async function createRouter(options: {
     requireUpdatePermission,
     perAdminLimit('test emails'),
     async (req, res) => {
-      const { to } = parseInput(
-        testEmailBodySchema,
-        await body.read(req, res),
-      );
+      const { to } = parseInput(testEmailBodySchema, await body.read(req, res));
       const active = await activeOrConflict();
       const requestedBy: string =
         res.locals.credentials.principal.userEntityRef;
