@@ -11,7 +11,8 @@ export interface Config {
       /**
        * Key that encrypts saved passwords and client secrets (AES-256-GCM), at least 32
        * characters. Generate one with `openssl rand -base64 32`. A key starting with
-       * `development-only` is refused when NODE_ENV is production.
+       * `development-only` is refused unless NODE_ENV is development (or test), and logged as a
+       * warning when used.
        * @visibility secret
        */
       key?: string;
@@ -32,6 +33,17 @@ export interface Config {
       retryDelayMs?: number;
       /** Longest retry delay in ms. Default 3600000. */
       maxRetryDelayMs?: number;
+      /**
+       * Longest wait a provider's Retry-After may impose, in ms; a longer one is cut to this. It
+       * holds only messages for the mailbox that was throttled. Default 600000 (10 minutes).
+       */
+      maxRetryAfterMs?: number;
+      /**
+       * While messages wait for a server they could not reach, one of them is tried this often
+       * (ms, all instances together); a failure to reach it costs that message no attempt. When
+       * one gets through, all waiting messages are due at once. Default 2000.
+       */
+      probeIntervalMs?: number;
       /** A message still waiting (no provider, or retrying) after this fails as expired. Default 24. */
       expireAfterHours?: number;
       /** Days the metadata of sent and failed messages is kept. Default 30. */

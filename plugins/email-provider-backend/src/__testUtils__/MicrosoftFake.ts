@@ -85,6 +85,8 @@ export type MicrosoftFakeCounters = {
   uploadChunks: number;
   /** Upload chunks sent with an Authorization header, which the upload URL must not get. */
   uploadsWithAuthorization: number;
+  /** Requests answered with a redirect, as `redirect` asked; counted under no other kind. */
+  redirects: number;
 };
 
 /** The fake, started: its URLs, what it received, and controls for the next requests. */
@@ -108,6 +110,16 @@ export type MicrosoftFake = {
   throttleUploads(count: number, retryAfterSeconds: number): void;
   /** The next `count` token requests answer 503 with `Retry-After: retryAfterSeconds`. */
   failTokenRequests(count: number, retryAfterSeconds: number): void;
+  /**
+   * The next `count` requests of a kind answer a redirect to `target` (another origin, such as
+   * a `RecordingServer`), keeping their path and query, as a hijacked or misconfigured endpoint
+   * would. `graph` is every Graph request but upload chunks, which are `upload`.
+   */
+  redirect(
+    kind: RedirectedRequest,
+    target: string,
+    options?: { status?: 301 | 302 | 303 | 307 | 308; count?: number },
+  ): void;
   /** Every token issued so far is refused by Graph from now on, as after a revocation. */
   revokeTokens(): void;
   /** Back to the start options, with no mail, counts, throttling or valid tokens. */
@@ -122,6 +134,9 @@ type Handler = (
 ) => Promise<void>;
 
 type IssuedToken = { expiresAt: number; roles: string[] };
+
+/** The requests `redirect` can turn away. */
+export type RedirectedRequest = 'token' | 'graph' | 'upload';
 
 /** An attachment being uploaded to a draft, range after range. */
 type UploadSession = {
@@ -198,6 +213,7 @@ export async function startMicrosoftFake(
     draftsCreated: 0,
     uploadChunks: 0,
     uploadsWithAuthorization: 0,
+    redirects: 0,
   };
   const received: ReceivedGraphMail[] = [];
   const drafts = new Map<string, GraphDraft>();
@@ -206,6 +222,10 @@ export async function startMicrosoftFake(
   let sendMailThrottle = { remaining: 0, retryAfterSeconds: 0 };
   let uploadThrottle = { remaining: 0, retryAfterSeconds: 0 };
   let tokenOutage = { remaining: 0, retryAfterSeconds: 0 };
+  const redirects = new Map<
+    RedirectedRequest,
+    { remaining: number; status: number; target: string }
+  >();
   let baseUrl = '';
 
   const handleToken: Handler = async (request, response, match) => {
@@ -658,12 +678,14 @@ export async function startMicrosoftFake(
     handle: Handler;
     /** Counts toward the requests in flight, as Graph's concurrency limit does. */
     graph: boolean;
+    kind?: RedirectedRequest;
   }> = [
     {
       method: 'POST',
       path: /^\/([^/]+)\/oauth2\/v2\.0\/token$/,
       handle: handleToken,
       graph: false,
+      kind: 'token',
     },
     {
       method: 'POST',
@@ -712,6 +734,7 @@ export async function startMicrosoftFake(
       path: /^\/api\/v2\.0\/AttachmentSessions\/([0-9a-f]+)$/,
       handle: handleUploadChunk,
       graph: true,
+      kind: 'upload',
     },
   ];
 
@@ -720,6 +743,18 @@ export async function startMicrosoftFake(
     for (const candidate of routes) {
       const match = candidate.path.exec(path);
       if (match && request.method === candidate.method) {
+        const redirect = redirects.get(candidate.kind ?? 'graph');
+        if (redirect && redirect.remaining > 0) {
+          redirect.remaining -= 1;
+          counters.redirects += 1;
+          await readBody(request);
+          response
+            .writeHead(redirect.status, {
+              Location: new URL(request.url ?? '/', redirect.target).href,
+            })
+            .end();
+          return;
+        }
         if (!candidate.graph) {
           await candidate.handle(request, response, match);
           return;
@@ -769,6 +804,9 @@ export async function startMicrosoftFake(
     failTokenRequests(count, retryAfterSeconds) {
       tokenOutage = { remaining: count, retryAfterSeconds };
     },
+    redirect(kind, target, { status = 307, count = 1 } = {}) {
+      redirects.set(kind, { remaining: count, status, target });
+    },
     revokeTokens() {
       issued.clear();
     },
@@ -785,12 +823,65 @@ export async function startMicrosoftFake(
         draftsCreated: 0,
         uploadChunks: 0,
         uploadsWithAuthorization: 0,
+        redirects: 0,
       });
       issued.clear();
       sendMailThrottle = { remaining: 0, retryAfterSeconds: 0 };
       uploadThrottle = { remaining: 0, retryAfterSeconds: 0 };
       tokenOutage = { remaining: 0, retryAfterSeconds: 0 };
+      redirects.clear();
     },
+    async close() {
+      await new Promise<void>(resolve => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+/** A request a `RecordingServer` received. */
+export type RecordedRequest = {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+};
+
+/** An HTTPS server that keeps every request it gets, for the fake to redirect to. */
+export type RecordingServer = {
+  /** `https://127.0.0.1:<port>`: another origin than the fake's `https://localhost:<port>`. */
+  url: string;
+  readonly requests: RecordedRequest[];
+  close(): Promise<void>;
+};
+
+/**
+ * Starts a server that records what it is sent and answers 200 with an empty JSON object, so
+ * that a client following a redirect to it gets an answer and the request shows up here.
+ */
+export async function startRecordingServer(
+  pki: TestPki,
+): Promise<RecordingServer> {
+  const requests: RecordedRequest[] = [];
+  const server = https.createServer(
+    { cert: pki.localhost.cert, key: pki.localhost.key },
+    (request, response) => {
+      readBody(request).then(body => {
+        requests.push({
+          method: request.method ?? '',
+          url: request.url ?? '',
+          headers: request.headers,
+          body: body.toString('utf8'),
+        });
+        sendJson(response, 200, {});
+      });
+    },
+  );
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
     async close() {
       await new Promise<void>(resolve => {
         server.close(() => resolve());

@@ -27,6 +27,9 @@ function message(overrides: Partial<NewMessage> = {}): NewMessage {
 }
 
 const unlimited = { maxInFlight: 1000 };
+const SMTP = 'smtp mail.example.com:587 reports@example.com';
+const MAILBOX_A = 'microsoft365 contoso.onmicrosoft.com reports@contoso.com';
+const MAILBOX_B = 'microsoft365 contoso.onmicrosoft.com alerts@contoso.com';
 const failure = {
   code: 'timeout' as const,
   message: 'Timed out.',
@@ -72,6 +75,7 @@ describe.each(databases.eachSupportedId())(
         max: 10,
         leaseMs: 50,
         limits: { maxInFlight: 3 },
+        destination: SMTP,
       });
       expect(a.messages).toHaveLength(3);
       expect(a.messages.every(m => m.attempts === 1)).toBe(true);
@@ -80,6 +84,7 @@ describe.each(databases.eachSupportedId())(
         max: 10,
         leaseMs: 50,
         limits: { maxInFlight: 3 },
+        destination: SMTP,
       });
       expect(b.messages).toHaveLength(0);
 
@@ -89,6 +94,7 @@ describe.each(databases.eachSupportedId())(
         max: 10,
         leaseMs: 60_000,
         limits: unlimited,
+        destination: SMTP,
       });
       expect(c.messages).toHaveLength(5);
       const retaken = c.messages.filter(m =>
@@ -108,6 +114,7 @@ describe.each(databases.eachSupportedId())(
           maxBytes,
           leaseMs: 60_000,
           limits: unlimited,
+          destination: SMTP,
         });
       expect((await claim(2500)).messages).toHaveLength(2);
       expect((await claim(10)).messages).toHaveLength(1);
@@ -122,6 +129,7 @@ describe.each(databases.eachSupportedId())(
             max: 10,
             leaseMs: 60_000,
             limits: unlimited,
+            destination: SMTP,
           }),
         ),
       );
@@ -138,6 +146,7 @@ describe.each(databases.eachSupportedId())(
         max: 10,
         leaseMs: 60_000,
         limits: { maxInFlight: 10, perMinute: 2 },
+        destination: SMTP,
         now,
       });
       expect(first.messages).toHaveLength(2);
@@ -148,6 +157,7 @@ describe.each(databases.eachSupportedId())(
         max: 10,
         leaseMs: 60_000,
         limits: { maxInFlight: 10, perMinute: 2 },
+        destination: SMTP,
         now,
       });
       expect(second.messages).toHaveLength(0);
@@ -157,31 +167,186 @@ describe.each(databases.eachSupportedId())(
         max: 10,
         leaseMs: 60_000,
         limits: { maxInFlight: 10, perMinute: 2 },
+        destination: SMTP,
         now: new Date(now.getTime() + 61_000),
       });
       expect(later.messages).toHaveLength(2);
     });
 
-    it('pauses every claim until a Retry-After has passed', async () => {
+    it('pauses claims for the throttled destination alone, until its Retry-After has passed', async () => {
+      await enqueue(message());
       await enqueue(message());
       const now = new Date();
-      await store.pauseUntil(new Date(now.getTime() + 30_000));
-      const paused = await store.claim({
+      const claim = (destination: string, at: Date) =>
+        store.claim({
+          workerId: 'a',
+          max: 1,
+          leaseMs: 60_000,
+          limits: unlimited,
+          destination,
+          now: at,
+        });
+      await store.pauseUntil(MAILBOX_A, new Date(now.getTime() + 30_000));
+      // An earlier Retry-After for the same mailbox does not shorten the pause.
+      await store.pauseUntil(MAILBOX_A, new Date(now.getTime() + 10_000));
+      expect(await claim(MAILBOX_A, now)).toEqual({
+        messages: [],
+        waitMs: 30_000,
+        unreachable: false,
+      });
+      // Before the pause ends, but after the admin chose another mailbox.
+      expect((await claim(MAILBOX_B, now)).messages).toHaveLength(1);
+      expect(
+        (await claim(MAILBOX_A, new Date(now.getTime() + 30_001))).messages,
+      ).toHaveLength(1);
+    });
+
+    it('lets a new pause for another destination replace the old one', async () => {
+      await enqueue(message());
+      const now = new Date();
+      await store.pauseUntil(MAILBOX_A, new Date(now.getTime() + 60_000));
+      await store.pauseUntil(MAILBOX_B, new Date(now.getTime() + 5_000));
+      const claim = (destination: string) =>
+        store.claim({
+          workerId: 'a',
+          max: 1,
+          leaseMs: 60_000,
+          limits: unlimited,
+          destination,
+          now,
+        });
+      expect(await claim(MAILBOX_B)).toMatchObject({ waitMs: 5_000 });
+      expect((await claim(MAILBOX_A)).messages).toHaveLength(1);
+    });
+
+    /** Messages claimed and failed for not reaching `destination`, next tried in an hour. */
+    async function waitingFor(destination: string, count: number) {
+      const ids: string[] = [];
+      for (let i = 0; i < count; i++) ids.push((await enqueue(message())).id);
+      const { messages } = await store.claim({
         workerId: 'a',
-        max: 1,
+        max: count,
         leaseMs: 60_000,
         limits: unlimited,
-        now,
+        destination,
       });
-      expect(paused).toEqual({ messages: [], waitMs: 30_000 });
-      const after = await store.claim({
-        workerId: 'a',
-        max: 1,
-        leaseMs: 60_000,
-        limits: unlimited,
-        now: new Date(now.getTime() + 30_001),
+      const nextAttemptAt = new Date(Date.now() + HOUR);
+      for (const claimed of messages) {
+        await store.markFailedAttempt(claimed.id, 'a', {
+          failure: { ...failure, code: 'connection-refused' },
+          nextAttemptAt,
+          waitingOn: destination,
+        });
+      }
+      return { ids, nextAttemptAt };
+    }
+
+    it('makes the messages waiting for a destination due at once when it answers again', async () => {
+      const { ids } = await waitingFor(SMTP, 3);
+      const other = await waitingFor(MAILBOX_A, 1);
+      await store.markUnreachable(SMTP, new Date(Date.now() + 60_000));
+      const claim = () =>
+        store.claim({
+          workerId: 'b',
+          max: 10,
+          leaseMs: 60_000,
+          limits: unlimited,
+          destination: SMTP,
+        });
+      const waiting = await claim();
+      expect(waiting).toMatchObject({ messages: [], unreachable: true });
+      expect(waiting.waitMs).toBeGreaterThan(50_000);
+
+      expect(await store.drain(SMTP)).toBe(3);
+
+      const due = await claim();
+      expect(due.unreachable).toBe(false);
+      expect(due.messages.map(m => m.id).sort()).toEqual([...ids].sort());
+      expect(due.messages.every(m => m.attempts === 2 && !m.probe)).toBe(true);
+      expect(await store.get(other.ids[0])).toMatchObject({
+        status: 'queued',
+        nextAttemptAt: other.nextAttemptAt.toISOString(),
       });
-      expect(after.messages).toHaveLength(1);
+      expect(await store.drain(SMTP)).toBe(0);
+    });
+
+    it('probes one waiting message at a time, portal-wide, without costing it an attempt', async () => {
+      const { nextAttemptAt } = await waitingFor(SMTP, 2);
+      const now = new Date();
+      await store.markUnreachable(SMTP, now);
+      // A second failure does not put the probe off.
+      await store.markUnreachable(SMTP, new Date(now.getTime() + 60_000));
+      const claim = (workerId: string, at: Date) =>
+        store.claim({
+          workerId,
+          max: 10,
+          leaseMs: 60_000,
+          limits: unlimited,
+          destination: SMTP,
+          now: at,
+        });
+
+      const first = await claim('b', now);
+      expect(first).toMatchObject({
+        messages: [{ attempts: 2, probe: true }],
+        unreachable: true,
+      });
+      const [probe] = first.messages;
+      // Not while the probe is out, on any worker, nor for another destination.
+      expect(
+        (await claim('c', new Date(now.getTime() + 10_000))).messages,
+      ).toEqual([]);
+      expect(
+        (
+          await store.claim({
+            workerId: 'c',
+            max: 10,
+            leaseMs: 60_000,
+            limits: unlimited,
+            destination: MAILBOX_A,
+            now,
+          })
+        ).messages,
+      ).toEqual([]);
+
+      await store.markFailedAttempt(probe.id, 'b', {
+        failure: { ...failure, code: 'connection-refused' },
+        waitingOn: SMTP,
+        uncounted: true,
+      });
+      await store.scheduleProbe(SMTP, new Date(now.getTime() + 2000));
+      expect(await store.get(probe.id)).toMatchObject({
+        status: 'queued',
+        attempts: 1,
+        nextAttemptAt: nextAttemptAt.toISOString(),
+        lastError: { code: 'connection-refused' },
+      });
+      expect(await claim('c', new Date(now.getTime() + 1000))).toMatchObject({
+        messages: [],
+        waitMs: 1000,
+        unreachable: true,
+      });
+      expect(
+        (await claim('c', new Date(now.getTime() + 2000))).messages,
+      ).toMatchObject([{ probe: true, attempts: 2 }]);
+    });
+
+    it('stops probing once no message waits for the destination', async () => {
+      const { ids } = await waitingFor(SMTP, 1);
+      await store.markUnreachable(SMTP, new Date());
+      await knex('email_provider_messages')
+        .where('id', ids[0])
+        .update({ status: 'failed' });
+      const claim = () =>
+        store.claim({
+          workerId: 'b',
+          max: 10,
+          leaseMs: 60_000,
+          limits: unlimited,
+          destination: SMTP,
+        });
+      expect(await claim()).toEqual({ messages: [], unreachable: false });
+      expect(await claim()).toEqual({ messages: [], unreachable: false });
     });
 
     it('deletes the content once sent and keeps the metadata', async () => {
@@ -192,6 +357,7 @@ describe.each(databases.eachSupportedId())(
           max: 1,
           leaseMs: 60_000,
           limits: unlimited,
+          destination: SMTP,
         })
       ).messages;
       expect(await store.markAllSent([claimed.id], 'a', 'smtp')).toBe(1);
@@ -217,6 +383,7 @@ describe.each(databases.eachSupportedId())(
           max: 1,
           leaseMs: 60_000,
           limits: unlimited,
+          destination: SMTP,
         })
       ).messages;
       const later = new Date(Date.now() + 60_000);
@@ -238,6 +405,7 @@ describe.each(databases.eachSupportedId())(
             max: 1,
             leaseMs: 60_000,
             limits: unlimited,
+            destination: SMTP,
           })
         ).messages,
       ).toEqual([]);
@@ -248,6 +416,7 @@ describe.each(databases.eachSupportedId())(
           max: 1,
           leaseMs: 60_000,
           limits: unlimited,
+          destination: SMTP,
           now: new Date(later.getTime() + 1),
         })
       ).messages;
@@ -301,6 +470,7 @@ describe.each(databases.eachSupportedId())(
           max: 1,
           leaseMs: 60_000,
           limits: unlimited,
+          destination: SMTP,
         })
       ).messages;
       await store.markFailedAttempt(claimed.id, 'a', {

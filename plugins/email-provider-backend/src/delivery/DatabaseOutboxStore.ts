@@ -33,6 +33,7 @@ type MessageRow = {
   last_error_code: string | null;
   last_error_message: string | null;
   last_provider_reply: string | null;
+  waiting_on: string | null;
   created_at: Date | number | string;
   updated_at: Date | number | string;
   sent_at: Date | number | string | null;
@@ -60,6 +61,11 @@ export type ClaimedMessage = {
   payload: string;
   attempts: number;
   sizeBytes: number;
+  /**
+   * Tried before it is due, because it waits for an unreachable destination: to notice early
+   * that the destination is back. Failing to reach it again costs the message no attempt.
+   */
+  probe?: boolean;
 };
 
 /** Limits on the whole portal, all replicas together. */
@@ -70,8 +76,13 @@ export type ClaimLimits = {
 
 export type ClaimResult = {
   messages: ClaimedMessage[];
-  /** When nothing could be claimed because of a limit or a pause: how long until it lifts. */
+  /**
+   * When nothing could be claimed because of a limit, a pause or an outage: how long until it
+   * lifts, or until the next probe.
+   */
   waitMs?: number;
+  /** Messages wait for the destination, which could not be reached (see `drain`). */
+  unreachable: boolean;
 };
 
 export type DeliveryFilter = {
@@ -150,6 +161,10 @@ const RECORD_COLUMNS: Array<keyof MessageRow> = [
  * Owns every query on the outbox. Claims are atomic and serialized through the pacing row, so
  * several replicas on one PostgreSQL never send a message twice at once, and the provider's
  * limits (messages in flight, messages a minute, a Retry-After pause) hold for the whole portal.
+ *
+ * A destination is the provider, its server or tenant, and the sender mailbox, as one string
+ * (see `OutboxWorker`): a Retry-After pause and an outage concern one destination, and claims
+ * for another are not held by them.
  */
 export class DatabaseOutboxStore {
   constructor(private readonly db: Knex) {}
@@ -228,16 +243,24 @@ export class DatabaseOutboxStore {
     maxBytes?: number;
     leaseMs: number;
     limits: ClaimLimits;
+    /** Where the messages would go now. */
+    destination: string;
     now?: Date;
   }): Promise<ClaimResult> {
-    const { workerId, leaseMs, limits } = options;
+    const { workerId, leaseMs, limits, destination } = options;
     const now = options.now ?? new Date();
     return this.db.transaction(async tx => {
       const pacing = await tx(PACING).where('id', 1).forUpdate().first();
-      if (pacing?.paused_until && toDate(pacing.paused_until) > now) {
+      const unreachable = pacing?.unreachable === destination;
+      if (
+        pacing?.paused_for === destination &&
+        pacing.paused_until &&
+        toDate(pacing.paused_until) > now
+      ) {
         return {
           messages: [],
           waitMs: toDate(pacing.paused_until).getTime() - now.getTime(),
+          unreachable,
         };
       }
 
@@ -260,7 +283,7 @@ export class DatabaseOutboxStore {
         slots = Math.min(slots, left);
       }
       if (slots <= 0) {
-        return { messages: [], waitMs };
+        return { messages: [], waitMs, unreachable };
       }
 
       // Sizes first, payloads only for the messages that fit: a claim never reads more content
@@ -292,8 +315,41 @@ export class DatabaseOutboxStore {
           bytes <= options.maxBytes
         );
       });
+      let probe: string | undefined;
+      if (chosen.length === 0 && unreachable) {
+        const probeAfter = pacing.probe_after && toDate(pacing.probe_after);
+        if (probeAfter && probeAfter > now) {
+          return {
+            messages: [],
+            waitMs: probeAfter.getTime() - now.getTime(),
+            unreachable,
+          };
+        }
+        // One message at a time, portal-wide: the next probe waits for this one's outcome (see
+        // `scheduleProbe`), or for its claim to lapse.
+        let waiting = tx<MessageRow>(MESSAGES)
+          .select('id', 'size_bytes')
+          .where({ status: 'queued', waiting_on: destination })
+          .orderBy('next_attempt_at')
+          .first();
+        if (this.isPostgres) {
+          waiting = waiting.forUpdate().skipLocked();
+        }
+        const found = await waiting;
+        await tx(PACING)
+          .where('id', 1)
+          .update(
+            found
+              ? { probe_after: new Date(now.getTime() + leaseMs) }
+              : { unreachable: null, probe_after: null },
+          );
+        if (found) {
+          probe = found.id;
+          chosen.push(found);
+        }
+      }
       if (chosen.length === 0) {
-        return { messages: [] };
+        return { messages: [], unreachable: false };
       }
       const claimed: MessageRow[] = await tx(MESSAGES)
         .whereIn(
@@ -316,7 +372,9 @@ export class DatabaseOutboxStore {
           payload: r.payload ?? '{}',
           attempts: r.attempts,
           sizeBytes: Number(r.size_bytes),
+          ...(r.id === probe ? { probe: true } : {}),
         })),
+        unreachable,
       };
     });
   }
@@ -345,10 +403,15 @@ export class DatabaseOutboxStore {
         last_error_code: null,
         last_error_message: null,
         last_provider_reply: null,
+        waiting_on: null,
       });
   }
 
-  /** The attempt failed: try again at `nextAttemptAt`, or give up with the reason. */
+  /**
+   * The attempt failed: try again at `nextAttemptAt`, or give up with the reason. A probe that
+   * did not reach its destination (`uncounted`) leaves the message as it was before the claim,
+   * its attempts and its next attempt unchanged, with this failure recorded.
+   */
   async markFailedAttempt(
     id: string,
     workerId: string,
@@ -357,14 +420,22 @@ export class DatabaseOutboxStore {
       failure: EmailFailure;
       /** Unset to give up for good. */
       nextAttemptAt?: Date;
+      /** The destination the attempt could not reach: the message waits for it (see `drain`). */
+      waitingOn?: string;
+      uncounted?: boolean;
     },
     now = new Date(),
   ): Promise<boolean> {
     const updated = await this.db(MESSAGES)
       .where({ id, claimed_by: workerId, status: 'sending' })
       .update({
-        status: outcome.nextAttemptAt ? 'queued' : 'failed',
-        next_attempt_at: outcome.nextAttemptAt ?? now,
+        ...(outcome.uncounted
+          ? { status: 'queued', attempts: this.db.raw('attempts - 1') }
+          : {
+              status: outcome.nextAttemptAt ? 'queued' : 'failed',
+              next_attempt_at: outcome.nextAttemptAt ?? now,
+            }),
+        waiting_on: outcome.waitingOn ?? null,
         last_failed_at: now,
         provider: outcome.provider ?? null,
         claimed_by: null,
@@ -377,10 +448,18 @@ export class DatabaseOutboxStore {
     return updated === 1;
   }
 
-  /** Hands a claimed message back untouched, as if the attempt had not started. */
-  async release(id: string, workerId: string, now = new Date()): Promise<void> {
-    await this.db(MESSAGES)
-      .where({ id, claimed_by: workerId, status: 'sending' })
+  /**
+   * Hands back every message the worker holds, except those listed, as if their attempts had not
+   * started: queued, due, and free for any worker at once. Returns how many.
+   */
+  async release(
+    workerId: string,
+    except: string[] = [],
+    now = new Date(),
+  ): Promise<number> {
+    return this.db(MESSAGES)
+      .where({ claimed_by: workerId, status: 'sending' })
+      .whereNotIn('id', except)
       .update({
         status: 'queued',
         attempts: this.db.raw('attempts - 1'),
@@ -390,14 +469,55 @@ export class DatabaseOutboxStore {
       });
   }
 
-  /** The provider asked everyone to slow down: no claims until then, on any replica. */
-  async pauseUntil(until: Date): Promise<void> {
+  /**
+   * The provider asked to slow down: no claims for the destination until then, on any replica.
+   * One pause is kept, the latest for the destination, since one provider is active at a time.
+   */
+  async pauseUntil(destination: string, until: Date): Promise<void> {
     await this.db(PACING)
       .where('id', 1)
       .andWhere(q =>
-        q.whereNull('paused_until').orWhere('paused_until', '<', until),
+        q
+          .whereNull('paused_for')
+          .orWhereNot('paused_for', destination)
+          .orWhereNull('paused_until')
+          .orWhere('paused_until', '<', until),
       )
-      .update({ paused_until: until });
+      .update({ paused_for: destination, paused_until: until });
+  }
+
+  /**
+   * An attempt could not reach `destination`, and its message waits for it: from `probeAfter`
+   * on, claims try one waiting message early, now and then, until the destination answers
+   * (`drain`). Left as it is when the destination is already marked.
+   */
+  async markUnreachable(destination: string, probeAfter: Date): Promise<void> {
+    await this.db(PACING)
+      .where('id', 1)
+      .andWhere(q =>
+        q.whereNull('unreachable').orWhereNot('unreachable', destination),
+      )
+      .update({ unreachable: destination, probe_after: probeAfter });
+  }
+
+  /** A probe ended without reaching the destination: the next may start at `at`. */
+  async scheduleProbe(destination: string, at: Date): Promise<void> {
+    await this.db(PACING)
+      .where({ id: 1, unreachable: destination })
+      .update({ probe_after: at });
+  }
+
+  /**
+   * `destination` took a message again: the messages waiting for it become due at once, for any
+   * replica, and claims stop probing it. Returns how many were waiting.
+   */
+  async drain(destination: string, now = new Date()): Promise<number> {
+    await this.db(PACING)
+      .where({ id: 1, unreachable: destination })
+      .update({ unreachable: null, probe_after: null });
+    return this.db(MESSAGES)
+      .where({ status: 'queued', waiting_on: destination })
+      .update({ next_attempt_at: now, waiting_on: null, updated_at: now });
   }
 
   /** Gives up on messages that waited too long, for a provider or for retries. */

@@ -9,6 +9,17 @@ export type DeliveryOptions = {
   /** First retry delay; each later one doubles, with jitter, up to `maxRetryDelayMs`. */
   retryDelayMs: number;
   maxRetryDelayMs: number;
+  /**
+   * Longest wait a provider's Retry-After can impose on the sender's messages; a longer one is
+   * cut to this, so a bogus or hostile header cannot hold delivery for hours.
+   */
+  maxRetryAfterMs: number;
+  /**
+   * While messages wait for a server or service they could not reach, one of them is tried this
+   * often, portal-wide, without counting as an attempt when it fails the same way; once one gets
+   * through, every waiting message is due at once.
+   */
+  probeIntervalMs: number;
   /** How long a message may wait, for a provider or for retries, before it fails as expired. */
   expireAfterMs: number;
   /** How long metadata of finished messages is kept. */
@@ -51,6 +62,8 @@ export function readDeliveryOptions(config: Config): DeliveryOptions {
     maxAttempts: c?.getOptionalNumber('maxAttempts') ?? 8,
     retryDelayMs: c?.getOptionalNumber('retryDelayMs') ?? 30_000,
     maxRetryDelayMs: c?.getOptionalNumber('maxRetryDelayMs') ?? 3_600_000,
+    maxRetryAfterMs: c?.getOptionalNumber('maxRetryAfterMs') ?? 600_000,
+    probeIntervalMs: c?.getOptionalNumber('probeIntervalMs') ?? 2000,
     expireAfterMs: (c?.getOptionalNumber('expireAfterHours') ?? 24) * 3_600_000,
     retentionDays: c?.getOptionalNumber('retentionDays') ?? 30,
     pollIntervalMs: c?.getOptionalNumber('pollIntervalMs') ?? 1000,

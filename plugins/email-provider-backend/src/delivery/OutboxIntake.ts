@@ -1,4 +1,9 @@
-import { ConflictError, InputError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  isError,
+  ServiceUnavailableError,
+} from '@backstage/errors';
 import type {
   MessageStatus,
   SendEmailRequest,
@@ -152,9 +157,35 @@ export class OutboxIntake {
         this.deps.onStored();
       }
     } catch (error) {
-      batch.forEach(pending => pending.reject(error as Error));
+      const failure = isDatabaseAway(error)
+        ? new ServiceUnavailableError(
+            'The email outbox database cannot be reached right now; send the message again shortly, with the same idempotency key so that it is stored once',
+          )
+        : (error as Error);
+      batch.forEach(pending => pending.reject(failure));
     }
   }
+}
+
+// Node's network errors; PostgreSQL's SQLSTATE class 08 (connection exception), 57P0x (shutting
+// down, starting up) and 53300 (too many connections); SQLite busy with another writer.
+const UNREACHABLE_CODES =
+  /^(E(CONNREFUSED|CONNRESET|PIPE|TIMEDOUT|HOSTUNREACH|NETUNREACH|AI_AGAIN)|08...|57P0.|53300|SQLITE_BUSY)$/;
+
+/**
+ * Whether a failed write means the database cannot be reached now (restarting, connections cut,
+ * the pool out of connections), so the caller should try again, rather than a fault of ours.
+ */
+function isDatabaseAway(error: unknown): boolean {
+  if (!isError(error)) {
+    return false;
+  }
+  const code = (error as { code?: unknown }).code;
+  return (
+    error.name === 'KnexTimeoutError' ||
+    (typeof code === 'string' && UNREACHABLE_CODES.test(code)) ||
+    /Connection terminated|Client was closed|not queryable/.test(error.message)
+  );
 }
 
 /** Why a provider cannot take a message, if it cannot. */

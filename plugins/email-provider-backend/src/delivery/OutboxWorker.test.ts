@@ -1,6 +1,7 @@
 import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { Knex } from 'knex';
+import net, { AddressInfo } from 'node:net';
 import {
   createTestPki,
   TestPki,
@@ -206,6 +207,86 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
     expect(await countByStatus('failed')).toBe(0);
   });
 
+  describe('after an outage', () => {
+    const waitingAfterOneAttempt = async (count: number) => {
+      const rows = await knex('email_provider_messages').select(
+        'status',
+        'attempts',
+        'last_error_code',
+      );
+      return (
+        rows.length === count &&
+        rows.every(
+          row =>
+            row.status === 'queued' &&
+            row.attempts === 1 &&
+            row.last_error_code !== null,
+        )
+      );
+    };
+
+    it('delivers the backlog within 5 s of the SMTP server coming back, with the default retry delays', async () => {
+      const port = await unusedPort();
+      await useSmtp(port);
+      await enqueue(200);
+      // The product's defaults: the first retry comes 15 to 30 s after the first failure.
+      const defaults = readDeliveryOptions(new ConfigReader({}));
+      startWorker(defaults);
+      startWorker(defaults);
+      await waitFor(() => waitingAfterOneAttempt(200));
+      // The server stays down a while longer, then comes back on the same port.
+      await new Promise(resolve => setTimeout(resolve, 3000));
+      const sink = await startSink({ port });
+      const backAt = Date.now();
+
+      await waitFor(async () => (await countByStatus('sent')) === 200, 30_000);
+      const drainMs = Date.now() - backAt;
+
+      expect(drainMs).toBeLessThan(5000);
+      expect(sink.received).toHaveLength(200);
+      expect(new Set(sink.received.map(m => m.parsed.messageId)).size).toBe(
+        200,
+      );
+      expect(await countByStatus('failed')).toBe(0);
+    });
+
+    it('probes a down server one message at a time, at the interval, without using up attempts', async () => {
+      // Takes each connection and hangs up at once, as a server going down would.
+      let connections = 0;
+      const server = net.createServer(socket => {
+        connections += 1;
+        socket.destroy();
+      });
+      await new Promise<void>(resolve =>
+        server.listen(0, '127.0.0.1', resolve),
+      );
+      closers.push(() => new Promise(resolve => server.close(() => resolve())));
+      await useSmtp((server.address() as AddressInfo).port);
+      await enqueue(3);
+      startWorker({
+        retryDelayMs: 60_000,
+        maxRetryDelayMs: 60_000,
+        probeIntervalMs: 300,
+      });
+      startWorker({
+        retryDelayMs: 60_000,
+        maxRetryDelayMs: 60_000,
+        probeIntervalMs: 300,
+      });
+      await waitFor(() => waitingAfterOneAttempt(3));
+      const before = connections;
+
+      await new Promise(resolve => setTimeout(resolve, 3000));
+
+      const probes = connections - before;
+      expect(probes).toBeGreaterThanOrEqual(4);
+      expect(probes).toBeLessThanOrEqual(11);
+      // Once the probe out now has ended too.
+      await Promise.all(workers.splice(0).map(w => w.stop()));
+      expect(await waitingAfterOneAttempt(3)).toBe(true);
+    });
+  });
+
   it('fails a permanently refused message once, with its reason, and delivers the rest', async () => {
     const sink = await startSink({ rejectRecipients: ['user3@example.com'] });
     await useSmtp(sink.port);
@@ -376,6 +457,50 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
       expect(fake.drafts.size).toBe(0);
       expect(fake.counters.maxGraphRequestsInFlight).toBeLessThanOrEqual(4);
       expect(fake.counters.maxGraphRequestsInFlight).toBeGreaterThanOrEqual(2);
+    });
+
+    it('cuts a long Retry-After to maxRetryAfterMs', async () => {
+      await enqueue(3);
+      fake.throttleSendMail(1, 3600);
+      const started = Date.now();
+      startWorker({ maxRetryAfterMs: 1000 }, factory());
+      await waitFor(async () => (await countByStatus('sent')) === 3, 15_000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(fake.received).toHaveLength(3);
+    });
+
+    it('pauses only the throttled mailbox: once the admin picks another, delivery goes on', async () => {
+      const other = 'alerts@contoso.onmicrosoft.com';
+      fake.configure({
+        mailboxes: ['reports@contoso.onmicrosoft.com', other],
+      });
+      const [throttled] = await enqueue(1);
+      fake.throttleSendMail(1, 600);
+      const worker = startWorker({}, factory());
+      await waitFor(
+        async () =>
+          (await outbox.get(throttled)).lastError?.code === 'throttled',
+      );
+      await settings.save(
+        {
+          provider: 'microsoft365',
+          microsoft365: {
+            from: other,
+            tenantId: fake.settings.tenantId,
+            clientId: fake.settings.clientId,
+          },
+        },
+        { updatedBy: 'user:default/ada' },
+      );
+      await enqueue(5);
+      worker.notifyEnqueued();
+
+      await waitFor(async () => (await countByStatus('sent')) === 5, 10_000);
+      expect(fake.received.map(mail => mail.mailbox)).toEqual(
+        Array(5).fill(other),
+      );
+      // The throttled message keeps its own retry time.
+      expect(await outbox.get(throttled)).toMatchObject({ status: 'queued' });
     });
 
     it('keeps to the messages-a-minute limit', async () => {

@@ -22,11 +22,28 @@ const EXPIRY_CHECK_MS = 60_000;
 const PAUSE_RECHECK_POLLS = 5;
 const SENT_BATCH_MS = 20;
 const CLAIM_COALESCE_MS = 10;
+/** Failures that say the destination was not reached, rather than that it refused a message. */
+const UNREACHED_CODES = new Set<EmailFailure['code']>([
+  'connection-refused',
+  'host-not-found',
+  'timeout',
+  'provider-unavailable',
+]);
+/**
+ * On shutdown: how long the messages being sent may take to finish, and then how long the last
+ * writes may take. Backstage awaits plugins' shutdown hooks without a limit of its own; the limit
+ * is the orchestrator's (Kubernetes kills a pod 30 s after SIGTERM by default), which these keep
+ * well inside.
+ */
+const STOP_GRACE_MS = 10_000;
+const STOP_WRITES_MS = 5_000;
 
 /** The provider built for one saved revision, shared by the sends of that revision. */
 type ProviderLease = {
   version: number;
   type: ActiveProvider['provider'];
+  /** See `destinationOf`. */
+  destination: string;
   provider: MailProvider;
   users: number;
   retired: boolean;
@@ -35,9 +52,13 @@ type ProviderLease = {
 /**
  * Delivers the outbox. Every backend instance runs one; they share the work through atomic
  * claims, so each message goes out once. A transient failure is retried with exponential backoff
- * and jitter (or after the provider's Retry-After, which pauses every instance); a permanent one
- * fails at once with its reason. A message whose worker died is taken over when its claim lapses,
- * with the same Message-ID.
+ * and jitter (or after the provider's Retry-After, capped, which pauses every instance for that
+ * destination); a permanent one fails at once with its reason. A message whose worker died is
+ * taken over when its claim lapses, with the same Message-ID.
+ *
+ * A message that could not reach its destination waits for it: while any do, one is probed every
+ * `probeIntervalMs`, and the first message the destination takes again makes all of them due at
+ * once, so a recovered server gets the backlog within seconds rather than at each one's backoff.
  */
 export class OutboxWorker {
   readonly workerId = `worker-${randomUUID()}`;
@@ -57,6 +78,16 @@ export class OutboxWorker {
     { ids: string[]; close: () => void; done: Promise<unknown> }
   >();
   private readonly idle = new Set<() => void>();
+  /** Sent messages whose record could not be written yet, because the database was away. */
+  private unrecorded: Array<{
+    ids: string[];
+    provider: ActiveProvider['provider'];
+  }> = [];
+  /** Set once a shutdown gave up waiting: sends that end now are handed back, not failed. */
+  private handingBack = false;
+  /** The destination the last claim found messages waiting for, until a send gets through. */
+  private unreachable?: string;
+  private draining?: Promise<void>;
 
   constructor(
     private readonly deps: {
@@ -65,25 +96,63 @@ export class OutboxWorker {
       providers: MailProviderFactory;
       logger: LoggerService;
       options: DeliveryOptions;
+      /** How long a shutdown waits for the messages being sent; 10 seconds unless set. */
+      stopGraceMs?: number;
     },
   ) {}
 
   start(): void {
     this.running = true;
+    this.handingBack = false;
     this.wake();
   }
 
-  /** Stops claiming, and waits for the messages being sent. */
+  /**
+   * Stops claiming and lets the messages being sent finish, for at most the grace period. The
+   * ones still out then are abandoned and handed back, due at once for any instance, so none
+   * waits for its claim to lapse; sent records are written first. Takes at most the grace period
+   * and five seconds, whatever the provider or the database do.
+   */
   async stop(): Promise<void> {
+    const { store, logger } = this.deps;
     this.running = false;
     clearTimeout(this.timer);
     clearTimeout(this.soon);
-    await this.ticking;
-    if (this.inFlight > 0) {
-      await new Promise<void>(resolve => this.idle.add(resolve));
+    const graceEnds = Date.now() + (this.deps.stopGraceMs ?? STOP_GRACE_MS);
+    await settledBy(this.ticking, graceEnds);
+    const idle =
+      this.inFlight === 0
+        ? undefined
+        : new Promise<void>(resolve => this.idle.add(resolve));
+    if (!(await settledBy(idle, graceEnds))) {
+      this.handingBack = true;
     }
+    const writesEnd = Date.now() + STOP_WRITES_MS;
     if (this.lease) {
-      await this.lease.provider.close();
+      // Ends the sends still out, as far as the provider can.
+      await settledBy(this.lease.provider.close(), writesEnd);
+    }
+    await settledBy(idle, writesEnd);
+    const handBack = async () => {
+      await this.writeUnrecorded().catch(() => undefined);
+      // Every message this worker still holds, bar those known to be sent: the abandoned ones,
+      // and any whose claim committed but never reached the worker.
+      await store.release(
+        this.workerId,
+        this.unrecorded.flatMap(batch => batch.ids),
+      );
+    };
+    const handedBack = await settledBy(
+      handBack().catch(error =>
+        logger.error('Could not hand back claimed email messages', error),
+      ),
+      writesEnd,
+    );
+    const unrecorded = this.unrecorded.flatMap(batch => batch.ids).length;
+    if (!handedBack || unrecorded > 0) {
+      logger.error(
+        `Email delivery stopped with the database away: ${unrecorded} sent message(s) could not be recorded and will be sent again, and claimed messages wait for their claims to lapse`,
+      );
     }
   }
 
@@ -155,6 +224,11 @@ export class OutboxWorker {
   /** One look for due messages; returns how long to wait before the next. */
   private async tick(): Promise<number | undefined> {
     const { store, settings, options } = this.deps;
+    if (this.unrecorded.length > 0) {
+      // Before anything is claimed: a claim could take these messages again once their claims
+      // lapse. So no claim is made while any are kept, which bounds how many can be.
+      await this.writeUnrecorded();
+    }
     const now = Date.now();
     if (now - this.lastExpiryCheck > EXPIRY_CHECK_MS) {
       this.lastExpiryCheck = now;
@@ -186,18 +260,20 @@ export class OutboxWorker {
     if (free <= 0 || freeBytes <= 0) {
       return undefined;
     }
-    const { messages, waitMs } = await store.claim({
+    const { messages, waitMs, unreachable } = await store.claim({
       workerId: this.workerId,
       max: free,
       maxBytes: freeBytes,
       leaseMs: options.claimLeaseMs,
       limits,
+      destination: lease.destination,
     });
+    this.unreachable = unreachable ? lease.destination : undefined;
     for (const message of messages) {
       this.inFlight += 1;
       this.inFlightBytes += message.sizeBytes;
       lease.users += 1;
-      this.deliver(message, lease).finally(() => {
+      const delivered = () => {
         this.inFlight -= 1;
         this.inFlightBytes -= message.sizeBytes;
         lease.users -= 1;
@@ -210,6 +286,15 @@ export class OutboxWorker {
         if (this.inFlight <= this.maxInFlight / 2) {
           this.wakeSoon();
         }
+      };
+      this.deliver(message, lease).then(delivered, error => {
+        // The outcome was not recorded (the database is away): the message stays claimed and
+        // is tried again once its claim lapses.
+        this.deps.logger.warn(
+          `Could not record the outcome of email ${message.id}; it is tried again when its claim lapses`,
+          error,
+        );
+        delivered();
       });
     }
     // A full batch means there may be more due right away. A pause or rate limit is waited out,
@@ -234,6 +319,7 @@ export class OutboxWorker {
     this.lease = {
       version,
       type: active.provider,
+      destination: destinationOf(active),
       provider: this.deps.providers.create(active, {
         smtpPool: { maxConnections: this.deps.options.smtp.maxConnections },
       }),
@@ -254,25 +340,59 @@ export class OutboxWorker {
     try {
       const request = JSON.parse(message.payload) as SendEmailRequest;
       await lease.provider.send(toOutgoingMessage(request, message.messageId));
+      if (message.probe || this.unreachable === lease.destination) {
+        this.drain(lease.destination);
+      }
       await this.recordSent(message.id, lease.type);
       return;
     } catch (error) {
+      if (this.handingBack) {
+        // Ended by the shutdown, not by the provider: handed back untried.
+        return;
+      }
       const failure = toFailure(error);
+      const unreached = failure.transient && UNREACHED_CODES.has(failure.code);
+      const { destination } = lease;
+      const probeAfter = () => new Date(Date.now() + options.probeIntervalMs);
+      if (message.probe) {
+        await store.scheduleProbe(destination, probeAfter());
+        if (unreached) {
+          await store.markFailedAttempt(message.id, this.workerId, {
+            provider: lease.type,
+            failure,
+            waitingOn: destination,
+            uncounted: true,
+          });
+          logger.debug(
+            `Email ${message.id} probed ${destination}, still unreachable (${failure.code})`,
+          );
+          return;
+        }
+      }
       const retryable =
         failure.transient && message.attempts < options.maxAttempts;
       let nextAttemptAt: Date | undefined;
       if (retryable) {
-        const delayMs = failure.retryAfterMs ?? this.backoff(message.attempts);
+        const retryAfterMs =
+          failure.retryAfterMs === undefined
+            ? undefined
+            : Math.min(failure.retryAfterMs, options.maxRetryAfterMs);
+        const delayMs = retryAfterMs ?? this.backoff(message.attempts);
         nextAttemptAt = new Date(Date.now() + delayMs);
-        if (failure.retryAfterMs !== undefined) {
-          await store.pauseUntil(nextAttemptAt);
+        if (retryAfterMs !== undefined) {
+          await store.pauseUntil(destination, nextAttemptAt);
         }
       }
+      const waitingOn = nextAttemptAt && unreached ? destination : undefined;
       await store.markFailedAttempt(message.id, this.workerId, {
         provider: lease.type,
         failure,
         nextAttemptAt,
+        waitingOn,
       });
+      if (waitingOn) {
+        await store.markUnreachable(waitingOn, probeAfter());
+      }
       logger.info(
         `Email ${message.id} attempt ${message.attempts} failed (${
           failure.code
@@ -305,7 +425,7 @@ export class OutboxWorker {
           this.sentBatches.delete(provider);
           resolve();
         };
-      }).then(() => this.deps.store.markAllSent(ids, this.workerId, provider));
+      }).then(() => this.writeSent(ids, provider));
       batch = { ids, close, done };
       this.sentBatches.set(provider, batch);
     }
@@ -316,12 +436,110 @@ export class OutboxWorker {
     return batch.done;
   }
 
+  /**
+   * Records a batch as sent. While the database is away the batch is kept, to be written before
+   * the next claim: a message that went out must not go out again when its claim lapses.
+   */
+  private async writeSent(ids: string[], provider: ActiveProvider['provider']) {
+    try {
+      await this.deps.store.markAllSent(ids, this.workerId, provider);
+    } catch (error) {
+      this.deps.logger.warn(
+        `Could not record ${ids.length} sent email message(s) yet; they are recorded once the database answers`,
+        error as Error,
+      );
+      this.unrecorded.push({ ids, provider });
+    }
+  }
+
+  /** Writes the kept sent records, one statement per provider. */
+  private async writeUnrecorded() {
+    while (this.unrecorded.length > 0) {
+      const { provider } = this.unrecorded[0];
+      const batches = this.unrecorded.filter(b => b.provider === provider);
+      await this.deps.store.markAllSent(
+        batches.flatMap(b => b.ids),
+        this.workerId,
+        provider,
+      );
+      this.unrecorded = this.unrecorded.filter(b => !batches.includes(b));
+    }
+  }
+
+  /**
+   * The destination took a message while others waited for it: they are made due now, once per
+   * recovery however many sends get through together.
+   */
+  private drain(destination: string) {
+    this.unreachable = undefined;
+    if (this.draining) {
+      return;
+    }
+    this.draining = this.deps.store
+      .drain(destination)
+      .then(count => {
+        if (count > 0) {
+          this.deps.logger.info(
+            `${destination} takes messages again: ${count} waiting email message(s) are due now`,
+          );
+          this.wakeSoon();
+        }
+      })
+      .catch(error =>
+        this.deps.logger.warn(
+          `Could not make the messages waiting for ${destination} due; they keep their own retry times`,
+          error,
+        ),
+      )
+      .finally(() => {
+        this.draining = undefined;
+      });
+  }
+
   /** Exponential backoff with full jitter between half and all of the step. */
   private backoff(attempt: number): number {
     const { retryDelayMs, maxRetryDelayMs } = this.deps.options;
     const step = Math.min(maxRetryDelayMs, retryDelayMs * 2 ** (attempt - 1));
     return Math.round(step / 2 + (Math.random() * step) / 2);
   }
+}
+
+/** Waits for `work` until `deadline` (epoch ms); whether it settled by then. */
+async function settledBy(
+  work: Promise<unknown> | undefined,
+  deadline: number,
+): Promise<boolean> {
+  if (!work) {
+    return true;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>(resolve => {
+    timer = setTimeout(() => resolve(false), deadline - Date.now());
+  });
+  try {
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Who a message goes to, and as whom: the provider, its server or tenant, and the sender
+ * mailbox. A Retry-After pause and an outage hold only messages for the same destination, so
+ * neither outlives a switch to another mailbox or provider.
+ */
+function destinationOf(active: ActiveProvider): string {
+  const destination =
+    active.provider === 'smtp'
+      ? `smtp ${active.smtp.host}:${active.smtp.port} ${active.smtp.from}`
+      : `microsoft365 ${active.microsoft365.tenantId} ${active.microsoft365.from}`;
+  return destination.toLocaleLowerCase('en-US');
 }
 
 function toFailure(error: unknown): EmailFailure {

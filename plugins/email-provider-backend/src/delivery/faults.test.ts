@@ -1,18 +1,34 @@
-import { TestDatabases } from '@backstage/backend-test-utils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+  TestDatabases,
+} from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Knex } from 'knex';
-import { createTestPki, TestPki } from '../__testUtils__/certificates';
-import type { DeliveryProcessConfig } from '../__testUtils__/deliveryProcess';
+import knexFactory from 'knex';
+import request from 'supertest';
+import { emailProviderPlugin } from '../plugin';
+import {
+  createTestPki,
+  TestPki,
+  trustTestCa,
+} from '../__testUtils__/certificates';
+import {
+  DeliveryProcess,
+  killDeliveryProcesses,
+  startDeliveryProcess,
+} from '../__testUtils__/deliveryProcess';
 import { SmtpSink } from '../__testUtils__/SmtpSink';
+import { TcpProxy } from '../__testUtils__/TcpProxy';
 import { migratedSettingsService } from '../__testUtils__/testSettings';
 import { DatabaseOutboxStore } from './DatabaseOutboxStore';
-import { readDeliveryOptions } from './DeliveryOptions';
+import { DeliveryOptions, readDeliveryOptions } from './DeliveryOptions';
 
-// Backend instances as separate processes on one PostgreSQL: killed mid-delivery, or two at once.
+// Backend instances as separate processes on one PostgreSQL: killed or stopped mid-delivery, two
+// at once, restarted in turn, or cut off from the database.
 jest.setTimeout(180_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
@@ -20,25 +36,21 @@ const KEY = 'fault-test-key-0123456789abcdef0123456789';
 const FROM = 'reports@example.com';
 const PASSWORD = 'fault-test-password';
 
+const deliveryConfig = {
+  maxAttempts: 20,
+  retryDelayMs: 200,
+  maxRetryDelayMs: 1000,
+  pollIntervalMs: 100,
+  // Short, so the restarted instance takes over the dead one's messages within seconds.
+  claimLeaseMs: 3000,
+  smtp: { maxInFlight: 20 },
+};
 const options = readDeliveryOptions(
-  new ConfigReader({
-    emailProvider: {
-      delivery: {
-        maxAttempts: 20,
-        retryDelayMs: 200,
-        maxRetryDelayMs: 1000,
-        pollIntervalMs: 100,
-        // Short, so the restarted instance takes over the dead one's messages within seconds.
-        claimLeaseMs: 3000,
-        smtp: { maxInFlight: 20 },
-      },
-    },
-  }),
+  new ConfigReader({ emailProvider: { delivery: deliveryConfig } }),
 );
 
 let pki: TestPki;
 let caFile: string;
-const children = new Set<ChildProcess>();
 
 beforeAll(async () => {
   pki = await createTestPki();
@@ -49,53 +61,41 @@ beforeAll(async () => {
   fs.writeFileSync(caFile, pki.ca.cert);
 });
 
-afterEach(() => {
-  children.forEach(child => child.kill('SIGKILL'));
-  children.clear();
-});
-
-async function startInstance(knex: Knex): Promise<ChildProcess> {
-  const config: DeliveryProcessConfig = {
-    connection: knex.client.config.connection,
-    encryptionKey: KEY,
-    options,
-  };
-  const child = spawn(
-    process.execPath,
-    [
-      '--require',
-      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-      path.resolve(__dirname, '../__testUtils__/deliveryProcess.ts'),
-    ],
+function startInstance(
+  connection: object,
+  overrides: { options?: DeliveryOptions; stopGraceMs?: number } = {},
+): Promise<DeliveryProcess> {
+  return startDeliveryProcess(
     {
-      env: {
-        ...process.env,
-        NODE_EXTRA_CA_CERTS: caFile,
-        DELIVERY_PROCESS_CONFIG: JSON.stringify(config),
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      connection,
+      encryptionKey: KEY,
+      options: overrides.options ?? options,
+      stopGraceMs: overrides.stopGraceMs,
     },
+    caFile,
   );
-  children.add(child);
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', chunk => {
-      if (String(chunk).includes('ready')) resolve();
-    });
-    child.once('exit', code =>
-      reject(new Error(`instance exited with ${code}`)),
-    );
-  });
-  return child;
 }
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMs = 150_000) {
+async function waitFor(
+  condition: () => Promise<boolean> | boolean,
+  timeoutMs = 150_000,
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('Timed out waiting');
-    await new Promise(resolve => setTimeout(resolve, 100));
+    await new Promise(resolve => setTimeout(resolve, 50));
   }
 }
 
+function startSink(acceptDelayMs = 0) {
+  return SmtpSink.start({
+    certificate: pki.localhost,
+    credentials: { username: FROM, password: PASSWORD },
+    acceptDelayMs,
+  });
+}
+
+/** A migrated database with the sink as the active provider and `count` messages queued. */
 async function prepare(count: number, sink: SmtpSink) {
   const knex = await databases.init('POSTGRES_15');
   const settings = await migratedSettingsService(knex, KEY);
@@ -114,24 +114,27 @@ async function prepare(count: number, sink: SmtpSink) {
     { updatedBy: 'user:default/ada' },
   );
   const outbox = new DatabaseOutboxStore(knex);
-  for (let i = 0; i < count; i++) {
-    await outbox.enqueueAll([
-      {
-        caller: 'plugin:faults',
-        subject: `Message ${i}`,
-        recipientsCount: 1,
-        sizeBytes: 10,
-        messageId: `<fault-${i}@example.com>`,
-        payload: JSON.stringify({
-          to: [`user${i}@example.com`],
+  for (let first = 0; first < count; first += 100) {
+    await outbox.enqueueAll(
+      Array.from({ length: Math.min(100, count - first) }, (_, offset) => {
+        const i = first + offset;
+        return {
+          caller: 'plugin:faults',
           subject: `Message ${i}`,
-          text: `Body ${i}`,
-        }),
-        expiresAfterMs: 3600_000,
-      },
-    ]);
+          recipientsCount: 1,
+          sizeBytes: 10,
+          messageId: `<fault-${i}@example.com>`,
+          payload: JSON.stringify({
+            to: [`user${i}@example.com`],
+            subject: `Message ${i}`,
+            text: `Body ${i}`,
+          }),
+          expiresAfterMs: 3600_000,
+        };
+      }),
+    );
   }
-  const count_ = async (status: string) =>
+  const countWith = async (status: string) =>
     Number(
       (
         await knex('email_provider_messages')
@@ -139,57 +142,330 @@ async function prepare(count: number, sink: SmtpSink) {
           .count({ n: '*' })
       )[0].n,
     );
-  return { knex, count: count_ };
+  return { knex, count: countWith };
+}
+
+/** Every message the sink received, with how many arrived more than once. */
+function deliveries(sink: SmtpSink) {
+  const ids = sink.received.map(m => m.parsed.messageId!);
+  const unique = new Set(ids);
+  return { unique, duplicates: ids.length - unique.size };
 }
 
 describe('delivery across processes (POSTGRES_15)', () => {
   it('survives a SIGKILL mid-delivery: all arrive, duplicates only of messages in flight, same Message-ID', async () => {
-    const sink = await SmtpSink.start({
-      certificate: pki.localhost,
-      credentials: { username: FROM, password: PASSWORD },
-      acceptDelayMs: 5,
-    });
+    const sink = await startSink(5);
     try {
       const { knex, count } = await prepare(1000, sink);
-      const first = await startInstance(knex);
-      await waitFor(async () => sink.received.length >= 300);
-      first.kill('SIGKILL');
-      await new Promise(resolve => first.once('exit', resolve));
+      const connection = knex.client.config.connection;
+      const first = await startInstance(connection);
+      await waitFor(() => sink.received.length >= 300);
+      await first.kill();
       const inFlightAtKill = await count('sending');
 
-      await startInstance(knex);
+      await startInstance(connection);
       await waitFor(async () => (await count('sent')) === 1000);
 
-      const ids = sink.received.map(m => m.parsed.messageId);
-      const unique = new Set(ids);
+      const { unique, duplicates } = deliveries(sink);
       expect(unique.size).toBe(1000);
       expect(
-        [...unique].every(id => /^<fault-\d+@example\.com>$/.test(id!)),
+        [...unique].every(id => /^<fault-\d+@example\.com>$/.test(id)),
       ).toBe(true);
-      expect(ids.length - unique.size).toBeLessThanOrEqual(inFlightAtKill);
+      expect(duplicates).toBeLessThanOrEqual(inFlightAtKill);
       expect(await count('failed')).toBe(0);
     } finally {
+      await killDeliveryProcesses();
       await sink.close();
     }
   });
 
   it('shares 5,000 messages between two instances: every message exactly once', async () => {
-    const sink = await SmtpSink.start({
-      certificate: pki.localhost,
-      credentials: { username: FROM, password: PASSWORD },
-    });
+    const sink = await startSink();
     try {
       const { knex, count } = await prepare(5000, sink);
-      await Promise.all([startInstance(knex), startInstance(knex)]);
+      const connection = knex.client.config.connection;
+      await Promise.all([startInstance(connection), startInstance(connection)]);
       await waitFor(async () => (await count('sent')) === 5000);
-      const ids = sink.received.map(m => m.parsed.messageId);
-      expect(ids).toHaveLength(5000);
-      expect(new Set(ids).size).toBe(5000);
+      const { unique, duplicates } = deliveries(sink);
+      expect(unique.size).toBe(5000);
+      expect(duplicates).toBe(0);
       const workers = await knex('email_provider_messages').distinct(
         'provider',
       );
       expect(workers).toEqual([{ provider: 'smtp' }]);
     } finally {
+      await killDeliveryProcesses();
+      await sink.close();
+    }
+  });
+});
+
+describe('graceful shutdown (POSTGRES_15)', () => {
+  it('on SIGTERM finishes the messages being sent and records them, leaving no claim behind', async () => {
+    const sink = await startSink(5);
+    try {
+      const { knex, count } = await prepare(1000, sink);
+      const connection = knex.client.config.connection;
+      const first = await startInstance(connection);
+      await waitFor(() => sink.received.length >= 200);
+      const { code, tookMs } = await first.terminate();
+      expect(code).toBe(0);
+      // Sends of a few milliseconds each finish well inside the grace period.
+      expect(tookMs).toBeLessThan(5_000);
+      expect(await count('sending')).toBe(0);
+      const sentBefore = await count('sent');
+      expect(sentBefore).toBe(deliveries(sink).unique.size);
+
+      await startInstance(connection);
+      await waitFor(async () => (await count('sent')) === 1000);
+      const { unique, duplicates } = deliveries(sink);
+      expect(unique.size).toBe(1000);
+      expect(duplicates).toBe(0);
+      expect(first.output()).not.toMatch(/Unhandled rejection/);
+    } finally {
+      await killDeliveryProcesses();
+      await sink.close();
+    }
+  });
+
+  it('on SIGTERM hands back the messages a slow server has not taken within the grace period', async () => {
+    // Each message takes the server 20 s: none can finish within a grace period of one second.
+    const sink = await startSink(20_000);
+    try {
+      const { knex, count } = await prepare(50, sink);
+      const instance = await startInstance(knex.client.config.connection, {
+        stopGraceMs: 1000,
+      });
+      await waitFor(async () => (await count('sending')) === 20);
+      // Some of them are on the wire, waiting for the server's answer.
+      await new Promise(resolve => setTimeout(resolve, 500));
+      const { code, tookMs } = await instance.terminate();
+      expect(code).toBe(0);
+      expect(tookMs).toBeLessThan(4_000);
+      const rows = await knex('email_provider_messages').select(
+        'status',
+        'claimed_by',
+        'claimed_until',
+        'attempts',
+      );
+      expect(rows).toHaveLength(50);
+      // Due again at once, for any instance, and the interrupted attempt does not count.
+      expect(rows).toEqual(
+        Array(50).fill({
+          status: 'queued',
+          claimed_by: null,
+          claimed_until: null,
+          attempts: 0,
+        }),
+      );
+      expect(
+        await knex('email_provider_messages')
+          .where('next_attempt_at', '>', new Date())
+          .count({ n: '*' }),
+      ).toEqual([{ n: '0' }]);
+    } finally {
+      await killDeliveryProcesses();
+      await sink.close();
+    }
+  });
+
+  it('loses and duplicates nothing over a rolling restart of two replicas', async () => {
+    const total = 2000;
+    const sink = await startSink(10);
+    try {
+      const { knex, count } = await prepare(total, sink);
+      const connection = knex.client.config.connection;
+      let replicas = [await startInstance(connection)];
+      const restarts: number[] = [];
+      // Start a new replica, then stop the older one, five times over, while delivery goes on.
+      for (let step = 1; step <= 5; step++) {
+        await waitFor(() => sink.received.length >= (step * total) / 8);
+        const started = await startInstance(connection);
+        const [oldest, ...rest] = replicas;
+        const { code, tookMs } = await oldest.terminate();
+        expect(code).toBe(0);
+        expect(oldest.output()).not.toMatch(/Unhandled rejection/);
+        restarts.push(tookMs);
+        replicas = [...rest, started];
+      }
+      await waitFor(async () => (await count('sent')) === total);
+      const { unique, duplicates } = deliveries(sink);
+      // eslint-disable-next-line no-console
+      console.log(
+        `rolling restart: ${total} messages, SIGTERM to exit ${restarts.join(
+          ', ',
+        )} ms`,
+      );
+      expect(unique.size).toBe(total);
+      expect(duplicates).toBe(0);
+      expect(Math.max(...restarts)).toBeLessThan(5_000);
+    } finally {
+      await killDeliveryProcesses();
+      await sink.close();
+    }
+  });
+});
+
+describe('PostgreSQL away during delivery (POSTGRES_15)', () => {
+  const SERVICE = mockCredentials.service.header({
+    onBehalfOf: mockCredentials.service('plugin:reports'),
+    targetPluginId: 'email-provider',
+  });
+  const quietKnexLog = {
+    warn: () => undefined,
+    error: () => undefined,
+    debug: () => undefined,
+    deprecate: () => undefined,
+  };
+
+  it('answers enqueue with 503 once no database connection frees up in time', async () => {
+    const sink = await startSink();
+    const { knex } = await prepare(0, sink);
+    const backendKnex = knexFactory({
+      client: 'pg',
+      connection: knex.client.config.connection,
+      pool: { min: 0, max: 1 },
+      acquireConnectionTimeout: 1000,
+      log: quietKnexLog,
+    });
+    let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+    try {
+      backend = await startTestBackend({
+        features: [
+          emailProviderPlugin,
+          mockServices.database.factory({ knex: backendKnex }),
+          mockServices.rootConfig.factory({
+            data: { emailProvider: { encryption: { key: KEY } } },
+          }),
+        ],
+      });
+      // The pool's only connection, held: the enqueue waits for the pool until its timeout.
+      const held = await backendKnex.transaction();
+      const started = Date.now();
+      const res = await request(backend.server)
+        .post('/api/email-provider/messages')
+        .set('Authorization', SERVICE)
+        .send({ to: ['ada@example.com'], subject: 'Hello', text: 'x' });
+      const tookMs = Date.now() - started;
+      await held.rollback();
+      expect(res.status).toBe(503);
+      expect(res.body.error.name).toBe('ServiceUnavailableError');
+      expect(tookMs).toBeLessThan(3_000);
+    } finally {
+      await backend?.stop();
+      await backendKnex.destroy();
+      await sink.close();
+    }
+  });
+
+  it('loses nothing, sends nothing twice, answers enqueue with 503 and resumes by itself', async () => {
+    const total = 1000;
+    const outageMs = 3000;
+    const sink = await startSink(5);
+    const untrust = trustTestCa(pki);
+    const { knex, count } = await prepare(total, sink);
+    const direct = knex.client.config.connection as {
+      host: string;
+      port: string | number;
+    };
+    const proxy = await TcpProxy.start({
+      host: direct.host,
+      port: Number(direct.port),
+    });
+    const proxied = { ...direct, host: '127.0.0.1', port: proxy.port };
+    const backendKnex = knexFactory({
+      client: 'pg',
+      connection: proxied,
+      log: quietKnexLog,
+    });
+    // A lease longer than the outage: a message sent while the database is away must be
+    // recorded once it is back, not sent again when its claim lapses.
+    const leasedOptions = { ...options, claimLeaseMs: 10_000 };
+    let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+    try {
+      // Two replicas through the proxy: one serves the API (and delivers), one only delivers.
+      backend = await startTestBackend({
+        features: [
+          emailProviderPlugin,
+          mockServices.database.factory({ knex: backendKnex }),
+          mockServices.rootConfig.factory({
+            data: {
+              emailProvider: {
+                encryption: { key: KEY },
+                delivery: { ...deliveryConfig, claimLeaseMs: 10_000 },
+              },
+            },
+          }),
+        ],
+      });
+      const server = backend.server;
+      const instance = await startInstance(proxied, {
+        options: leasedOptions,
+      });
+      const enqueue = (i: number) =>
+        request(server)
+          .post('/api/email-provider/messages')
+          .set('Authorization', SERVICE)
+          .send({ to: [`late${i}@example.com`], subject: 'Late', text: 'x' });
+      await waitFor(() => sink.received.length >= 200);
+      await proxy.cut();
+      const inFlightAtCut = await count('sending');
+      const cutAt = Date.now();
+
+      const refused = [];
+      while (Date.now() - cutAt < outageMs - 500) {
+        const started = Date.now();
+        const res = await enqueue(refused.length);
+        refused.push({ status: res.status, tookMs: Date.now() - started });
+        await new Promise(resolve => setTimeout(resolve, 200));
+      }
+      await new Promise(resolve =>
+        setTimeout(resolve, outageMs - (Date.now() - cutAt)),
+      );
+      const receivedBeforeRestore = sink.received.length;
+      await proxy.restore();
+      const restoredAt = Date.now();
+      await waitFor(() => sink.received.length > receivedBeforeRestore, 10_000);
+      const resumedAfterMs = Date.now() - restoredAt;
+
+      let accepted: request.Response | undefined;
+      await waitFor(async () => {
+        accepted = await enqueue(-1);
+        return accepted.status === 202;
+      }, 10_000);
+      const acceptedAfterMs = Date.now() - restoredAt;
+      await waitFor(async () => (await count('sent')) === total + 1, 60_000);
+      // eslint-disable-next-line no-console
+      console.log(
+        `database outage: ${inFlightAtCut} in flight at the cut; enqueue answered ${refused
+          .map(r => `${r.status} in ${r.tookMs} ms`)
+          .join(
+            ', ',
+          )}; delivery resumed ${resumedAfterMs} ms and enqueue ${acceptedAfterMs} ms after the database came back`,
+      );
+
+      expect(refused.length).toBeGreaterThan(0);
+      for (const { status, tookMs } of refused) {
+        expect(status).toBe(503);
+        expect(tookMs).toBeLessThan(2_000);
+      }
+      expect(resumedAfterMs).toBeLessThan(5_000);
+      expect(acceptedAfterMs).toBeLessThan(5_000);
+      // Only the one accepted after the outage was stored; refused ones were not.
+      expect(await knex('email_provider_messages').count({ n: '*' })).toEqual([
+        { n: String(total + 1) },
+      ]);
+      expect(instance.output()).not.toMatch(/Unhandled rejection/);
+      const { unique, duplicates } = deliveries(sink);
+      expect(unique.size).toBe(total + 1);
+      expect(duplicates).toBe(0);
+      expect(await count('failed')).toBe(0);
+    } finally {
+      await backend?.stop();
+      await killDeliveryProcesses();
+      untrust();
+      await proxy.close();
+      await backendKnex.destroy();
       await sink.close();
     }
   });

@@ -6,7 +6,9 @@ import {
 } from '../../__testUtils__/certificates';
 import {
   MicrosoftFake,
+  RecordingServer,
   startMicrosoftFake,
+  startRecordingServer,
 } from '../../__testUtils__/MicrosoftFake';
 import { ProviderError } from '../ProviderError';
 import type { OutgoingMessage } from '../types';
@@ -38,21 +40,25 @@ describe('Microsoft365Provider', () => {
   let pki: TestPki;
   let untrust: () => void;
   let fake: MicrosoftFake;
+  let elsewhere: RecordingServer;
   let clients: MsalClientCache;
 
   beforeAll(async () => {
     pki = await createTestPki();
     untrust = trustTestCa(pki);
     fake = await startMicrosoftFake(pki, { mailboxes: [SENDER] });
+    elsewhere = await startRecordingServer(pki);
   });
 
   afterAll(async () => {
     await fake.close();
+    await elsewhere.close();
     untrust();
   });
 
   beforeEach(() => {
     fake.reset();
+    elsewhere.requests.length = 0;
     clients = new MsalClientCache();
   });
 
@@ -399,6 +405,93 @@ describe('Microsoft365Provider', () => {
     } finally {
       await impostor.close();
     }
+  });
+
+  describe('redirects', () => {
+    function expectRefusedRedirect(error: ProviderError, service: RegExp) {
+      expect(error).toMatchObject({ code: 'provider-error', transient: false });
+      expect(error.message).toMatch(service);
+      expect(error.message).toContain(
+        `answered with a redirect (HTTP 307 to ${elsewhere.url}), which is not followed`,
+      );
+      expectNoSecret(error);
+      expect(elsewhere.requests).toEqual([]);
+      expect(fake.counters.redirects).toBe(1);
+    }
+
+    it.each([307, 308] as const)(
+      'refuses a %s from the token endpoint: the client secret goes nowhere else',
+      async status => {
+        fake.redirect('token', elsewhere.url, { status });
+
+        const error = await sendError(createProvider());
+
+        expect(error).toMatchObject({
+          code: 'provider-error',
+          transient: false,
+        });
+        expect(error.message).toBe(
+          `The Microsoft Entra token endpoint at ${fake.authorityHost} answered with a redirect (HTTP ${status} to ${elsewhere.url}), which is not followed so that no credential goes to another server: set emailProvider.microsoft365.authorityHost to the service itself`,
+        );
+        expectNoSecret(error);
+        expect(elsewhere.requests).toEqual([]);
+        expect(fake.counters.redirects).toBe(1);
+        expect(fake.received).toHaveLength(0);
+      },
+    );
+
+    it('fails the token step of a connection check on a redirect', async () => {
+      fake.redirect('token', elsewhere.url);
+
+      const [token, ...rest] = await createProvider().verify();
+
+      expect(rest).toEqual([]);
+      expect(token).toMatchObject({
+        name: 'token',
+        ok: false,
+        failure: { code: 'provider-error', transient: false },
+      });
+      expect(token.failure?.message).toContain('redirect (HTTP 307');
+      expect(JSON.stringify(token)).not.toContain(fake.settings.clientSecret);
+      expect(elsewhere.requests).toEqual([]);
+      expect(fake.counters.redirects).toBe(1);
+    });
+
+    it('refuses a redirect from Graph: the token and the message go nowhere else', async () => {
+      fake.redirect('graph', elsewhere.url);
+
+      const error = await sendError(createProvider());
+
+      expectRefusedRedirect(error, /^Microsoft Graph at https:\/\/localhost:/);
+      expect(fake.counters.sendMailRequests).toBe(0);
+      expect(fake.received).toHaveLength(0);
+    });
+
+    it('refuses a redirect from an upload session: the attachment goes nowhere else', async () => {
+      fake.configure({ roles: ['Mail.Send', 'Mail.ReadWrite'] });
+      fake.redirect('upload', elsewhere.url);
+
+      const error = await sendError(
+        createProvider({ largeMessages: true }),
+        message({
+          attachments: [
+            {
+              filename: 'archive.zip',
+              contentType: 'application/zip',
+              content: Buffer.alloc(4 * 1024 * 1024, 1),
+            },
+          ],
+        }),
+      );
+
+      expectRefusedRedirect(
+        error,
+        /^The upload session at https:\/\/localhost:/,
+      );
+      expect(fake.counters.uploadChunks).toBe(0);
+      expect(fake.drafts.size).toBe(0);
+      expect(fake.received).toHaveLength(0);
+    });
   });
 
   it('sends concurrently; pacing is left to the caller', async () => {

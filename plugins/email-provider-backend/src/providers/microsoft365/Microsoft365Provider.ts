@@ -17,6 +17,7 @@ import {
   GraphPermission,
   GraphReply,
   permissionMissing,
+  redirectRefused,
 } from './classifyMicrosoftError';
 import { measureMessage, MessageSize } from '../messageSize';
 import { needsUploadSession } from './graphRequestSize';
@@ -391,25 +392,41 @@ export class Microsoft365Provider implements MailProvider {
     );
   }
 
-  /** One HTTP exchange within the request timeout; a network failure names `where` it went. */
+  /**
+   * One HTTP exchange within the request timeout; a network failure names `where` it went. A
+   * redirect is refused, not followed: it would take the token or the message elsewhere.
+   */
   private async request(
     url: string | URL,
     init: RequestInit,
     where: string,
   ): Promise<GraphReply> {
-    try {
-      const response = await fetch(url, {
-        ...init,
-        signal: AbortSignal.timeout(this.requestTimeoutMs),
-      });
-      return {
-        status: response.status,
-        retryAfter: response.headers.get('retry-after'),
-        body: await response.text(),
-      };
-    } catch (error) {
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(this.requestTimeoutMs),
+    }).catch(error => {
       throw classifyNetworkError(error, where);
+    });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel().catch(() => undefined);
+      throw redirectRefused(
+        {
+          status: response.status,
+          location: response.headers.get('location'),
+          url,
+        },
+        where,
+        'graphBaseUrl',
+      );
     }
+    return {
+      status: response.status,
+      retryAfter: response.headers.get('retry-after'),
+      body: await response.text().catch(error => {
+        throw classifyNetworkError(error, where);
+      }),
+    };
   }
 
   /** The reply, if Graph took the request; otherwise what it refused, and why. */

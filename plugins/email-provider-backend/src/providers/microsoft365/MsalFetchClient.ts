@@ -7,8 +7,8 @@ import {
 
 /**
  * The token endpoint could not be reached, did not answer in time, or answered something MSAL
- * would misreport: throttling or an outage (MSAL keeps no Retry-After), or a body that is not
- * OAuth JSON, such as a proxy's error page.
+ * would misreport: throttling or an outage (MSAL keeps no Retry-After), a redirect, or a body
+ * that is not OAuth JSON, such as a proxy's error page.
  */
 export class TokenEndpointError extends AuthError {
   /** The scheme, host and port of the token endpoint; never its query or the request body. */
@@ -16,6 +16,8 @@ export class TokenEndpointError extends AuthError {
   readonly status?: number;
   readonly retryAfter?: string;
   readonly reply?: string;
+  /** Where a redirect pointed, as written in its Location header. */
+  readonly location?: string;
 
   constructor(
     message: string,
@@ -24,6 +26,7 @@ export class TokenEndpointError extends AuthError {
       status?: number;
       retryAfter?: string;
       reply?: string;
+      location?: string;
       cause?: unknown;
     },
   ) {
@@ -35,6 +38,7 @@ export class TokenEndpointError extends AuthError {
     this.status = details.status;
     this.retryAfter = details.retryAfter;
     this.reply = details.reply;
+    this.location = details.location;
     this.cause = details.cause;
   }
 }
@@ -44,6 +48,8 @@ export class TokenEndpointError extends AuthError {
  * requests, so a token endpoint that accepts the connection and never answers would hang every
  * send. It also turns 429 and 5xx answers into a `TokenEndpointError` that keeps Retry-After,
  * which MSAL would drop while replaying the failure for a minute to any identical request.
+ * Redirects are never followed: fetch would post the form, client secret included, to wherever
+ * the Location header points.
  */
 export class MsalFetchClient implements INetworkModule {
   constructor(private readonly timeoutMs: number) {}
@@ -70,22 +76,34 @@ export class MsalFetchClient implements INetworkModule {
     timeoutMs = this.timeoutMs,
   ): Promise<NetworkResponse<T>> {
     const origin = new URL(url).origin;
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetch(url, {
-        method,
-        headers: options?.headers,
-        body: method === 'POST' ? options?.body ?? '' : undefined,
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      text = await response.text();
-    } catch (error) {
-      throw new TokenEndpointError(`${origin} could not be reached`, {
+    const unreachable = (cause: unknown) =>
+      new TokenEndpointError(`${origin} could not be reached`, {
         origin,
-        cause: error,
+        cause,
       });
+    const response = await fetch(url, {
+      method,
+      headers: options?.headers,
+      body: method === 'POST' ? options?.body ?? '' : undefined,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    }).catch(error => {
+      throw unreachable(error);
+    });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new TokenEndpointError(
+        `${origin} answered HTTP ${response.status}, a redirect`,
+        {
+          origin,
+          status: response.status,
+          location: response.headers.get('location') ?? undefined,
+        },
+      );
     }
+    const text = await response.text().catch(error => {
+      throw unreachable(error);
+    });
     const { status } = response;
     if (status === 429 || status >= 500) {
       throw new TokenEndpointError(`${origin} answered HTTP ${status}`, {

@@ -478,3 +478,60 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(value, now)).toBe(expected);
   });
 });
+
+describe('a huge or crafted reply', () => {
+  // 240 KB that the old token pattern (`\beyJ[\w-]+\.[\w-]+\.[\w-]*`) took seconds over.
+  const crafted = 'eyJ-'.repeat(60_000);
+  const timed = (classify: () => ReturnType<typeof classifyGraphResponse>) => {
+    const started = Date.now();
+    const error = classify();
+    return { error, ms: Date.now() - started };
+  };
+
+  it.each([
+    [
+      'a Graph refusal',
+      () =>
+        classifyGraphResponse(
+          {
+            status: 400,
+            retryAfter: null,
+            body: JSON.stringify({
+              error: { code: crafted, message: `${crafted} ${SECRET}` },
+            }),
+          },
+          { from: FROM, secrets: [SECRET] },
+        ),
+    ],
+    [
+      'a token endpoint failure',
+      () =>
+        classifyTokenError(
+          new TokenEndpointError('Token endpoint unavailable', {
+            origin: 'https://login.microsoftonline.com',
+            status: 503,
+            reply: `${crafted} ${SECRET}`,
+          }),
+          [SECRET],
+        ),
+    ],
+    [
+      'an Entra refusal',
+      () =>
+        classifyTokenError(
+          entraError('invalid_request', 9_999_999, `${crafted} ${SECRET}`),
+          [SECRET],
+        ),
+    ],
+  ])(
+    'is classified quickly, cut short and without the secret: %s',
+    (_what, classify) => {
+      const { error, ms } = timed(classify);
+      expect(ms).toBeLessThan(500);
+      const failure = JSON.stringify(error.toFailure());
+      expect(failure.length).toBeLessThan(12_000);
+      expect(failure).not.toContain(SECRET);
+      expect(error.message).not.toContain('eyJ-eyJ-');
+    },
+  );
+});

@@ -1,7 +1,8 @@
 import { ClientConfigurationError, ServerError } from '@azure/msal-node';
 import { isError } from '@backstage/errors';
+import { STATUS_CODES } from 'node:http';
 import type { EmailFailureCode } from '@internal/plugin-email-provider-common';
-import { ProviderError, redact } from '../ProviderError';
+import { examinedText, ProviderError, redact } from '../ProviderError';
 import { TokenEndpointError } from './MsalFetchClient';
 
 /** Token endpoint refusals an admin can fix, by AADSTS number. */
@@ -124,10 +125,11 @@ export function classifyTokenError(
   }
   if (error instanceof ServerError) {
     const providerReply = redact(error.message, secrets);
+    const entraMessage = examinedText(error.errorMessage);
     const number =
       error.errorNo !== undefined
         ? String(error.errorNo)
-        : /AADSTS(\d+)/.exec(error.errorMessage)?.[1];
+        : /AADSTS(\d+)/.exec(entraMessage)?.[1];
     const known = number ? tokenRefusals[number] : undefined;
     if (known) {
       return new ProviderError({ ...known, transient: false, providerReply });
@@ -136,7 +138,7 @@ export function classifyTokenError(
     // AADSTS number is not one of the common mistakes above.
     const description =
       /(AADSTS\d+: [^\r\n]*?)(?: - Correlation ID|\r|\n|$)/.exec(
-        error.errorMessage,
+        entraMessage,
       )?.[1];
     return new ProviderError({
       code: 'provider-error',
@@ -174,6 +176,17 @@ function classifyTokenEndpointError(
   if (error.status === undefined) {
     return classifyNetworkError(error.cause, service);
   }
+  if (error.status >= 300 && error.status < 400) {
+    return redirectRefused(
+      {
+        status: error.status,
+        location: error.location ?? null,
+        url: error.origin,
+      },
+      service,
+      'authorityHost',
+    );
+  }
   const providerReply = redact(
     `${error.status} ${error.reply ?? ''}`.trim(),
     secrets,
@@ -195,6 +208,36 @@ function classifyTokenEndpointError(
     message: `${service} answered HTTP ${error.status} without an OAuth error: check emailProvider.microsoft365.authorityHost`,
     transient: false,
     providerReply,
+  });
+}
+
+/**
+ * A redirect from the token endpoint or Graph, which is never followed: fetch would send the
+ * client secret, the access token or the message on to wherever it points. Only the origin of
+ * its target is named, since the rest of a Location can carry anything.
+ */
+export function redirectRefused(
+  reply: {
+    status: number;
+    /** The Location header, which may be relative to the URL requested. */
+    location: string | null;
+    url: string | URL;
+  },
+  service: string,
+  setting: 'authorityHost' | 'graphBaseUrl',
+): ProviderError {
+  const target =
+    reply.location !== null && URL.canParse(reply.location, reply.url)
+      ? new URL(reply.location, reply.url).origin
+      : undefined;
+  const to = target && target !== 'null' ? ` to ${target}` : '';
+  return new ProviderError({
+    code: 'provider-error',
+    message: `${service} answered with a redirect (HTTP ${reply.status}${to}), which is not followed so that no credential goes to another server: set emailProvider.microsoft365.${setting} to the service itself`,
+    transient: false,
+    providerReply: `${reply.status} ${
+      STATUS_CODES[reply.status] ?? ''
+    }${to}`.trim(),
   });
 }
 
@@ -228,7 +271,10 @@ export function classifyGraphResponse(
       transient: false,
       providerReply,
     });
-  const label = code ? `${status} ${code}` : `HTTP ${status}`;
+  // Graph's codes are identifiers; anything else in that field is not quoted in a sentence.
+  const label = /^\w{1,64}$/.test(code)
+    ? `${status} ${code}`
+    : `HTTP ${status}`;
 
   // Graph reports a missing mailbox as 404, 400 or 403 depending on the path it took.
   if (mailboxMissingCodes.has(code)) {
@@ -296,7 +342,7 @@ export function classifyNetworkError(
   error: unknown,
   service: string,
 ): ProviderError {
-  const providerReply = describe(error);
+  const providerReply = redact(describe(error), []);
   const code = errorCode(error);
   if (
     (isError(error) && error.name === 'TimeoutError') ||
@@ -331,8 +377,9 @@ function parseGraphError(body: string): { code: string; message: string } {
   try {
     const { error } = JSON.parse(body);
     return {
-      code: typeof error?.code === 'string' ? error.code : '',
-      message: typeof error?.message === 'string' ? error.message : '',
+      code: typeof error?.code === 'string' ? examinedText(error.code) : '',
+      message:
+        typeof error?.message === 'string' ? examinedText(error.message) : '',
     };
   } catch {
     return { code: '', message: '' };
