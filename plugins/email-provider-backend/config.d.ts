@@ -44,6 +44,12 @@ export interface Config {
        * one gets through, all waiting messages are due at once. Default 2000.
        */
       probeIntervalMs?: number;
+      /**
+       * On shutdown (SIGTERM), how long the messages being sent may take to finish, in ms; those
+       * still out then are handed back to the other instances, due at once. The shutdown takes at
+       * most five seconds more. Default 10000.
+       */
+      shutdownGraceMs?: number;
       /** A message still waiting (no provider, or retrying) after this fails as expired. Default 24. */
       expireAfterHours?: number;
       /** Days the metadata of sent and failed messages is kept. Default 30. */

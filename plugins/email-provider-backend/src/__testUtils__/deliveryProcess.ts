@@ -23,8 +23,6 @@ export type DeliveryProcessConfig = {
   connection: object;
   encryptionKey: string;
   options: DeliveryOptions;
-  /** How long a SIGTERM waits for the messages being sent; the worker's default otherwise. */
-  stopGraceMs?: number;
 };
 
 export type DeliveryProcess = {
@@ -140,7 +138,6 @@ function runInstance() {
     }),
     logger,
     options: config.options,
-    stopGraceMs: config.stopGraceMs,
   });
   worker.start();
   process.stdout.write('ready\n');

@@ -20,6 +20,11 @@ export type DeliveryOptions = {
    * through, every waiting message is due at once.
    */
   probeIntervalMs: number;
+  /**
+   * On shutdown, how long the messages being sent may take to finish before they are handed
+   * back to the other instances; the shutdown then takes at most five seconds more.
+   */
+  shutdownGraceMs: number;
   /** How long a message may wait, for a provider or for retries, before it fails as expired. */
   expireAfterMs: number;
   /** How long metadata of finished messages is kept. */
@@ -64,6 +69,7 @@ export function readDeliveryOptions(config: Config): DeliveryOptions {
     maxRetryDelayMs: c?.getOptionalNumber('maxRetryDelayMs') ?? 3_600_000,
     maxRetryAfterMs: c?.getOptionalNumber('maxRetryAfterMs') ?? 600_000,
     probeIntervalMs: c?.getOptionalNumber('probeIntervalMs') ?? 2000,
+    shutdownGraceMs: c?.getOptionalNumber('shutdownGraceMs') ?? 10_000,
     expireAfterMs: (c?.getOptionalNumber('expireAfterHours') ?? 24) * 3_600_000,
     retentionDays: c?.getOptionalNumber('retentionDays') ?? 30,
     pollIntervalMs: c?.getOptionalNumber('pollIntervalMs') ?? 1000,

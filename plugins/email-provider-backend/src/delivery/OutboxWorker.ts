@@ -30,12 +30,11 @@ const UNREACHED_CODES = new Set<EmailFailure['code']>([
   'provider-unavailable',
 ]);
 /**
- * On shutdown: how long the messages being sent may take to finish, and then how long the last
- * writes may take. Backstage awaits plugins' shutdown hooks without a limit of its own; the limit
- * is the orchestrator's (Kubernetes kills a pod 30 s after SIGTERM by default), which these keep
+ * On shutdown, after the grace period (`shutdownGraceMs`): how long the last writes may take.
+ * Backstage awaits plugins' shutdown hooks without a limit of its own; the limit is the
+ * orchestrator's (Kubernetes kills a pod 30 s after SIGTERM by default), which the defaults keep
  * well inside.
  */
-const STOP_GRACE_MS = 10_000;
 const STOP_WRITES_MS = 5_000;
 
 /** The provider built for one saved revision, shared by the sends of that revision. */
@@ -96,8 +95,6 @@ export class OutboxWorker {
       providers: MailProviderFactory;
       logger: LoggerService;
       options: DeliveryOptions;
-      /** How long a shutdown waits for the messages being sent; 10 seconds unless set. */
-      stopGraceMs?: number;
     },
   ) {}
 
@@ -118,7 +115,7 @@ export class OutboxWorker {
     this.running = false;
     clearTimeout(this.timer);
     clearTimeout(this.soon);
-    const graceEnds = Date.now() + (this.deps.stopGraceMs ?? STOP_GRACE_MS);
+    const graceEnds = Date.now() + this.deps.options.shutdownGraceMs;
     await settledBy(this.ticking, graceEnds);
     const idle =
       this.inFlight === 0

@@ -63,14 +63,13 @@ beforeAll(async () => {
 
 function startInstance(
   connection: object,
-  overrides: { options?: DeliveryOptions; stopGraceMs?: number } = {},
+  overrides: { options?: DeliveryOptions } = {},
 ): Promise<DeliveryProcess> {
   return startDeliveryProcess(
     {
       connection,
       encryptionKey: KEY,
       options: overrides.options ?? options,
-      stopGraceMs: overrides.stopGraceMs,
     },
     caFile,
   );
@@ -234,7 +233,7 @@ describe('graceful shutdown (POSTGRES_15)', () => {
     try {
       const { knex, count } = await prepare(50, sink);
       const instance = await startInstance(knex.client.config.connection, {
-        stopGraceMs: 1000,
+        options: { ...options, shutdownGraceMs: 1000 },
       });
       await waitFor(async () => (await count('sending')) === 20);
       // Some of them are on the wire, waiting for the server's answer.
