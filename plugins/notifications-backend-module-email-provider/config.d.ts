@@ -3,7 +3,7 @@ export interface Config {
     processors?: {
       /**
        * The email-provider module of the notifications backend
-       * (`@internal/plugin-notifications-backend-module-email-provider`): sends notifications by
+       * (`@email-provider/backstage-plugin-notifications-backend-module-email-provider`): sends notifications by
        * email through the portal's email provider. Users turn it off with the "Email" channel of
        * their notification settings.
        */

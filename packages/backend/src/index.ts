@@ -65,7 +65,7 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 // notifications and signals plugins
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(
-  import('@internal/plugin-notifications-backend-module-email-provider'),
+  import('@email-provider/backstage-plugin-notifications-backend-module-email-provider'),
 );
 backend.add(import('@backstage/plugin-signals-backend'));
 
@@ -73,7 +73,7 @@ backend.add(import('@backstage/plugin-signals-backend'));
 backend.add(import('@backstage/plugin-mcp-actions-backend'));
 
 // email provider plugin
-backend.add(import('@internal/plugin-email-provider-backend'));
+backend.add(import('@email-provider/backstage-plugin-email-provider-backend'));
 // Development only: a local SMTP server that prints what it receives
 // (emailProvider.development.mailCatcher in app-config.yaml).
 backend.add(devMailCatcherModule);

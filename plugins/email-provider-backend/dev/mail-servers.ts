@@ -9,7 +9,7 @@
  * Both use a test CA made at start. The script writes it and a config file to a folder and prints
  * how to start the backend so that it trusts the CA (NODE_EXTRA_CA_CERTS) and talks to the fake.
  *
- *   yarn workspace @internal/plugin-email-provider-backend mail-servers
+ *   yarn workspace @email-provider/backstage-plugin-email-provider-backend mail-servers
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -2,7 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { emailProviderPermissions } from '@internal/plugin-email-provider-common';
+import { emailProviderPermissions } from '@email-provider/backstage-plugin-email-provider-common';
 import { migrateDatabase } from './database/migrateDatabase';
 import { DatabaseOutboxStore } from './delivery/DatabaseOutboxStore';
 import { readDeliveryOptions } from './delivery/DeliveryOptions';

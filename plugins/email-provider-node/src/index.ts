@@ -11,4 +11,4 @@ export type {
   MessageStatus,
   SendEmailRequest,
   SendEmailResponse,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';

@@ -114,7 +114,7 @@ it('is the code the README shows', () => {
     .join('\n')
     .replace(
       "import { attachment, emailServiceRef } from '../index';",
-      "import {\n  attachment,\n  emailServiceRef,\n} from '@internal/plugin-email-provider-node';",
+      "import {\n  attachment,\n  emailServiceRef,\n} from '@email-provider/backstage-plugin-email-provider-node';",
     );
   expect(shown.trim()).toBe(tested.trim());
 });

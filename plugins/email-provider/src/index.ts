@@ -1,7 +1,7 @@
 /**
  * The email-provider frontend plugin: the "Email provider" admin page, its settings card and
  * delivery log. The default export is the plugin for the new frontend system; apps on the old
- * system import `@internal/plugin-email-provider/legacy`.
+ * system import `@email-provider/backstage-plugin-email-provider/legacy`.
  *
  * @packageDocumentation
  */

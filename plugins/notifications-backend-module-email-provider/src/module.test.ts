@@ -19,18 +19,18 @@ import {
 // The real email-provider backend, and its own test helpers: a real SMTP server (smtp-server,
 // parsed with mailparser) and a test CA. That package has no ./testUtils entry point for them.
 // eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import emailProviderPlugin from '@internal/plugin-email-provider-backend';
+import emailProviderPlugin from '@email-provider/backstage-plugin-email-provider-backend';
 // eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
 import {
   createTestPki,
   TestPki,
   trustTestCa,
-} from '@internal/plugin-email-provider-backend/src/__testUtils__/certificates';
+} from '@email-provider/backstage-plugin-email-provider-backend/src/__testUtils__/certificates';
 // eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
 import {
   ReceivedMail,
   SmtpSink,
-} from '@internal/plugin-email-provider-backend/src/__testUtils__/SmtpSink';
+} from '@email-provider/backstage-plugin-email-provider-backend/src/__testUtils__/SmtpSink';
 import request from 'supertest';
 import { notificationsModuleEmailProvider } from './module';
 

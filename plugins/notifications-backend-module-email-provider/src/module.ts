@@ -4,7 +4,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationsProcessingExtensionPoint } from '@backstage/plugin-notifications-node';
-import { emailServiceRef } from '@internal/plugin-email-provider-node';
+import { emailServiceRef } from '@email-provider/backstage-plugin-email-provider-node';
 import { readProcessorConfig } from './config';
 import { DatabaseEmailChannelSettings } from './processor/EmailChannelSettings';
 import { EmailProviderNotificationProcessor } from './processor/EmailProviderNotificationProcessor';

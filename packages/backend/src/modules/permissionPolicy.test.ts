@@ -4,7 +4,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import permissionPlugin from '@backstage/plugin-permission-backend';
-import emailProviderPlugin from '@internal/plugin-email-provider-backend';
+import emailProviderPlugin from '@email-provider/backstage-plugin-email-provider-backend';
 import request from 'supertest';
 import { permissionPolicyModule } from './permissionPolicy';
 

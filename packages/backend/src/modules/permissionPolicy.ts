@@ -15,7 +15,7 @@ import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   emailProviderPermissions,
   isEmailProviderAdmin,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 
 const emailProviderPermissionNames = new Set(
   emailProviderPermissions.map(permission => permission.name),

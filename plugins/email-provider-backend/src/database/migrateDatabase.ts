@@ -5,7 +5,7 @@ import {
 import { Knex } from 'knex';
 
 const migrationsDir = resolvePackagePath(
-  '@internal/plugin-email-provider-backend',
+  '@email-provider/backstage-plugin-email-provider-backend',
   'migrations',
 );
 

@@ -5,7 +5,7 @@ import type {
   DeliverySummary,
   EmailFailure,
   MessageStatus,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 

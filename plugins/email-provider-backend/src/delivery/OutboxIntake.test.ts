@@ -1,7 +1,7 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { ConflictError, InputError } from '@backstage/errors';
-import type { SendEmailRequest } from '@internal/plugin-email-provider-common';
+import type { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import { Knex } from 'knex';
 import { migratedSettingsService } from '../__testUtils__/testSettings';
 import { SettingsService } from '../settings/SettingsService';

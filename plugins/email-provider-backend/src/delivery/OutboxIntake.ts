@@ -7,7 +7,7 @@ import {
 import type {
   MessageStatus,
   SendEmailRequest,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { needsUploadSession } from '../providers/microsoft365/graphRequestSize';
 import { SettingsService } from '../settings/SettingsService';
 import { DatabaseOutboxStore, NewMessage } from './DatabaseOutboxStore';

@@ -3,7 +3,7 @@ import { isError } from '@backstage/errors';
 import type {
   EmailFailure,
   SendEmailRequest,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { randomUUID } from 'node:crypto';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { ProviderError } from '../providers/ProviderError';

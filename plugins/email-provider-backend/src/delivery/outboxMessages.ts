@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SendEmailRequest } from '@internal/plugin-email-provider-common';
+import type { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import { measureMessage, MessageSize } from '../providers/messageSize';
 import type { MailAddress, OutgoingMessage } from '../providers/types';
 

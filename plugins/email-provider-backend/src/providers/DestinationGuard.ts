@@ -3,7 +3,7 @@ import { InputError } from '@backstage/errors';
 import {
   isIPv4Address,
   isIPv6Address,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { lookup } from 'node:dns/promises';
 import { BlockList } from 'node:net';
 import { ProviderError } from './ProviderError';

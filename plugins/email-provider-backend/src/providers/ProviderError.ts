@@ -2,7 +2,7 @@ import { CustomErrorBase } from '@backstage/errors';
 import type {
   EmailFailure,
   EmailFailureCode,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 
 /**
  * A provider refused or could not take a message, classified for the admin: the code, a sentence

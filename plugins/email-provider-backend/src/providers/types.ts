@@ -1,4 +1,4 @@
-import type { VerifyStep } from '@internal/plugin-email-provider-common';
+import type { VerifyStep } from '@email-provider/backstage-plugin-email-provider-common';
 
 /** A mailbox: an address checked by `isEmailAddress`, and an optional display name. */
 export type MailAddress = { address: string; name?: string };

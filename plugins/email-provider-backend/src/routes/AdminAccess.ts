@@ -11,7 +11,7 @@ import {
   AuthorizeResult,
   BasicPermission,
 } from '@backstage/plugin-permission-common';
-import { isEmailProviderAdmin } from '@internal/plugin-email-provider-common';
+import { isEmailProviderAdmin } from '@email-provider/backstage-plugin-email-provider-common';
 import { parseEntityRef } from '@backstage/catalog-model';
 import { Request } from 'express';
 

@@ -4,7 +4,7 @@ import {
   emailProviderSettingsUpdatePermission,
   sendEmailRequestSchema,
   SendEmailResponse,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';

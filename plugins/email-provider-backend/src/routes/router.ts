@@ -11,7 +11,7 @@ import {
   TestEmailResult,
   validateEmailProviderSettingsInput,
   VerifyResult,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import express, { NextFunction, Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { rateLimit } from 'express-rate-limit';

@@ -1,4 +1,4 @@
-import { effectiveSmtpUsername } from '@internal/plugin-email-provider-common';
+import { effectiveSmtpUsername } from '@email-provider/backstage-plugin-email-provider-common';
 import escapeHtml from 'escape-html';
 import { newMessageId } from '../delivery/outboxMessages';
 import type { OutgoingMessage } from '../providers/types';

@@ -71,7 +71,7 @@ describe.each(databases.eachSupportedId())(
         database: { getClient: async () => fresh },
       });
       const directory = resolvePackagePath(
-        '@internal/plugin-email-provider-backend',
+        '@email-provider/backstage-plugin-email-provider-backend',
         'migrations',
       );
       await fresh.migrate.rollback({ directory }, true);

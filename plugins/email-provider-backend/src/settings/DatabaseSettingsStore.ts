@@ -3,7 +3,7 @@ import { ConflictError } from '@backstage/errors';
 import type {
   Microsoft365SettingsInput,
   SmtpSettingsInput,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { Knex } from 'knex';
 import { migrateDatabase } from '../database/migrateDatabase';
 

@@ -6,7 +6,7 @@ import {
   effectiveSmtpUsername,
   isSameMicrosoft365Destination,
   isSameSmtpDestination,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import {
   DatabaseSettingsStore,
   SavedMicrosoft365Settings,

@@ -3,7 +3,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { SendEmailRequest } from '@internal/plugin-email-provider-common';
+import { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import { emailServiceRef } from '../service/emailServiceRef';
 
 async function readJson(req: IncomingMessage): Promise<unknown> {

@@ -1,7 +1,7 @@
 import { DiscoveryService } from '@backstage/backend-plugin-api';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { InputError, ResponseError } from '@backstage/errors';
-import { SendEmailRequest } from '@internal/plugin-email-provider-common';
+import { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import { FakeEmailProviderServer } from '../__testUtils__/FakeEmailProviderServer';
 import { attachment } from './attachment';
 import { DefaultEmailService } from './DefaultEmailService';

@@ -3,7 +3,7 @@ import { ResponseError } from '@backstage/errors';
 import {
   SendEmailRequest,
   SendEmailResponse,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { EmailService } from './EmailService';
 import { validateSendEmailRequest } from './validateSendEmailRequest';
 

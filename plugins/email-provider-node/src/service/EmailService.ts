@@ -1,7 +1,7 @@
 import {
   SendEmailRequest,
   SendEmailResponse,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 
 /**
  * Sends email through the portal's email provider, whichever provider (SMTP, Microsoft 365) the

@@ -1,4 +1,4 @@
-import { sendEmailRequestSchema } from '@internal/plugin-email-provider-common';
+import { sendEmailRequestSchema } from '@email-provider/backstage-plugin-email-provider-common';
 import { attachment } from './attachment';
 
 describe('attachment', () => {

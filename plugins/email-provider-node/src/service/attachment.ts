@@ -1,4 +1,4 @@
-import { EmailAttachment } from '@internal/plugin-email-provider-common';
+import { EmailAttachment } from '@email-provider/backstage-plugin-email-provider-common';
 
 /**
  * Builds an attachment for {@link EmailService.send} from its content, base64-encoding it.

@@ -1,5 +1,5 @@
 import { startTestBackend } from '@backstage/backend-test-utils';
-import { SendEmailRequest } from '@internal/plugin-email-provider-common';
+import { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import {
   createFakeEmailProviderPlugin,
   reportsPlugin,

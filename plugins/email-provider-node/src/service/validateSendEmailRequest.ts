@@ -2,7 +2,7 @@ import { InputError } from '@backstage/errors';
 import {
   SendEmailRequest,
   sendEmailRequestSchema,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 
 /**
  * Checks a request with the same schema as the backend and throws an `InputError` that names

@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { SendEmailRequest } from '@internal/plugin-email-provider-common';
+import { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import { emailServiceMock } from './emailServiceMock';
 
 const request: SendEmailRequest = {

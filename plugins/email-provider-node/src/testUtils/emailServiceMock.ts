@@ -5,7 +5,7 @@ import {
   MessageStatus,
   SendEmailRequest,
   SendEmailResponse,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { EmailService } from '../service/EmailService';
 import { emailServiceRef } from '../service/emailServiceRef';
 import { validateSendEmailRequest } from '../service/validateSendEmailRequest';

@@ -9,7 +9,7 @@ import type {
   MessageStatus,
   TestEmailResult,
   VerifyResult,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 
 /**
  * The active provider as read, with the version a save must name in `If-Match`.

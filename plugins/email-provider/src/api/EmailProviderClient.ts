@@ -7,7 +7,7 @@ import type {
   EmailProviderSettings,
   EmailProviderSettingsInput,
   VerifyResult,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import type {
   DeliveryFilter,
   EmailProviderApi,

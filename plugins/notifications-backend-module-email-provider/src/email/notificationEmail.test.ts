@@ -1,7 +1,7 @@
 // These tests hand script URLs to the code to show that it refuses them.
 /* eslint-disable no-script-url */
 import { Notification } from '@backstage/plugin-notifications-common';
-import { sendEmailRequestSchema } from '@internal/plugin-email-provider-common';
+import { sendEmailRequestSchema } from '@email-provider/backstage-plugin-email-provider-common';
 import {
   absoluteHttpLink,
   MAX_SUBJECT_LENGTH,

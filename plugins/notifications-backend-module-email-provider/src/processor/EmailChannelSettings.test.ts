@@ -10,7 +10,7 @@ import {
   ChannelSetting,
   NotificationSettings,
 } from '@backstage/plugin-notifications-common';
-import { emailServiceMock } from '@internal/plugin-email-provider-node/testUtils';
+import { emailServiceMock } from '@email-provider/backstage-plugin-email-provider-node/testUtils';
 import request from 'supertest';
 import { notificationsModuleEmailProvider } from '../module';
 import {

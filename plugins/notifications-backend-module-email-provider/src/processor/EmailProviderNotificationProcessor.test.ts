@@ -5,8 +5,8 @@ import { CatalogService } from '@backstage/plugin-catalog-node';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { Notification } from '@backstage/plugin-notifications-common';
 import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
-import { SendEmailRequest } from '@internal/plugin-email-provider-common';
-import { emailServiceMock } from '@internal/plugin-email-provider-node/testUtils';
+import { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
+import { emailServiceMock } from '@email-provider/backstage-plugin-email-provider-node/testUtils';
 import { EmailProviderProcessorConfig } from '../config';
 import { EmailChannelSettings } from './EmailChannelSettings';
 import {

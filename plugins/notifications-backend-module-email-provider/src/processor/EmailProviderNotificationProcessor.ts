@@ -16,8 +16,8 @@ import {
   NotificationProcessor,
   NotificationSendOptions,
 } from '@backstage/plugin-notifications-node';
-import { isEmailAddress } from '@internal/plugin-email-provider-common';
-import { EmailService } from '@internal/plugin-email-provider-node';
+import { isEmailAddress } from '@email-provider/backstage-plugin-email-provider-common';
+import { EmailService } from '@email-provider/backstage-plugin-email-provider-node';
 import { EmailProviderProcessorConfig } from '../config';
 import {
   NotificationEmail,

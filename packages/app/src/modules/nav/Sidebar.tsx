@@ -13,7 +13,7 @@ import SearchIcon from '@material-ui/icons/Search';
 import { SidebarSearchModal } from '@backstage/plugin-search';
 import { UserSettingsSignInAvatar } from '@backstage/plugin-user-settings';
 import { NotificationsSidebarItem } from '@backstage/plugin-notifications';
-import { EmailProviderSidebarItem } from '@internal/plugin-email-provider';
+import { EmailProviderSidebarItem } from '@email-provider/backstage-plugin-email-provider';
 import AdminIcon from '@material-ui/icons/SupervisorAccount';
 
 export const SidebarContent = NavContentBlueprint.make({

@@ -1,5 +1,5 @@
 import type { AuthenticationResult } from '@azure/msal-node';
-import type { VerifyStep } from '@internal/plugin-email-provider-common';
+import type { VerifyStep } from '@email-provider/backstage-plugin-email-provider-common';
 import { STATUS_CODES } from 'node:http';
 import type { SavedMicrosoft365Settings } from '../../settings/DatabaseSettingsStore';
 import { ProviderError, redact } from '../ProviderError';

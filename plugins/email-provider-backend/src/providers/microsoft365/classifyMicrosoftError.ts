@@ -1,7 +1,7 @@
 import { ClientConfigurationError, ServerError } from '@azure/msal-node';
 import { isError } from '@backstage/errors';
 import { STATUS_CODES } from 'node:http';
-import type { EmailFailureCode } from '@internal/plugin-email-provider-common';
+import type { EmailFailureCode } from '@email-provider/backstage-plugin-email-provider-common';
 import { examinedText, ProviderError, redact } from '../ProviderError';
 import { TokenEndpointError } from './MsalFetchClient';
 

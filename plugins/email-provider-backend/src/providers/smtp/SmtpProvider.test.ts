@@ -1,4 +1,4 @@
-import type { SmtpSecurity } from '@internal/plugin-email-provider-common';
+import type { SmtpSecurity } from '@email-provider/backstage-plugin-email-provider-common';
 import http from 'node:http';
 import net, { AddressInfo } from 'node:net';
 import {

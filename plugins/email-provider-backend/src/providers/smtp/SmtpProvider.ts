@@ -1,7 +1,7 @@
 import {
   effectiveSmtpUsername,
   VerifyStep,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import net from 'node:net';
 import tls from 'node:tls';
 import nodemailer, { Transporter } from 'nodemailer';

@@ -1,4 +1,4 @@
-import type { SmtpSecurity } from '@internal/plugin-email-provider-common';
+import type { SmtpSecurity } from '@email-provider/backstage-plugin-email-provider-common';
 import { isError } from '@backstage/errors';
 import { examinedText, ProviderError, redact } from '../ProviderError';
 import { describeSize } from './SmtpOffer';

@@ -8,7 +8,7 @@ import type {
   EmailFailureCode,
   SmtpSecurity,
   VerifyStep,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import request from 'supertest';

@@ -3,7 +3,7 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import type {
   DeliveryRecord,
   MessageStatus,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';

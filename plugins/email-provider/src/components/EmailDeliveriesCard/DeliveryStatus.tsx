@@ -4,7 +4,7 @@ import {
   StatusPending,
   StatusRunning,
 } from '@backstage/core-components';
-import type { MessageStatus } from '@internal/plugin-email-provider-common';
+import type { MessageStatus } from '@email-provider/backstage-plugin-email-provider-common';
 import { STATUS_LABELS } from './format';
 
 const ICONS: Record<MessageStatus, typeof StatusOK> = {

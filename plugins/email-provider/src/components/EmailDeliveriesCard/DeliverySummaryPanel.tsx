@@ -1,5 +1,5 @@
 import { InfoCard, StatusError, StatusOK } from '@backstage/core-components';
-import type { DeliverySummary } from '@internal/plugin-email-provider-common';
+import type { DeliverySummary } from '@email-provider/backstage-plugin-email-provider-common';
 import Grid from '@material-ui/core/Grid';
 import { makeStyles } from '@material-ui/core/styles';
 import Typography from '@material-ui/core/Typography';

@@ -2,7 +2,7 @@ import { InfoCard, Progress } from '@backstage/core-components';
 import {
   emailProviderDeliveriesReadPermission,
   emailProviderSettingsUpdatePermission,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { DeliveriesNotAllowed } from './DeliveriesNotAllowed';
 import { DeliveryLog } from './DeliveryLog';

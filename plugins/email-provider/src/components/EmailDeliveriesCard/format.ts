@@ -1,5 +1,5 @@
 import { ResponseError } from '@backstage/errors';
-import type { MessageStatus } from '@internal/plugin-email-provider-common';
+import type { MessageStatus } from '@email-provider/backstage-plugin-email-provider-common';
 
 export const STATUS_LABELS: Record<MessageStatus, string> = {
   queued: 'Queued',

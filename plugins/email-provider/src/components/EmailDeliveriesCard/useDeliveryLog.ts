@@ -4,7 +4,7 @@ import type {
   DeliveryRecord,
   DeliverySummary,
   MessageStatus,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { emailProviderApiRef } from '../../api';
 import { errorMessage, STATUS_LABELS } from './format';

@@ -8,7 +8,7 @@ import {
 import {
   emailProviderDeliveriesReadPermission,
   emailProviderSettingsReadPermission,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { usePermission } from '@backstage/plugin-permission-react';
 import Grid from '@material-ui/core/Grid';
 import { EmailDeliveriesCard } from '../EmailDeliveriesCard';

@@ -1,4 +1,4 @@
-import type { VerifyResult } from '@internal/plugin-email-provider-common';
+import type { VerifyResult } from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';

@@ -2,7 +2,7 @@ import { InfoCard, Progress } from '@backstage/core-components';
 import {
   emailProviderSettingsReadPermission,
   emailProviderSettingsUpdatePermission,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { usePermission } from '@backstage/plugin-permission-react';
 import { NotAllowed } from './NotAllowed';
 import { SettingsEditor } from './SettingsEditor';

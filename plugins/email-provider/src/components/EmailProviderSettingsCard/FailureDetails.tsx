@@ -1,4 +1,4 @@
-import type { EmailFailure } from '@internal/plugin-email-provider-common';
+import type { EmailFailure } from '@email-provider/backstage-plugin-email-provider-common';
 import Typography from '@material-ui/core/Typography';
 
 /** The failure's code, whether trying again may help, and the provider's own (redacted) reply. */

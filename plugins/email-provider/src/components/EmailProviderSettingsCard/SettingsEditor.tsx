@@ -6,7 +6,7 @@ import type {
   EmailProviderSettingsInput,
   EmailProviderType,
   VerifyResult,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';

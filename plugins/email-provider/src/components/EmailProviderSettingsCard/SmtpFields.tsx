@@ -2,7 +2,7 @@ import Checkbox from '@material-ui/core/Checkbox';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
-import type { SmtpSecurity } from '@internal/plugin-email-provider-common';
+import type { SmtpSecurity } from '@email-provider/backstage-plugin-email-provider-common';
 import {
   FieldErrors,
   SECURITY_LABELS,

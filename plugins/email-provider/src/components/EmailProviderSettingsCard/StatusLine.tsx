@@ -1,4 +1,4 @@
-import type { EmailProviderSettings } from '@internal/plugin-email-provider-common';
+import type { EmailProviderSettings } from '@email-provider/backstage-plugin-email-provider-common';
 import Typography from '@material-ui/core/Typography';
 import { describeSettings } from './form';
 

@@ -3,7 +3,7 @@ import { ResponseError } from '@backstage/errors';
 import {
   emailAddressSchema,
   EmailProviderSettings,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';

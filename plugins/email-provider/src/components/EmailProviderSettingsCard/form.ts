@@ -6,7 +6,7 @@ import {
   isSameSmtpDestination,
   SmtpSecurity,
   validateEmailProviderSettingsInput,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 
 /** SMTP fields as typed: strings until saved, the password empty unless entered. */
 export type SmtpDraft = {

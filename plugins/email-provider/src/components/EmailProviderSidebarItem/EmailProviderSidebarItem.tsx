@@ -3,7 +3,7 @@ import type { IconComponent } from '@backstage/core-plugin-api';
 import {
   emailProviderDeliveriesReadPermission,
   emailProviderSettingsReadPermission,
-} from '@internal/plugin-email-provider-common';
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { usePermission } from '@backstage/plugin-permission-react';
 import EmailIcon from '@material-ui/icons/Email';
 
