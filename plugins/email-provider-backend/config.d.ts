@@ -2,8 +2,10 @@ export interface Config {
   emailProvider?: {
     /**
      * Users and groups (entity refs such as `user:default/ada`, `group:default/platform-admins`)
-     * who are email provider admins. The app's permission policy grants them the email-provider
-     * permissions; with the permission framework switched off, the admin routes admit only them.
+     * who are email provider admins. When set, only they may use the admin routes and the page,
+     * and the portal's permission policy can only narrow that. When not set, the portal's
+     * permission policy alone decides (with create-app's allow-all policy, every signed-in user,
+     * which the backend warns about at startup); with the permission framework off, nobody.
      */
     admins?: string[];
 

@@ -74,17 +74,10 @@ function capturingRootLogger(lines: string[]) {
   });
 }
 
-/** Stands in for the app's policy: only the listed admin and the admin group are allowed. */
-const adminOnlyPermissions = mockServices.permissions.mock({
-  authorize: async (requests, options) => {
-    const principal = options.credentials.principal as {
-      userEntityRef?: string;
-    };
-    const admin = [ADMIN, GROUP_ADMIN].includes(principal.userEntityRef ?? '');
-    return requests.map(() => ({
-      result: admin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-    }));
-  },
+/** create-app's allow-all policy: emailProvider.admins alone must keep everyone else out. */
+const allowAllPermissions = mockServices.permissions.mock({
+  authorize: async requests =>
+    requests.map(() => ({ result: AuthorizeResult.ALLOW })),
 });
 
 const userInfo = mockServices.userInfo.mock({
@@ -113,10 +106,7 @@ describe.each(databases.eachSupportedId())(
     let logLines: string[];
     let responses: string[];
 
-    async function start(options: {
-      permissionFramework: boolean;
-      permissions?: typeof adminOnlyPermissions;
-    }) {
+    async function start(options: { permissionFramework: boolean }) {
       knex = await databases.init(databaseId);
       logLines = [];
       responses = [];
@@ -126,7 +116,7 @@ describe.each(databases.eachSupportedId())(
           capturingRootLogger(logLines),
           mockServices.auditor.factory(),
           mockServices.database.factory({ knex }),
-          (options.permissions ?? adminOnlyPermissions).factory,
+          allowAllPermissions.factory,
           userInfo.factory,
           mockServices.rootConfig.factory({
             data: {
@@ -163,7 +153,7 @@ describe.each(databases.eachSupportedId())(
 
     const rawRows = () => knex('email_provider_settings').select();
 
-    describe('with the permission framework', () => {
+    describe('with the permission framework and an allow-all policy', () => {
       beforeEach(() => start({ permissionFramework: true }));
 
       it('starts with no provider', async () => {
@@ -622,15 +612,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     describe('with the permission framework switched off', () => {
-      beforeEach(() =>
-        start({
-          permissionFramework: false,
-          permissions: mockServices.permissions.mock({
-            authorize: async requests =>
-              requests.map(() => ({ result: AuthorizeResult.ALLOW })),
-          }),
-        }),
-      );
+      beforeEach(() => start({ permissionFramework: false }));
 
       it('admits only the users and groups in emailProvider.admins', async () => {
         expect((await call('get', callers.admin)).status).toBe(200);

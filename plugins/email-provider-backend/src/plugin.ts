@@ -59,6 +59,9 @@ export const emailProviderPlugin = createBackendPlugin({
           permissions,
           userInfo,
         });
+        if (access.startupWarning) {
+          logger.warn(access.startupWarning);
+        }
         const deliveryOptions = readDeliveryOptions(config);
         const db = await migrateDatabase(database);
         const settings = new SettingsService(

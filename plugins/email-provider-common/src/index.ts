@@ -7,6 +7,7 @@
 
 export * from './permissions';
 export * from './admins';
+export type * from './access';
 export * from './settings/fields';
 export * from './settings/schema';
 export type * from './settings/types';

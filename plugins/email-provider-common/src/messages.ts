@@ -29,7 +29,11 @@ const MIME_TYPE =
 // U+202E and its kin reorder what follows, so `invoice<U+202E>fdp.exe` shows as `invoiceexe.pdf`.
 const BIDI_CONTROLS = /\p{Bidi_Control}/u;
 
-/** @public */
+/**
+ * One attachment of a {@link SendEmailRequest}: file name, content type and base64 content.
+ *
+ * @public
+ */
 export const emailAttachmentSchema = z.strictObject({
   filename: z
     .string({ error: 'Attachment filename is required' })
@@ -144,10 +148,19 @@ export const sendEmailRequestSchema = z
     }
   });
 
-/** @public */
+/**
+ * A message to send, as other backend plugins pass it to `emailServiceRef` and to
+ * `POST /messages`; validated by {@link sendEmailRequestSchema}.
+ *
+ * @public
+ */
 export type SendEmailRequest = z.input<typeof sendEmailRequestSchema>;
 
-/** @public */
+/**
+ * One attachment of a {@link SendEmailRequest}.
+ *
+ * @public
+ */
 export type EmailAttachment = z.input<typeof emailAttachmentSchema>;
 
 /**
@@ -159,7 +172,12 @@ export type EmailAttachment = z.input<typeof emailAttachmentSchema>;
  */
 export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed';
 
-/** @public */
+/**
+ * The answer to a {@link SendEmailRequest}: the message id, to look it up in the delivery log,
+ * and where the message is.
+ *
+ * @public
+ */
 export type SendEmailResponse = { id: string; status: MessageStatus };
 
 /**
@@ -185,7 +203,11 @@ export type DeliveryRecord = {
   lastError?: { code: string; message: string; providerReply?: string };
 };
 
-/** @public */
+/**
+ * A page of the delivery log, newest first, with the number of messages that match the filter.
+ *
+ * @public
+ */
 export type DeliveryList = { items: DeliveryRecord[]; totalCount: number };
 
 /**

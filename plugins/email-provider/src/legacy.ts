@@ -46,7 +46,7 @@ export const emailProviderPlugin = createPlugin({
  *
  * @public
  */
-export const EmailProviderPage = emailProviderPlugin.provide(
+export const EmailProviderPage: () => JSX.Element = emailProviderPlugin.provide(
   createRoutableExtension({
     name: 'EmailProviderPage',
     component: () =>
@@ -60,24 +60,27 @@ export const EmailProviderPage = emailProviderPlugin.provide(
  *
  * @public
  */
-export const EmailProviderSettingsCard = emailProviderPlugin.provide(
-  createComponentExtension({
-    name: 'EmailProviderSettingsCard',
-    component: {
-      lazy: () =>
-        import('./components/EmailProviderSettingsCard').then(
-          m => m.EmailProviderSettingsCard,
-        ),
-    },
-  }),
-);
+export const EmailProviderSettingsCard: () => JSX.Element =
+  emailProviderPlugin.provide(
+    createComponentExtension({
+      name: 'EmailProviderSettingsCard',
+      component: {
+        lazy: () =>
+          import('./components/EmailProviderSettingsCard').then(
+            m => m.EmailProviderSettingsCard,
+          ),
+      },
+    }),
+  );
 
 /**
  * The delivery log (health summary, recent messages, retry), to place on a page of your own.
  *
  * @public
  */
-export const EmailDeliveriesCard = emailProviderPlugin.provide(
+export const EmailDeliveriesCard: (props: {
+  refreshIntervalMs?: number;
+}) => JSX.Element = emailProviderPlugin.provide(
   createComponentExtension({
     name: 'EmailDeliveriesCard',
     component: {

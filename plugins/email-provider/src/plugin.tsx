@@ -5,7 +5,6 @@ import {
   fetchApiRef,
   PageBlueprint,
 } from '@backstage/frontend-plugin-api';
-import EmailIcon from '@material-ui/icons/Email';
 import { emailProviderApiRef, EmailProviderClient } from './api';
 import { rootRouteRef } from './routes';
 
@@ -25,9 +24,10 @@ export const emailProviderApi = ApiBlueprint.make({
 });
 
 /**
- * The Email provider page at `/email-provider`. It also gives the app its nav item (title and
- * icon of the plugin); show that through `EmailProviderSidebarItem` so that only users allowed
- * to read the settings see it.
+ * The Email provider page at `/email-provider`. It gives the app no nav item: one generated
+ * from a page is shown to every user the portal's permission policy allows (with create-app's
+ * allow-all policy, everyone), so the sidebar entry is `EmailProviderSidebarItem`, which follows
+ * the backend's decision.
  *
  * @public
  */
@@ -46,14 +46,16 @@ export const emailProviderPage = PageBlueprint.make({
 
 /**
  * The email-provider frontend plugin for the new frontend system: the Email provider admin
- * page, its nav item and the API client.
+ * page and the API client.
  *
  * @public
  */
 export const emailProviderPlugin = createFrontendPlugin({
   pluginId: 'email-provider',
   title: 'Email provider',
-  icon: <EmailIcon />,
+  // No icon, on purpose: the app's nav generates an entry for every page that has an icon (its
+  // own or its plugin's), whoever the user is, and an `if` predicate on the page can only ask the
+  // permission API, which create-app's allow-all policy answers ALLOW for everyone.
   info: { packageJson: () => import('../package.json') },
   routes: { root: rootRouteRef },
   extensions: [emailProviderApi, emailProviderPage],

@@ -16,7 +16,9 @@ const OTHER = 'user:default/mallory';
 
 // The real permission backend and this app's policy module, in front of the real email-provider
 // plugin: the policy is what decides, end to end.
-async function startPortal() {
+async function startPortal(
+  admins: string[] = [ADMIN, 'group:default/mail-admins'],
+) {
   const { server } = await startTestBackend({
     features: [
       permissionPlugin,
@@ -37,7 +39,7 @@ async function startPortal() {
         data: {
           permission: { enabled: true },
           emailProvider: {
-            admins: [ADMIN, 'group:default/mail-admins'],
+            admins,
             encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
           },
         },
@@ -64,6 +66,20 @@ describe('the portal permission policy', () => {
       .set('Authorization', mockCredentials.user.header(OTHER))
       .send({ provider: 'none' });
     expect(put.status).toBe(403);
+  });
+
+  it('gives them to nobody when nobody is listed', async () => {
+    const server = await startPortal([]);
+    for (const ref of [ADMIN, GROUP_MEMBER, OTHER]) {
+      const res = await request(server)
+        .get('/api/email-provider/access')
+        .set('Authorization', mockCredentials.user.header(ref));
+      expect(res.body).toEqual({
+        settings: { read: false, update: false },
+        deliveries: { read: false },
+        adminsConfigured: false,
+      });
+    }
   });
 
   it('leaves other permissions allowed, as the app had them', async () => {

@@ -12,14 +12,7 @@ import {
   PolicyQueryUser,
 } from '@backstage/plugin-permission-node';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import {
-  emailProviderPermissions,
-  isEmailProviderAdmin,
-} from '@email-provider/backstage-plugin-email-provider-common';
-
-const emailProviderPermissionNames = new Set(
-  emailProviderPermissions.map(permission => permission.name),
-);
+import { EmailProviderAdmins } from '@email-provider/backstage-plugin-email-provider-backend';
 
 /**
  * The portal's permission policy: the email-provider permissions belong to the users and groups
@@ -27,22 +20,17 @@ const emailProviderPermissionNames = new Set(
  * allow-all policy did before.
  */
 export class PortalPermissionPolicy implements PermissionPolicy {
-  constructor(private readonly emailProviderAdmins: string[]) {}
+  constructor(private readonly emailProviderAdmins: EmailProviderAdmins) {}
 
   async handle(
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    if (emailProviderPermissionNames.has(request.permission.name)) {
-      const admin =
-        user !== undefined &&
-        isEmailProviderAdmin(
-          this.emailProviderAdmins,
-          user.info.ownershipEntityRefs,
-        );
-      return { result: admin ? AuthorizeResult.ALLOW : AuthorizeResult.DENY };
-    }
-    return { result: AuthorizeResult.ALLOW };
+    return (
+      (await this.emailProviderAdmins.decide(request, user)) ?? {
+        result: AuthorizeResult.ALLOW,
+      }
+    );
   }
 }
 
@@ -53,12 +41,13 @@ export const permissionPolicyModule = createBackendModule({
     registerInit({
       deps: {
         config: coreServices.rootConfig,
+        userInfo: coreServices.userInfo,
         policy: policyExtensionPoint,
       },
-      async init({ config, policy }) {
+      async init({ config, userInfo, policy }) {
         policy.setPolicy(
           new PortalPermissionPolicy(
-            config.getOptionalStringArray('emailProvider.admins') ?? [],
+            EmailProviderAdmins.fromConfig(config, { userInfo }),
           ),
         );
       },

@@ -153,6 +153,14 @@ export async function createRouter(options: {
     return active;
   }
 
+  // For the frontend's page and nav entry: the caller's access as the routes below decide it,
+  // so the page never offers what they would refuse (the permission API alone cannot say, since
+  // emailProvider.admins narrows the portal's policy).
+  router.get('/access', async (req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(await access.describe(req));
+  });
+
   router.use('/settings', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store');
     next();

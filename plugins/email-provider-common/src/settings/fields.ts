@@ -19,19 +19,39 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_LOCAL_PART_LENGTH = 64;
 const MAX_HOSTNAME_LENGTH = 253;
 
-/** @public */
+/**
+ * The longest email address accepted: 254 characters, the most an SMTP path allows (RFC 5321).
+ *
+ * @public
+ */
 export const MAX_EMAIL_ADDRESS_LENGTH = 254;
-/** @public */
+/**
+ * The longest SMTP password or Microsoft 365 client secret accepted.
+ *
+ * @public
+ */
 export const MAX_SECRET_LENGTH = 1024;
-/** @public */
+/**
+ * The longest sender display name accepted.
+ *
+ * @public
+ */
 export const MAX_SENDER_NAME_LENGTH = 200;
 
-/** @public */
+/**
+ * Whether `value` is an IPv4 address in dotted-decimal form, without leading zeros.
+ *
+ * @public
+ */
 export function isIPv4Address(value: string): boolean {
   return IPV4.test(value);
 }
 
-/** @public */
+/**
+ * Whether `value` is an IPv6 address, compressed (`::`) or with an IPv4 tail (`::ffff:192.0.2.1`).
+ *
+ * @public
+ */
 export function isIPv6Address(value: string): boolean {
   let rest = value;
   // An embedded IPv4 tail (::ffff:192.0.2.1) stands for the last two groups.
@@ -110,12 +130,21 @@ export function isEmailAddress(value: string): boolean {
   );
 }
 
-/** @public */
+/**
+ * Whether `value` is a GUID such as `8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f`, as Entra ID tenant and client IDs are.
+ *
+ * @public
+ */
 export function isGuid(value: string): boolean {
   return GUID.test(value);
 }
 
-/** @public */
+/**
+ * Whether `value` contains a control character or a line or paragraph separator, which could
+ * start a new SMTP command or mail header.
+ *
+ * @public
+ */
 export function hasControlCharacters(value: string): boolean {
   return CONTROL_CHARACTERS.test(value);
 }
@@ -129,7 +158,11 @@ function text(field: string) {
   });
 }
 
-/** @public */
+/**
+ * A mail server address: a host name or an IP address, without scheme, port or path.
+ *
+ * @public
+ */
 export const serverAddressSchema = text('Server address')
   .min(1, 'Server address is required')
   .refine(
@@ -137,7 +170,11 @@ export const serverAddressSchema = text('Server address')
     'Server address must be a host name or an IP address, without scheme, port, path or spaces (for example smtp.example.com)',
   );
 
-/** @public */
+/**
+ * A TCP port number, 1 to 65535.
+ *
+ * @public
+ */
 export const portSchema = z
   .number({
     error: issue =>
@@ -149,7 +186,12 @@ export const portSchema = z
   .min(1, 'Port must be between 1 and 65535')
   .max(65535, 'Port must be between 1 and 65535');
 
-/** @public */
+/**
+ * A single plain email address (`name@example.com`), without a display name, comments or quotes;
+ * `field` names the value in the error messages.
+ *
+ * @public
+ */
 export function emailAddressSchema(field: string) {
   return text(field)
     .min(1, `${field} is required`)
@@ -183,7 +225,11 @@ export const smtpUsernameSchema = text('Username')
     'Username must be a single plain address (name@example.com) or a login name, without spaces, quotes, angle brackets or a display name',
   );
 
-/** @public */
+/**
+ * The display name of the sender, one line without control characters.
+ *
+ * @public
+ */
 export const senderNameSchema = text('Sender name')
   .max(
     MAX_SENDER_NAME_LENGTH,
@@ -194,7 +240,12 @@ export const senderNameSchema = text('Sender name')
     'Sender name must be a single line without control characters',
   );
 
-/** @public */
+/**
+ * A write-only secret (SMTP password, Microsoft 365 client secret) as it is sent to be saved;
+ * `field` names the value in the error messages.
+ *
+ * @public
+ */
 export function secretSchema(field: string) {
   return text(field)
     .min(1, `${field} must not be empty; leave it out to keep the saved one`)
@@ -208,7 +259,11 @@ export function secretSchema(field: string) {
     );
 }
 
-/** @public */
+/**
+ * The Entra ID directory (tenant) ID: a GUID or a verified domain such as `contoso.onmicrosoft.com`.
+ *
+ * @public
+ */
 export const tenantIdSchema = text('Tenant ID')
   .min(1, 'Tenant ID is required')
   .refine(
@@ -218,7 +273,11 @@ export const tenantIdSchema = text('Tenant ID')
     'Tenant ID must be the directory (tenant) ID, a GUID such as 8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f, or a verified domain such as contoso.onmicrosoft.com',
   );
 
-/** @public */
+/**
+ * The Entra ID application (client) ID, a GUID.
+ *
+ * @public
+ */
 export const clientIdSchema = text('Client ID')
   .min(1, 'Client ID is required')
   .refine(

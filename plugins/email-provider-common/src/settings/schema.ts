@@ -27,7 +27,11 @@ function strictObject<T extends z.ZodRawShape>(shape: T, name: string) {
   });
 }
 
-/** @public */
+/**
+ * The ways an SMTP connection can be secured; see {@link SmtpSecurity}.
+ *
+ * @public
+ */
 export const SMTP_SECURITY_MODES = ['starttls', 'tls', 'none'] as const;
 
 /**
@@ -38,7 +42,11 @@ export const SMTP_SECURITY_MODES = ['starttls', 'tls', 'none'] as const;
  */
 export type SmtpSecurity = (typeof SMTP_SECURITY_MODES)[number];
 
-/** @public */
+/**
+ * The SMTP settings in the body of `PUT /settings`, with the optional write-only `password`.
+ *
+ * @public
+ */
 export const smtpSettingsInputSchema = strictObject(
   {
     host: serverAddressSchema,
@@ -78,7 +86,12 @@ export const smtpSettingsInputSchema = strictObject(
   }
 });
 
-/** @public */
+/**
+ * The Microsoft 365 settings in the body of `PUT /settings`, with the optional write-only
+ * `clientSecret`.
+ *
+ * @public
+ */
 export const microsoft365SettingsInputSchema = strictObject(
   {
     from: emailAddressSchema('Sender email address'),
@@ -122,13 +135,25 @@ export const emailProviderSettingsInputSchema = z.discriminatedUnion(
   { error: 'Provider must be one of none, smtp or microsoft365' },
 );
 
-/** @public */
+/**
+ * SMTP settings as validated by {@link smtpSettingsInputSchema}.
+ *
+ * @public
+ */
 export type SmtpSettingsInput = z.output<typeof smtpSettingsInputSchema>;
-/** @public */
+/**
+ * Microsoft 365 settings as validated by {@link microsoft365SettingsInputSchema}.
+ *
+ * @public
+ */
 export type Microsoft365SettingsInput = z.output<
   typeof microsoft365SettingsInputSchema
 >;
-/** @public */
+/**
+ * The body of `PUT /settings` as validated by {@link emailProviderSettingsInputSchema}.
+ *
+ * @public
+ */
 export type EmailProviderSettingsInput = z.output<
   typeof emailProviderSettingsInputSchema
 >;
@@ -141,7 +166,12 @@ export type EmailProviderSettingsInput = z.output<
  */
 export type SettingsFieldIssue = { field: string; message: string };
 
-/** @public */
+/**
+ * The outcome of {@link validateEmailProviderSettingsInput}: the validated settings, or every
+ * problem found.
+ *
+ * @public
+ */
 export type SettingsValidationResult =
   | { success: true; data: EmailProviderSettingsInput }
   | { success: false; issues: SettingsFieldIssue[] };

@@ -58,5 +58,9 @@ export type EmailProviderSettings =
       microsoft365: Microsoft365Settings;
     } & SettingsRevision);
 
-/** @public */
+/**
+ * Which provider is active: `none`, `smtp` or `microsoft365`.
+ *
+ * @public
+ */
 export type EmailProviderType = EmailProviderSettings['provider'];

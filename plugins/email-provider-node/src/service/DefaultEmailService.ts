@@ -41,6 +41,7 @@ export type DefaultEmailServiceOptions = {
  * @public
  */
 export class DefaultEmailService implements EmailService {
+  /** Creates the service for one plugin, with that plugin's `auth` and `discovery` services. */
   static create(options: DefaultEmailServiceOptions): DefaultEmailService {
     return new DefaultEmailService(options.auth, options.discovery);
   }
@@ -50,6 +51,7 @@ export class DefaultEmailService implements EmailService {
     private readonly discovery: DiscoveryService,
   ) {}
 
+  /** {@inheritDoc EmailService.send} */
   async send(request: SendEmailRequest): Promise<SendEmailResponse> {
     const message = validateSendEmailRequest(request);
 

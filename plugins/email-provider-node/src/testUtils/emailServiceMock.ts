@@ -6,12 +6,14 @@ import {
   SendEmailRequest,
   SendEmailResponse,
 } from '@email-provider/backstage-plugin-email-provider-common';
-import { EmailService } from '../service/EmailService';
+// The package's own name, so the testUtils API report links to the main entry point's type
+// instead of reporting it as an unexported one.
+import type { EmailService } from '@email-provider/backstage-plugin-email-provider-node';
 import { emailServiceRef } from '../service/emailServiceRef';
 import { validateSendEmailRequest } from '../service/validateSendEmailRequest';
 
 /**
- * Options for {@link emailServiceMock}.
+ * Options for {@link (emailServiceMock:function)}.
  *
  * @public
  */
@@ -21,7 +23,7 @@ export type EmailServiceMockOptions = {
 };
 
 /**
- * An in-memory {@link EmailService} that records what was sent.
+ * An in-memory `EmailService` that records what was sent.
  *
  * @public
  */

@@ -3,6 +3,7 @@ import type {
   DeliveryList,
   DeliveryRecord,
   DeliverySummary,
+  EmailProviderAccess,
   EmailProviderSettings,
   EmailProviderSettingsInput,
   VerifyResult,
@@ -112,6 +113,20 @@ export const FAILED_DELIVERY = deliveryRecord({
   },
 });
 
+/** An email provider admin's access, with admins listed in `emailProvider.admins`. */
+export const ADMIN_ACCESS: EmailProviderAccess = {
+  settings: { read: true, update: true },
+  deliveries: { read: true },
+  adminsConfigured: true,
+};
+
+/** Everybody else's. */
+export const NO_ACCESS: EmailProviderAccess = {
+  settings: { read: false, update: false },
+  deliveries: { read: false },
+  adminsConfigured: true,
+};
+
 /**
  * An in-memory stand-in for the backend: saves what it is given (as the backend would read it
  * back), with every method a jest mock so tests can change an answer or inspect calls.
@@ -122,6 +137,8 @@ export class FakeEmailProviderApi implements EmailProviderApi {
   /** The delivery log, newest first, as `listMessages` pages through it. */
   messages: DeliveryRecord[] = [];
   summary: DeliverySummary = { waiting: 0, failedLast24Hours: 0 };
+  /** What `getAccess` answers: an admin by default. */
+  access: EmailProviderAccess = ADMIN_ACCESS;
 
   constructor(settings: EmailProviderSettings = { provider: 'none' }) {
     this.settings = settings;
@@ -131,6 +148,8 @@ export class FakeEmailProviderApi implements EmailProviderApi {
   private snapshot(): EmailProviderSettingsSnapshot {
     return { settings: this.settings, version: this.version };
   }
+
+  getAccess = jest.fn(async (): Promise<EmailProviderAccess> => this.access);
 
   getSettings = jest.fn(async () => this.snapshot());
 

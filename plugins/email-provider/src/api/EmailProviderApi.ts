@@ -4,6 +4,7 @@ import type {
   DeliveryRecord,
   DeliverySummary,
   EmailFailure,
+  EmailProviderAccess,
   EmailProviderSettings,
   EmailProviderSettingsInput,
   MessageStatus,
@@ -70,6 +71,11 @@ export type DeliveryFilter = {
  * @public
  */
 export interface EmailProviderApi {
+  /**
+   * `GET /access`: what the signed-in user may do, as the backend decides it on every admin
+   * route (`emailProvider.admins`, narrowed by the portal's permission policy).
+   */
+  getAccess(): Promise<EmailProviderAccess>;
   /** `GET /settings`: the active provider, never a secret. */
   getSettings(): Promise<EmailProviderSettingsSnapshot>;
   /**

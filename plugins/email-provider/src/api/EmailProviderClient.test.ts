@@ -23,6 +23,21 @@ describe('EmailProviderClient', () => {
     fetchApi: mockApis.fetch({ injectIdentityAuth: { token: 'user-token' } }),
   });
 
+  it("reads the user's access as the backend decides it", async () => {
+    const access = {
+      settings: { read: true, update: false },
+      deliveries: { read: true },
+      adminsConfigured: true,
+    };
+    server.use(
+      http.get(`${BASE}/access`, ({ request }) => {
+        expect(request.headers.get('authorization')).toBe('Bearer user-token');
+        return HttpResponse.json(access);
+      }),
+    );
+    await expect(client.getAccess()).resolves.toEqual(access);
+  });
+
   it('reads the settings with the version from the ETag', async () => {
     server.use(
       http.get(`${BASE}/settings`, ({ request }) => {

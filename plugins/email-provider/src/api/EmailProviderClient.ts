@@ -4,6 +4,7 @@ import type {
   DeliveryList,
   DeliveryRecord,
   DeliverySummary,
+  EmailProviderAccess,
   EmailProviderSettings,
   EmailProviderSettingsInput,
   VerifyResult,
@@ -46,6 +47,10 @@ export class EmailProviderClient implements EmailProviderApi {
   constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
     this.discoveryApi = options.discoveryApi;
     this.fetchApi = options.fetchApi;
+  }
+
+  async getAccess(): Promise<EmailProviderAccess> {
+    return this.json('GET', 'access');
   }
 
   async getSettings(): Promise<EmailProviderSettingsSnapshot> {

@@ -26,8 +26,6 @@ export const SidebarContent = NavContentBlueprint.make({
       // Skipped items
       nav.take('page:search'); // Using search modal instead
       nav.take('page:notifications'); // Using NotificationsSidebarItem manually instead
-      // Shown under Administration, and only to users allowed to read its settings.
-      const emailProvider = navItems.take('page:email-provider');
 
       return (
         <Sidebar>
@@ -46,15 +44,11 @@ export const SidebarContent = NavContentBlueprint.make({
             </SidebarScrollWrapper>
           </SidebarGroup>
           <SidebarSpace />
-          {emailProvider && (
-            <SidebarGroup label="Administration" icon={<AdminIcon />}>
-              <EmailProviderSidebarItem
-                to={emailProvider.href}
-                text={emailProvider.title}
-                icon={() => emailProvider.icon}
-              />
-            </SidebarGroup>
-          )}
+          <SidebarGroup label="Administration" icon={<AdminIcon />}>
+            {/* The Email provider page has no nav item of its own: this entry is shown only to
+                the users the email-provider backend admits. */}
+            <EmailProviderSidebarItem />
+          </SidebarGroup>
           <SidebarDivider />
           <NotificationsSidebarItem />
           <SidebarDivider />

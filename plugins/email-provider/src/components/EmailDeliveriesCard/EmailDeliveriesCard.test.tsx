@@ -1,11 +1,6 @@
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import {
-  AuthorizeResult,
-  EvaluatePermissionRequest,
-} from '@backstage/plugin-permission-common';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { SWRConfig } from 'swr';
 import { emailProviderApiRef } from '../../api';
 import {
   deliveryRecord,
@@ -24,20 +19,14 @@ function renderCard(
   } = {},
 ) {
   const { read = true, update = true } = options;
-  const authorize = (request: EvaluatePermissionRequest) => {
-    const allowed =
-      request.permission.name === 'email-provider.settings.update'
-        ? update
-        : read;
-    return allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY;
+  api.access = {
+    settings: { read: true, update },
+    deliveries: { read },
+    adminsConfigured: true,
   };
   renderInTestApp(
-    <SWRConfig value={{ provider: () => new Map() }}>
-      <EmailDeliveriesCard refreshIntervalMs={options.refreshIntervalMs} />
-    </SWRConfig>,
-    {
-      apis: [[emailProviderApiRef, api], mockApis.permission({ authorize })],
-    },
+    <EmailDeliveriesCard refreshIntervalMs={options.refreshIntervalMs} />,
+    { apis: [[emailProviderApiRef, api]] },
   );
   return userEvent.setup();
 }

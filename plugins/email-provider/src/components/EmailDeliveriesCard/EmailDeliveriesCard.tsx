@@ -1,9 +1,9 @@
-import { InfoCard, Progress } from '@backstage/core-components';
 import {
-  emailProviderDeliveriesReadPermission,
-  emailProviderSettingsUpdatePermission,
-} from '@email-provider/backstage-plugin-email-provider-common';
-import { usePermission } from '@backstage/plugin-permission-react';
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useEmailProviderAccess } from '../EmailProviderAccess';
 import { DeliveriesNotAllowed } from './DeliveriesNotAllowed';
 import { DeliveryLog } from './DeliveryLog';
 
@@ -13,8 +13,9 @@ const DEFAULT_REFRESH_MS = 10_000;
  * The delivery log of the email provider: a health summary (last success, last failure,
  * messages waiting, failed in the last 24 hours) and the recent messages with their status,
  * attempts and last error, filtered by status and paged. It refreshes itself while it is shown.
- * Users without `email-provider.deliveries.read` see a not-allowed message; a failed message
- * can be retried by users with `email-provider.settings.update`. The backend checks both again.
+ * Users the backend does not let read the log (`email-provider.deliveries.read`) see a
+ * not-allowed message; a failed message can be retried by those it lets change the settings
+ * (`email-provider.settings.update`). The backend checks both again.
  *
  * @public
  */
@@ -22,25 +23,24 @@ export function EmailDeliveriesCard(props: {
   /** How often the log reads itself again while shown, in milliseconds; 10 seconds by default. */
   refreshIntervalMs?: number;
 }) {
-  const read = usePermission({
-    permission: emailProviderDeliveriesReadPermission,
-  });
-  const update = usePermission({
-    permission: emailProviderSettingsUpdatePermission,
-  });
-  if (read.loading || (read.allowed && update.loading)) {
+  const state = useEmailProviderAccess();
+  if (state.loading) {
     return (
       <InfoCard title="Recent messages">
         <Progress />
       </InfoCard>
     );
   }
-  if (!read.allowed) {
-    return <DeliveriesNotAllowed />;
+  if ('error' in state) {
+    return <ResponseErrorPanel error={state.error} />;
+  }
+  const { access } = state;
+  if (!access.deliveries.read) {
+    return <DeliveriesNotAllowed adminsConfigured={access.adminsConfigured} />;
   }
   return (
     <DeliveryLog
-      canRetry={update.allowed}
+      canRetry={access.settings.update}
       refreshIntervalMs={props.refreshIntervalMs ?? DEFAULT_REFRESH_MS}
     />
   );

@@ -1,15 +1,15 @@
 import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import {
-  AuthorizeResult,
-  EvaluatePermissionRequest,
-} from '@backstage/plugin-permission-common';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { EmailProviderAccess } from '@email-provider/backstage-plugin-email-provider-common';
 import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { SWRConfig } from 'swr';
 import { emailProviderApiRef } from '../../api';
 import {
+  ADMIN_ACCESS,
   FAILED_DELIVERY,
   FakeEmailProviderApi,
+  NO_ACCESS,
+  responseError,
   SAVED_SMTP,
 } from '../../__testUtils__/FakeEmailProviderApi';
 import { EmailProviderPage } from './EmailProviderPage';
@@ -20,25 +20,34 @@ const ALL = [
   'email-provider.deliveries.read',
 ];
 
+/** Renders the page for a user the backend allows `allowed` (permission names), or `access`. */
 function renderPage(
   api: FakeEmailProviderApi,
-  allowed: string[],
+  allowed: string[] | EmailProviderAccess,
   path = '/email-provider',
 ) {
-  const authorize = (request: EvaluatePermissionRequest) =>
-    allowed.includes(request.permission.name)
-      ? AuthorizeResult.ALLOW
-      : AuthorizeResult.DENY;
-  renderInTestApp(
-    <SWRConfig value={{ provider: () => new Map() }}>
-      <EmailProviderPage />
-    </SWRConfig>,
-    {
-      apis: [[emailProviderApiRef, api], mockApis.permission({ authorize })],
-      mountPath: '/email-provider',
-      initialRouteEntries: [path],
-    },
-  );
+  api.access = Array.isArray(allowed)
+    ? {
+        settings: {
+          read: allowed.includes('email-provider.settings.read'),
+          update: allowed.includes('email-provider.settings.update'),
+        },
+        deliveries: {
+          read: allowed.includes('email-provider.deliveries.read'),
+        },
+        adminsConfigured: true,
+      }
+    : allowed;
+  renderInTestApp(<EmailProviderPage />, {
+    // create-app's allow-all policy, as the permission API reports it: the page must not follow
+    // it, only the backend's answer.
+    apis: [
+      [emailProviderApiRef, api],
+      mockApis.permission({ authorize: AuthorizeResult.ALLOW }),
+    ],
+    mountPath: '/email-provider',
+    initialRouteEntries: [path],
+  });
   return userEvent.setup();
 }
 
@@ -54,9 +63,10 @@ describe('EmailProviderPage', () => {
     expect(
       screen.getByRole('heading', { level: 1, name: 'Email provider' }),
     ).toBeInTheDocument();
-    expect(await screen.findByLabelText('Server address')).toHaveValue(
-      'smtp.example.com',
-    );
+    // The first render of the file loads the whole form: give a busy machine time for it.
+    expect(
+      await screen.findByLabelText('Server address', {}, { timeout: 10_000 }),
+    ).toHaveValue('smtp.example.com');
     expect(screen.getByRole('tab', { name: 'Settings' })).toHaveAttribute(
       'aria-selected',
       'true',
@@ -134,6 +144,50 @@ describe('EmailProviderPage', () => {
     expect(
       screen.queryByRole('button', { name: 'Retry' }),
     ).not.toBeInTheDocument();
+  });
+
+  it('says that the admins are set in emailProvider.admins', async () => {
+    renderPage(apiWithLog(), ALL);
+    expect(
+      await screen.findByText(/Email provider admins are set in/),
+    ).toHaveTextContent(
+      "Email provider admins are set in emailProvider.admins in the portal's configuration: only the users and groups listed there may see and change these settings",
+    );
+  });
+
+  it("warns when nobody is listed, so that the portal's policy alone decides", async () => {
+    renderPage(apiWithLog(), { ...ADMIN_ACCESS, adminsConfigured: false });
+    expect(
+      await screen.findByText(/No email provider admins are set in/),
+    ).toHaveTextContent(
+      "No email provider admins are set in emailProvider.admins: the portal's permission policy alone decides who may see and change these settings, and with the allow-all policy a new portal starts with, that is every signed-in user.",
+    );
+  });
+
+  it('follows the backend, not the permission API: a user outside emailProvider.admins is not allowed', async () => {
+    renderPage(apiWithLog(), NO_ACCESS);
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      'You are not allowed to see the email provider settings: that needs the email-provider.settings.read permission, and only the email provider admins listed in emailProvider.admins have it.',
+    );
+    expect(screen.queryByLabelText('Server address')).not.toBeInTheDocument();
+  });
+
+  it("says that the portal's policy decides when nobody is listed", async () => {
+    renderPage(apiWithLog(), { ...NO_ACCESS, adminsConfigured: false });
+    expect(await screen.findByRole('alert')).toHaveTextContent(
+      "nobody is listed in emailProvider.admins, so the portal's permission policy decides who has it.",
+    );
+  });
+
+  it('says so when the access cannot be read', async () => {
+    const api = apiWithLog();
+    api.getAccess.mockRejectedValue(
+      await responseError(503, 'ServiceUnavailableError', 'Backend away'),
+    );
+    renderPage(api, ALL);
+    expect(await screen.findByText(/Backend away/)).toBeInTheDocument();
+    expect(screen.queryByRole('tab')).not.toBeInTheDocument();
+    expect(api.getSettings).not.toHaveBeenCalled();
   });
 
   it('shows a not-allowed message to everyone else', async () => {

@@ -3,15 +3,16 @@ import {
   Header,
   Page,
   Progress,
+  ResponseErrorPanel,
   TabbedLayout,
 } from '@backstage/core-components';
-import {
-  emailProviderDeliveriesReadPermission,
-  emailProviderSettingsReadPermission,
-} from '@email-provider/backstage-plugin-email-provider-common';
-import { usePermission } from '@backstage/plugin-permission-react';
 import Grid from '@material-ui/core/Grid';
 import { EmailDeliveriesCard } from '../EmailDeliveriesCard';
+import {
+  AdminsNote,
+  EmailProviderAccessProvider,
+  useEmailProviderAccess,
+} from '../EmailProviderAccess';
 import {
   DeliveryHints,
   EmailProviderSettingsCard,
@@ -19,55 +20,63 @@ import {
 } from '../EmailProviderSettingsCard';
 
 /**
- * The "Email provider" admin page, in two tabs: **Settings** (the settings card and what to
- * know about delivery; at the page's own path) for users with `email-provider.settings.read`,
- * and **Deliveries** (the delivery log; at `deliveries` below the page's path) for users with
- * `email-provider.deliveries.read`. A tab the user may not see is left out; users with neither
- * permission see a not-allowed message.
+ * The "Email provider" admin page, in two tabs: **Settings** (the settings card, who may change
+ * them, and what to know about delivery; at the page's own path) for users the backend lets read
+ * the settings, and **Deliveries** (the delivery log; at `deliveries` below the page's path) for
+ * users it lets read the log. What the user may do comes from the backend (`GET /access`), which
+ * decides every admin route the same way. A tab the user may not see is left out; users with
+ * neither see a not-allowed message.
  *
  * @public
  */
 export function EmailProviderPage() {
-  const settings = usePermission({
-    permission: emailProviderSettingsReadPermission,
-  });
-  const deliveries = usePermission({
-    permission: emailProviderDeliveriesReadPermission,
-  });
+  const state = useEmailProviderAccess();
   let body;
-  if (settings.loading || deliveries.loading) {
+  if (state.loading) {
     body = (
       <Content>
         <Progress />
       </Content>
     );
-  } else if (!settings.allowed && !deliveries.allowed) {
+  } else if ('error' in state) {
     body = (
       <Content>
-        <NotAllowed />
+        <ResponseErrorPanel error={state.error} />
+      </Content>
+    );
+  } else if (!state.access.settings.read && !state.access.deliveries.read) {
+    body = (
+      <Content>
+        <NotAllowed adminsConfigured={state.access.adminsConfigured} />
       </Content>
     );
   } else {
+    const { access } = state;
     body = (
-      <TabbedLayout>
-        {settings.allowed && (
-          <TabbedLayout.Route path="/" title="Settings">
-            <Grid container spacing={3}>
-              <Grid item xs={12} lg={8}>
-                <EmailProviderSettingsCard />
+      <EmailProviderAccessProvider value={state}>
+        <TabbedLayout>
+          {access.settings.read && (
+            <TabbedLayout.Route path="/" title="Settings">
+              <Grid container spacing={3}>
+                <Grid item xs={12}>
+                  <AdminsNote adminsConfigured={access.adminsConfigured} />
+                </Grid>
+                <Grid item xs={12} lg={8}>
+                  <EmailProviderSettingsCard />
+                </Grid>
+                <Grid item xs={12} lg={4}>
+                  <DeliveryHints />
+                </Grid>
               </Grid>
-              <Grid item xs={12} lg={4}>
-                <DeliveryHints />
-              </Grid>
-            </Grid>
-          </TabbedLayout.Route>
-        )}
-        {deliveries.allowed && (
-          <TabbedLayout.Route path="/deliveries" title="Deliveries">
-            <EmailDeliveriesCard />
-          </TabbedLayout.Route>
-        )}
-      </TabbedLayout>
+            </TabbedLayout.Route>
+          )}
+          {access.deliveries.read && (
+            <TabbedLayout.Route path="/deliveries" title="Deliveries">
+              <EmailDeliveriesCard />
+            </TabbedLayout.Route>
+          )}
+        </TabbedLayout>
+      </EmailProviderAccessProvider>
     );
   }
   return (

@@ -1,12 +1,7 @@
-import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
-import {
-  AuthorizeResult,
-  EvaluatePermissionRequest,
-} from '@backstage/plugin-permission-common';
+import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Link } from 'react-router-dom';
-import { SWRConfig } from 'swr';
 import { emailProviderApiRef } from '../../api';
 import {
   FakeEmailProviderApi,
@@ -21,22 +16,17 @@ function renderCard(
   options: { read?: boolean; update?: boolean; withLink?: boolean } = {},
 ) {
   const { read = true, update = true } = options;
-  const authorize = (request: EvaluatePermissionRequest) => {
-    const allowed =
-      request.permission.name === 'email-provider.settings.update'
-        ? update
-        : read;
-    return allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY;
+  api.access = {
+    settings: { read, update },
+    deliveries: { read: true },
+    adminsConfigured: true,
   };
   renderInTestApp(
-    // A fresh permission cache for every test.
-    <SWRConfig value={{ provider: () => new Map() }}>
+    <>
       {options.withLink && <Link to="/catalog">Catalog</Link>}
       <EmailProviderSettingsCard />
-    </SWRConfig>,
-    {
-      apis: [[emailProviderApiRef, api], mockApis.permission({ authorize })],
-    },
+    </>,
+    { apis: [[emailProviderApiRef, api]] },
   );
   return userEvent.setup();
 }

@@ -1,36 +1,35 @@
-import { InfoCard, Progress } from '@backstage/core-components';
 import {
-  emailProviderSettingsReadPermission,
-  emailProviderSettingsUpdatePermission,
-} from '@email-provider/backstage-plugin-email-provider-common';
-import { usePermission } from '@backstage/plugin-permission-react';
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useEmailProviderAccess } from '../EmailProviderAccess';
 import { NotAllowed } from './NotAllowed';
 import { SettingsEditor } from './SettingsEditor';
 
 /**
  * The email provider settings: status, provider choice and its fields, save, connection check
- * and test email. Users without `email-provider.settings.read` see a not-allowed message;
- * without `email-provider.settings.update` the form is read-only. The backend checks both
- * again.
+ * and test email. Users the backend does not let read the settings (`email-provider.settings.read`)
+ * see a not-allowed message; those it does not let change them
+ * (`email-provider.settings.update`) see the form read-only. The backend checks both again.
  *
  * @public
  */
 export function EmailProviderSettingsCard() {
-  const read = usePermission({
-    permission: emailProviderSettingsReadPermission,
-  });
-  const update = usePermission({
-    permission: emailProviderSettingsUpdatePermission,
-  });
-  if (read.loading || (read.allowed && update.loading)) {
+  const state = useEmailProviderAccess();
+  if (state.loading) {
     return (
       <InfoCard title="Outgoing email">
         <Progress />
       </InfoCard>
     );
   }
-  if (!read.allowed) {
-    return <NotAllowed />;
+  if ('error' in state) {
+    return <ResponseErrorPanel error={state.error} />;
   }
-  return <SettingsEditor readOnly={!update.allowed} />;
+  const { access } = state;
+  if (!access.settings.read) {
+    return <NotAllowed adminsConfigured={access.adminsConfigured} />;
+  }
+  return <SettingsEditor readOnly={!access.settings.update} />;
 }

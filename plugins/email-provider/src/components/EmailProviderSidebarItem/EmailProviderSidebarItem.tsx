@@ -1,17 +1,14 @@
 import { SidebarItem } from '@backstage/core-components';
 import type { IconComponent } from '@backstage/core-plugin-api';
-import {
-  emailProviderDeliveriesReadPermission,
-  emailProviderSettingsReadPermission,
-} from '@email-provider/backstage-plugin-email-provider-common';
-import { usePermission } from '@backstage/plugin-permission-react';
 import EmailIcon from '@material-ui/icons/Email';
+import { useEmailProviderAccess } from '../EmailProviderAccess';
 
 /**
- * The sidebar entry of the Email provider page, shown only to users allowed to read the
- * settings (`email-provider.settings.read`) or the delivery log
- * (`email-provider.deliveries.read`). Use it in the app's sidebar in place of the nav
- * item the page contributes, for example with `navItems.take('page:email-provider')`.
+ * The sidebar entry of the Email provider page, shown only to users the backend lets read the
+ * settings or the delivery log (`GET /api/email-provider/access`: `emailProvider.admins`,
+ * narrowed by the portal's permission policy). The page contributes no nav item of its own, since
+ * a nav item generated from a page is shown to every user whom the portal's permission policy
+ * allows, and create-app's policy allows everyone; put this in the app's sidebar instead.
  *
  * @public
  */
@@ -21,13 +18,9 @@ export function EmailProviderSidebarItem(props: {
   text?: string;
   icon?: IconComponent;
 }) {
-  const settings = usePermission({
-    permission: emailProviderSettingsReadPermission,
-  });
-  const deliveries = usePermission({
-    permission: emailProviderDeliveriesReadPermission,
-  });
-  if (!settings.allowed && !deliveries.allowed) {
+  const state = useEmailProviderAccess();
+  const access = 'access' in state ? state.access : undefined;
+  if (!access?.settings.read && !access?.deliveries.read) {
     return null;
   }
   return (

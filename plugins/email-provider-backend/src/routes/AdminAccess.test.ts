@@ -1,0 +1,288 @@
+import {
+  mockCredentials,
+  mockServices,
+  ServiceMock,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  AuthorizeResult,
+  EvaluatePermissionRequest,
+} from '@backstage/plugin-permission-common';
+import request from 'supertest';
+import { emailProviderPlugin } from '../plugin';
+
+jest.setTimeout(30_000);
+
+const ADMIN = 'user:default/ada';
+const GROUP_ADMIN = 'user:default/grace';
+const NON_ADMIN = 'user:default/mallory';
+const ADMIN_GROUP = 'group:default/mail-admins';
+
+/** Every admin route, with what an admin gets on an empty portal (no provider, no messages). */
+const adminRoutes = [
+  ['get', '/settings', undefined, 200],
+  ['put', '/settings', { provider: 'none' }, 200],
+  ['delete', '/settings', undefined, 200],
+  ['post', '/test-email', { to: 'ada@example.com' }, 409],
+  ['post', '/verify', {}, 409],
+  ['get', '/messages', undefined, 200],
+  ['get', '/messages/no-such-id', undefined, 404],
+  ['get', '/summary', undefined, 200],
+  ['post', '/messages/no-such-id/retry', undefined, 404],
+] as const;
+
+type Policy = (
+  request: EvaluatePermissionRequest,
+) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
+
+/** create-app's policy: everything allowed. */
+const allowAll: Policy = () => AuthorizeResult.ALLOW;
+
+async function startPortal(options: {
+  admins?: string[];
+  permissionFramework: boolean;
+  policy?: Policy;
+}) {
+  const logger: ServiceMock<LoggerService> = mockServices.logger.mock();
+  const policy = options.policy ?? allowAll;
+  const { server } = await startTestBackend({
+    features: [
+      emailProviderPlugin,
+      logger.factory,
+      mockServices.permissions.mock({
+        authorize: async requests => requests.map(r => ({ result: policy(r) })),
+      }).factory,
+      mockServices.userInfo.mock({
+        getUserInfo: async credentials => {
+          const ref = (credentials.principal as { userEntityRef: string })
+            .userEntityRef;
+          return {
+            userEntityRef: ref,
+            ownershipEntityRefs:
+              ref === GROUP_ADMIN ? [ref, ADMIN_GROUP] : [ref],
+          };
+        },
+      }).factory,
+      mockServices.rootConfig.factory({
+        data: {
+          permission: { enabled: options.permissionFramework },
+          emailProvider: {
+            ...(options.admins ? { admins: options.admins } : {}),
+            encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
+          },
+        },
+      }),
+    ],
+  });
+  const call = (
+    method: 'get' | 'put' | 'post' | 'delete',
+    path: string,
+    caller: string,
+    body?: object,
+  ) => {
+    const req = request(server)
+      [method](`/api/email-provider${path}`)
+      .set('Authorization', caller);
+    return body ? req.send(body) : req;
+  };
+  const accessOf = (caller: string) => call('get', '/access', caller);
+  const warnings = () =>
+    logger.warn.mock.calls.map(([message]) => String(message));
+  return { call, accessOf, warnings };
+}
+
+const user = (ref: string) => mockCredentials.user.header(ref);
+
+const everything = {
+  settings: { read: true, update: true },
+  deliveries: { read: true },
+};
+const nothing = {
+  settings: { read: false, update: false },
+  deliveries: { read: false },
+};
+
+describe('who may use the admin routes', () => {
+  describe('with emailProvider.admins set, under an allow-all policy', () => {
+    const admins = [ADMIN, ADMIN_GROUP];
+
+    it('refuses a user outside emailProvider.admins on every admin route', async () => {
+      const { call } = await startPortal({ admins, permissionFramework: true });
+      for (const [method, path, body] of adminRoutes) {
+        const res = await call(method, path, user(NON_ADMIN), body);
+        expect({ route: `${method} ${path}`, status: res.status }).toEqual({
+          route: `${method} ${path}`,
+          status: 403,
+        });
+        expect(res.body.error.name).toBe('NotAllowedError');
+      }
+    });
+
+    it('lets a listed user and a member of a listed group through every admin route', async () => {
+      const { call } = await startPortal({ admins, permissionFramework: true });
+      for (const caller of [ADMIN, GROUP_ADMIN]) {
+        for (const [method, path, body, status] of adminRoutes) {
+          const res = await call(method, path, user(caller), body);
+          expect({
+            caller,
+            route: `${method} ${path}`,
+            status: res.status,
+          }).toEqual({ caller, route: `${method} ${path}`, status });
+        }
+      }
+    });
+
+    it('never admits a service principal', async () => {
+      const { call } = await startPortal({ admins, permissionFramework: true });
+      for (const [method, path, body] of adminRoutes.filter(
+        ([m]) => m === 'get',
+      )) {
+        const res = await call(
+          method,
+          path,
+          mockCredentials.service.header(),
+          body,
+        );
+        expect(res.status).toBe(403);
+      }
+    });
+
+    it('answers /access for each caller as the routes decide', async () => {
+      const { accessOf } = await startPortal({
+        admins,
+        permissionFramework: true,
+      });
+      for (const caller of [ADMIN, GROUP_ADMIN]) {
+        const res = await accessOf(user(caller));
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ ...everything, adminsConfigured: true });
+      }
+      const outsider = await accessOf(user(NON_ADMIN));
+      expect(outsider.status).toBe(200);
+      expect(outsider.body).toEqual({ ...nothing, adminsConfigured: true });
+      expect(outsider.headers['cache-control']).toBe('no-store');
+
+      expect((await accessOf(mockCredentials.none.header())).status).toBe(401);
+      expect((await accessOf(mockCredentials.service.header())).status).toBe(
+        403,
+      );
+    });
+
+    it('lets the portal policy narrow an admin, never widen the list', async () => {
+      const { call, accessOf } = await startPortal({
+        admins,
+        permissionFramework: true,
+        policy: r =>
+          r.permission.name === 'email-provider.settings.update'
+            ? AuthorizeResult.DENY
+            : AuthorizeResult.ALLOW,
+      });
+      expect((await call('get', '/settings', user(ADMIN))).status).toBe(200);
+      expect((await call('get', '/summary', user(ADMIN))).status).toBe(200);
+      // Every route that changes something needs email-provider.settings.update.
+      for (const [method, path, body] of adminRoutes.filter(
+        ([m]) => m !== 'get',
+      )) {
+        const res = await call(method, path, user(ADMIN), body);
+        expect({ route: `${method} ${path}`, status: res.status }).toEqual({
+          route: `${method} ${path}`,
+          status: 403,
+        });
+      }
+      expect((await accessOf(user(ADMIN))).body).toEqual({
+        settings: { read: true, update: false },
+        deliveries: { read: true },
+        adminsConfigured: true,
+      });
+      expect((await accessOf(user(NON_ADMIN))).body).toEqual({
+        ...nothing,
+        adminsConfigured: true,
+      });
+    });
+
+    it('starts without a warning', async () => {
+      const { warnings } = await startPortal({
+        admins,
+        permissionFramework: true,
+      });
+      expect(
+        warnings().filter(w => w.includes('emailProvider.admins')),
+      ).toEqual([]);
+    });
+  });
+
+  describe('with emailProvider.admins set and the permission framework off', () => {
+    it('admits the listed users only', async () => {
+      const { call, accessOf } = await startPortal({
+        admins: [ADMIN_GROUP],
+        permissionFramework: false,
+      });
+      expect((await call('get', '/settings', user(GROUP_ADMIN))).status).toBe(
+        200,
+      );
+      expect((await call('get', '/settings', user(NON_ADMIN))).status).toBe(
+        403,
+      );
+      expect((await accessOf(user(GROUP_ADMIN))).body).toEqual({
+        ...everything,
+        adminsConfigured: true,
+      });
+      expect((await accessOf(user(NON_ADMIN))).body).toEqual({
+        ...nothing,
+        adminsConfigured: true,
+      });
+    });
+  });
+
+  describe('without emailProvider.admins', () => {
+    it('leaves it to the portal policy when the permission framework is on, and warns at startup', async () => {
+      const { call, accessOf, warnings } = await startPortal({
+        admins: [],
+        permissionFramework: true,
+        policy: r =>
+          r.permission.name === 'email-provider.deliveries.read'
+            ? AuthorizeResult.DENY
+            : AuthorizeResult.ALLOW,
+      });
+      expect((await call('get', '/settings', user(NON_ADMIN))).status).toBe(
+        200,
+      );
+      expect((await call('get', '/messages', user(NON_ADMIN))).status).toBe(
+        403,
+      );
+      expect((await accessOf(user(NON_ADMIN))).body).toEqual({
+        settings: { read: true, update: true },
+        deliveries: { read: false },
+        adminsConfigured: false,
+      });
+      expect(warnings()).toContainEqual(
+        expect.stringMatching(
+          /emailProvider\.admins is not set: the portal's permission policy alone decides who may read and change the email credentials, and create-app's allow-all policy lets every signed-in user do so; set emailProvider\.admins/,
+        ),
+      );
+    });
+
+    it('admits nobody when the permission framework is off, and warns at startup', async () => {
+      const { call, accessOf, warnings } = await startPortal({
+        permissionFramework: false,
+      });
+      for (const [method, path, body] of adminRoutes) {
+        const res = await call(method, path, user(ADMIN), body);
+        expect({ route: `${method} ${path}`, status: res.status }).toEqual({
+          route: `${method} ${path}`,
+          status: 403,
+        });
+      }
+      expect((await accessOf(user(ADMIN))).body).toEqual({
+        ...nothing,
+        adminsConfigured: false,
+      });
+      expect(warnings()).toContainEqual(
+        expect.stringMatching(
+          /emailProvider\.admins is not set and the permission framework is off: nobody may read or change the email credentials/,
+        ),
+      );
+    });
+  });
+});

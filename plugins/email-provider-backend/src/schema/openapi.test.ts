@@ -1,0 +1,364 @@
+import { wrapServer } from '@backstage/backend-openapi-utils/testUtils';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import express from 'express';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { emailProviderPlugin } from '../plugin';
+import {
+  createTestPki,
+  TestPki,
+  trustTestCa,
+} from '../__testUtils__/certificates';
+import { SmtpSink } from '../__testUtils__/SmtpSink';
+// Backstage's Jest config turns a YAML file into the document it holds (the asset type says
+// string, which is what bundlers make of it).
+import openapiYaml from './openapi.yaml';
+
+// Every request below goes through @backstage/backend-openapi-utils' validating proxy: a route,
+// status code, parameter, request body or response body that openapi.yaml does not describe
+// fails the test. So each route is called here with its success and its error answers.
+
+jest.setTimeout(60_000);
+
+const ADMIN = 'user:default/ada';
+const READER = 'user:default/grace';
+const OTHER = 'user:default/mallory';
+const SERVICE = mockCredentials.service.header({
+  onBehalfOf: mockCredentials.service('plugin:reports'),
+  targetPluginId: 'email-provider',
+});
+const NONE = mockCredentials.none.header();
+const PASSWORD = 'pw-1234';
+
+type OpenApiDocument = { paths: Record<string, unknown> };
+const spec = openapiYaml as unknown as OpenApiDocument;
+
+let pki: TestPki;
+let untrust: () => void;
+let sink: SmtpSink;
+let app: http.Server;
+
+/**
+ * The plugin in a real test backend, behind a pass-through that also serves the spec at
+ * `/openapi.json` (where the validating proxy looks for it), its paths under the plugin's mount
+ * point, as Backstage's OpenAPI router serves it.
+ */
+async function startValidatedBackend(): Promise<http.Server> {
+  const { server } = await startTestBackend({
+    features: [
+      emailProviderPlugin,
+      mockServices.permissions.mock({
+        authorize: async (requests, { credentials }) => {
+          const ref = (credentials.principal as { userEntityRef?: string })
+            .userEntityRef;
+          return requests.map(r => ({
+            result:
+              ref === ADMIN ||
+              (ref === READER &&
+                r.permission.name === 'email-provider.deliveries.read')
+                ? AuthorizeResult.ALLOW
+                : AuthorizeResult.DENY,
+          }));
+        },
+      }).factory,
+      mockServices.rootConfig.factory({
+        data: {
+          permission: { enabled: true },
+          emailProvider: {
+            admins: [ADMIN, READER],
+            encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
+            delivery: { pollIntervalMs: 50, maxMessageSizeMb: 1 },
+          },
+        },
+      }),
+    ],
+  });
+  const backendPort = (server.address() as AddressInfo).port;
+  const mounted = Object.fromEntries(
+    Object.entries(spec.paths).map(([path, item]) => [
+      `/api/email-provider${path}`,
+      item,
+    ]),
+  );
+  const front = express();
+  front.get('/openapi.json', (_req, res) => {
+    res.json({ ...spec, paths: mounted });
+  });
+  front.use((req, res) => {
+    const upstream = http.request(
+      {
+        host: '127.0.0.1',
+        port: backendPort,
+        method: req.method,
+        path: req.originalUrl,
+        headers: req.headers,
+      },
+      answer => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', error => res.destroy(error));
+    req.pipe(upstream);
+  });
+  // wrapServer listens on every interface, and its proxy then forwards to `localhost` over IPv6,
+  // a name this machine's hosts file gives to 127.0.0.1 only; listening on IPv4 alone keeps the
+  // proxy on 127.0.0.1.
+  const listen = front.listen.bind(front);
+  front.listen = ((port: number) =>
+    listen(port, '127.0.0.1')) as typeof front.listen;
+  return wrapServer(front);
+}
+
+function api(
+  method: 'get' | 'post' | 'put' | 'delete',
+  path: string,
+  caller: string,
+  body?: object,
+) {
+  const req = request(app)
+    [method](`/api/email-provider${path}`)
+    .set('Authorization', caller);
+  return body ? req.send(body) : req;
+}
+
+const smtpSettings = (password = PASSWORD) => ({
+  provider: 'smtp',
+  smtp: {
+    host: 'localhost',
+    port: sink.port,
+    security: 'starttls',
+    from: 'reports@example.com',
+    fromName: 'ACME Portal',
+    usernameSameAsFrom: true,
+    password,
+  },
+});
+
+const report = {
+  to: ['ada@example.com'],
+  subject: 'Weekly report',
+  text: 'See the attachment.',
+  attachments: [
+    {
+      filename: 'report.csv',
+      contentType: 'text/csv',
+      contentBase64: Buffer.from('week,count\n48,12\n').toString('base64'),
+    },
+  ],
+  category: 'weekly-report',
+};
+
+async function waitForStatus(id: string, status: string) {
+  for (let i = 0; i < 200; i++) {
+    const res = await api(
+      'get',
+      `/messages/${id}`,
+      mockCredentials.user.header(READER),
+    ).expect(200);
+    if (res.body.status === status) return res.body;
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+  throw new Error(`message ${id} never became ${status}`);
+}
+
+beforeAll(async () => {
+  pki = await createTestPki();
+  untrust = trustTestCa(pki);
+  sink = await SmtpSink.start({
+    certificate: pki.localhost,
+    credentials: { username: 'reports@example.com', password: PASSWORD },
+    rejectRecipients: ['nobody@example.com'],
+  });
+  app = await startValidatedBackend();
+});
+
+afterAll(async () => {
+  untrust();
+  await sink.close();
+});
+
+describe('the OpenAPI spec describes every answer of the backend', () => {
+  const admin = mockCredentials.user.header(ADMIN);
+  const reader = mockCredentials.user.header(READER);
+  const other = mockCredentials.user.header(OTHER);
+
+  it('GET /access', async () => {
+    const res = await api('get', '/access', other).expect(200);
+    expect(res.body).toEqual({
+      settings: { read: false, update: false },
+      deliveries: { read: false },
+      adminsConfigured: true,
+    });
+    await api('get', '/access', admin).expect(200);
+    await api('get', '/access', NONE).expect(401);
+  });
+
+  it('settings, test email and connection check before any provider', async () => {
+    const none = await api('get', '/settings', admin).expect(200);
+    expect(none.body).toEqual({ provider: 'none' });
+    expect(none.headers.etag).toMatch(/^"\d+"$/);
+    await api('get', '/settings', other).expect(403);
+    await api('get', '/settings', NONE).expect(401);
+
+    await api('post', '/test-email', admin, { to: 'ada@example.com' }).expect(
+      409,
+    );
+    await api('post', '/verify', admin, {}).expect(409);
+    await api('post', '/messages', SERVICE, report).expect(409);
+  });
+
+  it('PUT /settings', async () => {
+    await api('put', '/settings', admin, {
+      provider: 'smtp',
+      smtp: { host: 'smtp://x', port: '25', security: 'ssl' },
+    }).expect(400);
+    await api('put', '/settings', other, smtpSettings()).expect(403);
+    await api('put', '/settings', NONE, smtpSettings()).expect(401);
+    await api('put', '/settings', admin, smtpSettings())
+      .set('If-Match', '"999"')
+      .expect(409);
+    const saved = await api('put', '/settings', admin, smtpSettings())
+      .set('If-Match', '*')
+      .expect(200);
+    expect(saved.body).toMatchObject({
+      provider: 'smtp',
+      smtp: { passwordSet: true, username: 'reports@example.com' },
+    });
+    expect(saved.headers.etag).toBe(`"${saved.body.version}"`);
+    const read = await api('get', '/settings', admin).expect(200);
+    expect(read.body).toEqual(saved.body);
+  });
+
+  it('POST /verify', async () => {
+    const saved = await api('post', '/verify', admin, {}).expect(200);
+    expect(saved.body).toMatchObject({ ok: true, provider: 'smtp' });
+    const draft = await api('post', '/verify', admin, {
+      settings: smtpSettings('wrong-password'),
+    }).expect(200);
+    expect(draft.body.ok).toBe(false);
+    expect(draft.body.steps.at(-1)).toMatchObject({
+      name: 'login',
+      ok: false,
+      failure: { code: 'auth-failed' },
+    });
+    await api('post', '/verify', admin, {
+      settings: { provider: 'smtp' },
+    }).expect(400);
+    await api('post', '/verify', reader, {}).expect(403);
+  });
+
+  it('POST /test-email', async () => {
+    const sent = await api('post', '/test-email', admin, {
+      to: 'ada@example.com',
+    }).expect(200);
+    expect(sent.body).toMatchObject({ ok: true, provider: 'smtp' });
+    await api('post', '/test-email', admin, { to: 'Ada <a@b.c>' }).expect(400);
+    await api('post', '/test-email', reader, { to: 'ada@example.com' }).expect(
+      403,
+    );
+
+    await api('put', '/settings', admin, smtpSettings('wrong-password')).expect(
+      200,
+    );
+    const refused = await api('post', '/test-email', admin, {
+      to: 'ada@example.com',
+    }).expect(502);
+    expect(refused.body).toMatchObject({
+      ok: false,
+      error: { name: 'ProviderError' },
+      failure: { code: 'auth-failed', transient: false },
+    });
+    await api('post', '/test-email', admin, { to: 'ada@example.com' }).expect(
+      502,
+    );
+    // Five test emails a minute (the 409 before a provider was saved and the 400 count too).
+    const limited = await api('post', '/test-email', admin, {
+      to: 'ada@example.com',
+    }).expect(429);
+    expect(limited.headers['retry-after']).toMatch(/^\d+$/);
+    await api('put', '/settings', admin, smtpSettings()).expect(200);
+  });
+
+  it('POST /messages, the delivery log and retry', async () => {
+    const queued = await api('post', '/messages', SERVICE, report).expect(202);
+    expect(queued.body).toEqual({ id: expect.any(String), status: 'queued' });
+    const refused = await api('post', '/messages', SERVICE, {
+      ...report,
+      to: ['nobody@example.com'],
+      idempotencyKey: 'week-48',
+    }).expect(202);
+    await api('post', '/messages', SERVICE, {
+      ...report,
+      subject: undefined,
+    }).expect(400);
+    await api('post', '/messages', admin, report).expect(403);
+    await api('post', '/messages', NONE, report).expect(401);
+    await api('post', '/messages', SERVICE, {
+      ...report,
+      text: 'x'.repeat(3 * 1024 * 1024),
+    }).expect(413);
+
+    const delivered = await waitForStatus(queued.body.id, 'sent');
+    expect(delivered).toMatchObject({ provider: 'smtp', attempts: 1 });
+    const failed = await waitForStatus(refused.body.id, 'failed');
+    expect(failed.lastError).toMatchObject({ code: 'recipient-rejected' });
+
+    const page = await api(
+      'get',
+      `/messages?status=sent&caller=plugin:reports&since=2000-01-01T00:00:00Z&until=2100-01-01T00:00:00.000%2B02:00&limit=10&offset=0`,
+      reader,
+    ).expect(200);
+    expect(page.body.items.map((m: { id: string }) => m.id)).toEqual([
+      queued.body.id,
+    ]);
+    await api('get', '/messages', reader).expect(200);
+    await api('get', '/messages?limit=0', reader).expect(400);
+    await api('get', '/messages', other).expect(403);
+    await api('get', '/messages', NONE).expect(401);
+
+    await api('get', '/messages/no-such-id', reader).expect(404);
+    await api('get', `/messages/${queued.body.id}`, other).expect(403);
+
+    await api('post', `/messages/${refused.body.id}/retry`, reader).expect(403);
+    await api('post', `/messages/${queued.body.id}/retry`, admin).expect(409);
+    await api('post', '/messages/no-such-id/retry', admin).expect(404);
+    const retried = await api(
+      'post',
+      `/messages/${refused.body.id}/retry`,
+      admin,
+    ).expect(200);
+    expect(retried.body).toMatchObject({ status: 'queued', attempts: 0 });
+    await waitForStatus(refused.body.id, 'failed');
+  });
+
+  it('GET /summary', async () => {
+    const summary = await api('get', '/summary', reader).expect(200);
+    expect(summary.body).toMatchObject({
+      lastSuccessAt: expect.any(String),
+      lastFailureAt: expect.any(String),
+      waiting: 0,
+    });
+    await api('get', '/summary', other).expect(403);
+    await api('get', '/summary', NONE).expect(401);
+  });
+
+  it('DELETE /settings', async () => {
+    await api('delete', '/settings', admin).set('If-Match', '0').expect(409);
+    await api('delete', '/settings', admin)
+      .set('If-Match', 'yesterday')
+      .expect(400);
+    await api('delete', '/settings', reader).expect(403);
+    const current = await api('get', '/settings', admin).expect(200);
+    const deleted = await api('delete', '/settings', admin)
+      .set('If-Match', current.headers.etag)
+      .expect(200);
+    expect(deleted.body).toEqual({ provider: 'none' });
+  });
+});

@@ -1,0 +1,6 @@
+export {
+  EmailProviderAccessProvider,
+  useEmailProviderAccess,
+} from './useEmailProviderAccess';
+export type { EmailProviderAccessState } from './useEmailProviderAccess';
+export { AdminsNote, WhoDecides } from './AdminsNote';
