@@ -1,0 +1,1 @@
+yarn --cwd packages/app add @email-provider/backstage-plugin-email-provider

@@ -1,0 +1,1 @@
+yarn --cwd packages/backend add @email-provider/backstage-plugin-email-provider-backend

@@ -1,0 +1,1 @@
+yarn --cwd packages/backend add @internal/backstage-plugin-weekly-report-backend@workspace:^

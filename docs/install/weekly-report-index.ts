@@ -1,0 +1,2 @@
+// packages/backend/src/index.ts
+backend.add(import('@internal/backstage-plugin-weekly-report-backend'));
