@@ -65,7 +65,9 @@ backend.add(import('@backstage/plugin-user-settings-backend'));
 // notifications and signals plugins
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(
-  import('@email-provider/backstage-plugin-notifications-backend-module-email-provider'),
+  import(
+    '@email-provider/backstage-plugin-notifications-backend-module-email-provider'
+  ),
 );
 backend.add(import('@backstage/plugin-signals-backend'));
 
