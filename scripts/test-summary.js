@@ -1,11 +1,16 @@
 // Prints the closing line CI reads, `N passed, N failed`, from a jest --json report and, when
 // given, the JSON report of the Playwright end-to-end suite (./dev test); .ci/run then adds the
 // adopter test's Playwright report to the line ./dev test printed. A run that executed no test
-// at all is a failure, not a pass; so is a missing report.
+// at all is a failure, not a pass; so is a missing report. `--checks` adds the check steps of
+// ./dev test (type check, reports, lint, formatting, builds), each counted as one test.
 //
-//   node scripts/test-summary.js <jest.json> [<playwright.json>]
+//   node scripts/test-summary.js <jest.json> [<playwright.json>] [--checks <passed> <failed>]
 //   node scripts/test-summary.js --summary "<N passed, N failed[, N skipped]>" --adopter <playwright.json>
 const fs = require('fs');
+
+let passed = 0;
+let failed = 0;
+let skipped = 0;
 
 const positional = [];
 let summary;
@@ -14,6 +19,9 @@ for (let i = 2; i < process.argv.length; i += 1) {
   const arg = process.argv[i];
   if (arg === '--summary') {
     summary = process.argv[++i];
+  } else if (arg === '--checks') {
+    passed += Number(process.argv[++i]);
+    failed += Number(process.argv[++i]);
   } else if (arg === '--adopter') {
     adopterFile = process.argv[++i];
   } else {
@@ -21,10 +29,6 @@ for (let i = 2; i < process.argv.length; i += 1) {
   }
 }
 const [jestFile, playwrightFile] = positional;
-
-let passed = 0;
-let failed = 0;
-let skipped = 0;
 
 if (summary !== undefined) {
   const counts = /^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/.exec(
