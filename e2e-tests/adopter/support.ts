@@ -6,10 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, stopProcessGroup } from '../support/portal';
+
+export { freePort, stopProcessGroup };
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const REPORT_DIR = path.join(ROOT, 'e2e-test-report', 'adopter');
@@ -141,38 +143,6 @@ function tail(file: string, lines = 40): string {
   return fs.readFileSync(file, 'utf8').split('\n').slice(-lines).join('\n');
 }
 
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Stops a process group: SIGTERM, then SIGKILL for whatever is left after a grace period. */
-export async function stopProcessGroup(pid: number | undefined) {
-  if (!pid || !groupAlive(pid)) {
-    return;
-  }
-  try {
-    process.kill(-pid, 'SIGTERM');
-  } catch {
-    return;
-  }
-  for (let waited = 0; waited < 10_000; waited += 200) {
-    if (!groupAlive(pid)) {
-      return;
-    }
-    await sleep(200);
-  }
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    // Already gone.
-  }
-}
-
 /**
  * Runs a command to its end in a process group of its own, its output in `logs/<log>.log`. It
  * fails with the end of that log when the command fails, and stops the whole group when it takes
@@ -302,15 +272,6 @@ export async function waitForUrl(
       options.logFile
     }:\n${tail(options.logFile)}`,
   );
-}
-
-/** A loopback port where nothing listens (at the moment of asking). */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise(resolve => server.close(resolve));
-  return port;
 }
 
 function pidAlive(pid: number): boolean {
