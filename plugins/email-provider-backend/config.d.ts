@@ -9,6 +9,48 @@ export interface Config {
      */
     admins?: string[];
 
+    /**
+     * A provider pinned by configuration, in exactly the shape of a `PUT /settings` body. When
+     * set, it is the active provider: anything saved in the database is deleted at startup, the
+     * admin page shows it read-only, and `PUT`/`DELETE /settings` answer 409
+     * (`managed-by-config`). Invalid settings stop the backend at startup. Remove the key (and
+     * restart) to manage the provider in the page again, starting from none. Numbers and
+     * booleans may be given as strings, as `${ENV}` substitution yields them.
+     */
+    managedSettings?: {
+      /** `smtp`, `microsoft365` or `none` (sending switched off). */
+      provider: string;
+      smtp?: {
+        host: string;
+        port: number | string;
+        /** `starttls`, `tls` or `none`. */
+        security: string;
+        from: string;
+        fromName?: string;
+        usernameSameAsFrom?: boolean | string;
+        username?: string;
+        /** @visibility secret */
+        password?: string;
+      };
+      microsoft365?: {
+        from: string;
+        tenantId: string;
+        clientId: string;
+        /** @visibility secret */
+        clientSecret?: string;
+        largeMessages?: boolean | string;
+      };
+    };
+
+    automation?: {
+      /**
+       * Service principals allowed the settings routes (`GET`/`PUT`/`DELETE /settings`,
+       * `POST /verify`, `POST /test-email`) besides admins: `external:<subject>` for a static or
+       * JWKS token of `backend.auth.externalAccess`, or `plugin:<id>` for a backend plugin.
+       */
+      allowedServices?: string[];
+    };
+
     encryption?: {
       /**
        * Key that encrypts saved passwords and client secrets (AES-256-GCM), at least 32

@@ -15,6 +15,10 @@ import { createRouter } from './routes/router';
 import { DatabaseSettingsStore } from './settings/DatabaseSettingsStore';
 import { SecretCipher } from './settings/SecretCipher';
 import { SettingsService } from './settings/SettingsService';
+import {
+  adoptManagedSettings,
+  readManagedSettings,
+} from './settings/ManagedSettings';
 
 /**
  * The email-provider backend plugin: the one active email provider of the portal, its settings
@@ -63,13 +67,25 @@ export const emailProviderPlugin = createBackendPlugin({
           logger.warn(access.startupWarning);
         }
         const deliveryOptions = readDeliveryOptions(config);
+        const providers = MailProviderFactory.fromConfig(config);
+        const managedSettings = readManagedSettings(
+          config,
+          providers.destinations,
+        );
         const db = await migrateDatabase(database);
         const settings = new SettingsService(
           new DatabaseSettingsStore(db),
           cipher,
         );
+        if (managedSettings) {
+          await adoptManagedSettings({
+            settings,
+            input: managedSettings,
+            logger,
+            auditor,
+          });
+        }
         const outbox = new DatabaseOutboxStore(db);
-        const providers = MailProviderFactory.fromConfig(config);
         const worker = new OutboxWorker({
           store: outbox,
           settings,

@@ -11,6 +11,7 @@ export type * from './access';
 export * from './settings/fields';
 export * from './settings/schema';
 export type * from './settings/types';
+export * from './settings/managed';
 export type * from './delivery';
 export * from './messages';
 export * from './settings/destination';

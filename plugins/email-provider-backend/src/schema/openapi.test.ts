@@ -49,7 +49,9 @@ let app: http.Server;
  * `/openapi.json` (where the validating proxy looks for it), its paths under the plugin's mount
  * point, as Backstage's OpenAPI router serves it.
  */
-async function startValidatedBackend(): Promise<http.Server> {
+async function startValidatedBackend(
+  extraConfig: object = {},
+): Promise<http.Server> {
   const { server } = await startTestBackend({
     features: [
       emailProviderPlugin,
@@ -74,6 +76,7 @@ async function startValidatedBackend(): Promise<http.Server> {
             admins: [ADMIN, READER],
             encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
             delivery: { pollIntervalMs: 50, maxMessageSizeMb: 1 },
+            ...extraConfig,
           },
         },
       }),
@@ -360,5 +363,32 @@ describe('the OpenAPI spec describes every answer of the backend', () => {
       .set('If-Match', current.headers.etag)
       .expect(200);
     expect(deleted.body).toEqual({ provider: 'none' });
+  });
+});
+
+describe('the OpenAPI spec describes the answers with settings from configuration', () => {
+  const admin = mockCredentials.user.header(ADMIN);
+
+  beforeAll(async () => {
+    app = await startValidatedBackend({ managedSettings: smtpSettings() });
+  });
+
+  it('GET, PUT and DELETE /settings', async () => {
+    const read = await api('get', '/settings', admin).expect(200);
+    expect(read.body).toMatchObject({ provider: 'smtp', managedBy: 'config' });
+    const put = await api('put', '/settings', admin, smtpSettings()).expect(
+      409,
+    );
+    expect(put.body.error.code).toBe('managed-by-config');
+    await api('delete', '/settings', admin).expect(409);
+    await api('post', '/verify', admin, {}).expect(200);
+  });
+
+  it('GET /settings pinned to none', async () => {
+    app = await startValidatedBackend({
+      managedSettings: { provider: 'none' },
+    });
+    const read = await api('get', '/settings', admin).expect(200);
+    expect(read.body).toEqual({ provider: 'none', managedBy: 'config' });
   });
 });

@@ -1,6 +1,8 @@
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import {
   EmailProviderSettings,
+  MANAGED_BY_CONFIG,
+  MANAGED_SETTINGS_CONFIG_KEY,
   EmailProviderSettingsInput,
   EmailProviderType,
   effectiveSmtpUsername,
@@ -79,8 +81,22 @@ const MICROSOFT365_SECRET: SecretRules<SavedMicrosoft365Settings> = {
 
 const SECRET_RULES = { smtp: SMTP_SECRET, microsoft365: MICROSOFT365_SECRET };
 
+/** `updatedBy` of settings that configuration pins, and of the deletion that makes room for them. */
+const MANAGED_BY = 'config';
+
 function secretContext<S>(rules: SecretRules<S>, settings: S): SecretContext {
   return { provider: rules.provider, destination: rules.destination(settings) };
+}
+
+/** The answer of PUT and DELETE /settings while configuration pins the provider. */
+export class ManagedByConfigError extends ConflictError {
+  readonly code = MANAGED_BY_CONFIG;
+
+  constructor() {
+    super(
+      `The email provider is set by the portal's configuration (${MANAGED_SETTINGS_CONFIG_KEY}) and cannot be changed here; change the configuration and restart the backend`,
+    );
+  }
 }
 
 /**
@@ -88,14 +104,60 @@ function secretContext<S>(rules: SecretRules<S>, settings: S): SecretContext {
  * secrets encrypted on the way in and only ever decrypted for sending.
  */
 export class SettingsService {
+  /** The provider pinned by configuration, held in memory only; see `adoptManaged`. */
+  private managed?: SettingsRecord;
+
   constructor(
     private readonly store: DatabaseSettingsStore,
     private readonly cipher: SecretCipher,
   ) {}
 
+  /**
+   * Makes the provider from `emailProvider.managedSettings` the active one for this instance.
+   * Its secret stays in memory (encrypted like a saved one, so every path that sends is the same);
+   * whatever the database holds is deleted, since only the active provider's credentials may be
+   * kept. Returns what the deletion changed, for the audit log, or undefined if nothing was saved.
+   * Throws InputError, before touching the database, when the settings lack their secret.
+   */
+  async adoptManaged(
+    input: EmailProviderSettingsInput,
+  ): Promise<SettingsChange | undefined> {
+    const active = this.toSaved(input, undefined);
+    const stored = await this.store.get();
+    let version = stored.version;
+    let change: SettingsChange | undefined;
+    if (stored.active) {
+      const cleared = await this.store.replace({
+        updatedBy: MANAGED_BY,
+        next: () => undefined,
+      });
+      version = cleared.current.version;
+      // Another instance starting alongside may have cleared it first.
+      if (cleared.previous.active) {
+        change = describeChange(cleared.previous, cleared.current, undefined);
+      }
+    }
+    this.managed = {
+      // Never a version the database has held, and at least 1 like every saved revision.
+      version: version + 1,
+      updatedAt: new Date().toISOString(),
+      updatedBy: MANAGED_BY,
+      active,
+    };
+    return change;
+  }
+
   async read(): Promise<{ settings: EmailProviderSettings; version: number }> {
-    const record = await this.store.get();
-    return { settings: toReadShape(record), version: record.version };
+    const record = await this.record();
+    const settings = toReadShape(record);
+    return {
+      settings: this.managed ? { ...settings, managedBy: 'config' } : settings,
+      version: record.version,
+    };
+  }
+
+  private async record(): Promise<SettingsRecord> {
+    return this.managed ?? this.store.get();
   }
 
   async getActiveProvider(): Promise<ActiveProvider | undefined> {
@@ -110,7 +172,7 @@ export class SettingsService {
     version: number;
     active?: ActiveProvider;
   }): Promise<{ version: number; active?: ActiveProvider }> {
-    const { version, active } = await this.store.get();
+    const { version, active } = await this.record();
     if (known && known.version === version) {
       return known;
     }
@@ -126,7 +188,7 @@ export class SettingsService {
     | { provider: 'microsoft365'; from: string; largeMessages: boolean }
     | undefined
   > {
-    const { active } = await this.store.get();
+    const { active } = await this.record();
     if (!active) {
       return undefined;
     }
@@ -147,7 +209,7 @@ export class SettingsService {
   async resolveDraft(
     input: EmailProviderSettingsInput,
   ): Promise<ActiveProvider> {
-    const { active } = await this.store.get();
+    const { active } = await this.record();
     const draft = this.toSaved(input, active);
     if (!draft) {
       throw new InputError(
@@ -186,6 +248,9 @@ export class SettingsService {
     input: EmailProviderSettingsInput,
     options: { expectedVersion?: number; updatedBy: string },
   ): Promise<{ settings: EmailProviderSettings; change: SettingsChange }> {
+    if (this.managed) {
+      throw new ManagedByConfigError();
+    }
     const { previous, current } = await this.store.replace({
       ...options,
       next: ({ active }) => this.toSaved(input, active),

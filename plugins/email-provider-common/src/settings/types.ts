@@ -50,13 +50,25 @@ export type Microsoft365Settings = {
  *
  * @public
  */
-export type EmailProviderSettings =
+export type EmailProviderSettings = (
   | { provider: 'none' }
   | ({ provider: 'smtp'; smtp: SmtpSettings } & SettingsRevision)
   | ({
       provider: 'microsoft365';
       microsoft365: Microsoft365Settings;
-    } & SettingsRevision);
+    } & SettingsRevision)
+) &
+  SettingsManagement;
+
+/**
+ * Whether the portal's configuration pins the provider. With `managedBy: 'config'` the settings
+ * come from `emailProvider.managedSettings` in app-config: they can be used (test email,
+ * connection check, delivery) but not changed through the API or the page; `PUT` and `DELETE`
+ * answer 409 with the code `managed-by-config`. Left out when admins manage the settings.
+ *
+ * @public
+ */
+export type SettingsManagement = { managedBy?: 'config' };
 
 /**
  * Which provider is active: `none`, `smtp` or `microsoft365`.
