@@ -45,8 +45,9 @@ export interface Config {
     automation?: {
       /**
        * Service principals allowed the settings routes (`GET`/`PUT`/`DELETE /settings`,
-       * `POST /verify`, `POST /test-email`) besides admins: `external:<subject>` for a static or
-       * JWKS token of `backend.auth.externalAccess`, or `plugin:<id>` for a backend plugin.
+       * `POST /verify`, `POST /test-email`) besides admins, from `backend.auth.externalAccess`:
+       * a static token's `subject` as written (so write it `external:<name>`), `external:<sub>`
+       * for a JWKS token, or `plugin:<id>` for a backend plugin.
        */
       allowedServices?: string[];
     };

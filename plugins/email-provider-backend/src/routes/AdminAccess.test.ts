@@ -43,6 +43,7 @@ async function startPortal(options: {
   admins?: string[];
   permissionFramework: boolean;
   policy?: Policy;
+  allowedServices?: unknown;
 }) {
   const logger: ServiceMock<LoggerService> = mockServices.logger.mock();
   const policy = options.policy ?? allowAll;
@@ -69,6 +70,9 @@ async function startPortal(options: {
           permission: { enabled: options.permissionFramework },
           emailProvider: {
             ...(options.admins ? { admins: options.admins } : {}),
+            ...(options.allowedServices
+              ? { automation: { allowedServices: options.allowedServices } }
+              : {}),
             encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
           },
         },
@@ -93,6 +97,21 @@ async function startPortal(options: {
 }
 
 const user = (ref: string) => mockCredentials.user.header(ref);
+const service = (subject: string) =>
+  mockCredentials.service.header({
+    onBehalfOf: mockCredentials.service(subject),
+    targetPluginId: 'email-provider',
+  });
+
+/** The settings routes, which services listed in emailProvider.automation.allowedServices may call. */
+const settingsRoutes = adminRoutes.filter(
+  ([, path]) =>
+    path === '/settings' || path === '/test-email' || path === '/verify',
+);
+const userOnlyRoutes = [
+  ...adminRoutes.filter(route => !settingsRoutes.includes(route)),
+  ['get', '/access', undefined, 200],
+] as const;
 
 const everything = {
   settings: { read: true, update: true },
@@ -282,6 +301,121 @@ describe('who may use the admin routes', () => {
         expect.stringMatching(
           /emailProvider\.admins is not set and the permission framework is off: nobody may read or change the email credentials/,
         ),
+      );
+    });
+  });
+
+  describe('with emailProvider.automation.allowedServices', () => {
+    const allowedServices = ['external:provisioner', 'plugin:deployer'];
+
+    it('lets a listed service through the settings routes, as an admin', async () => {
+      const { call } = await startPortal({
+        admins: [ADMIN],
+        permissionFramework: true,
+        allowedServices,
+      });
+      for (const subject of allowedServices) {
+        for (const [method, path, body, status] of settingsRoutes) {
+          const res = await call(method, path, service(subject), body);
+          expect({
+            subject,
+            route: `${method} ${path}`,
+            status: res.status,
+          }).toEqual({ subject, route: `${method} ${path}`, status });
+        }
+      }
+    });
+
+    it('keeps a listed service out of the delivery log, retry and /access', async () => {
+      const { call } = await startPortal({
+        admins: [ADMIN],
+        permissionFramework: true,
+        allowedServices,
+      });
+      for (const [method, path, body] of userOnlyRoutes) {
+        const res = await call(
+          method,
+          path,
+          service('external:provisioner'),
+          body,
+        );
+        expect({ route: `${method} ${path}`, status: res.status }).toEqual({
+          route: `${method} ${path}`,
+          status: 403,
+        });
+      }
+    });
+
+    it('refuses a service that is not listed, naming the setting that lists services', async () => {
+      const { call } = await startPortal({
+        admins: [ADMIN],
+        permissionFramework: true,
+        allowedServices,
+      });
+      for (const [method, path, body] of settingsRoutes) {
+        const res = await call(method, path, service('plugin:catalog'), body);
+        expect({ route: `${method} ${path}`, status: res.status }).toEqual({
+          route: `${method} ${path}`,
+          status: 403,
+        });
+        expect(res.body.error).toEqual({
+          name: 'NotAllowedError',
+          message:
+            'The service plugin:catalog is not allowed to use the email provider settings: only the services listed in emailProvider.automation.allowedServices are',
+        });
+      }
+      expect(
+        (await call('get', '/settings', mockCredentials.none.header())).status,
+      ).toBe(401);
+    });
+
+    it("refuses a listed service what the permissions service denies it (in a portal, its token's access restrictions)", async () => {
+      const { call } = await startPortal({
+        admins: [ADMIN],
+        permissionFramework: true,
+        allowedServices,
+        policy: r =>
+          r.permission.name === 'email-provider.settings.update'
+            ? AuthorizeResult.DENY
+            : AuthorizeResult.ALLOW,
+      });
+      const provisioner = service('external:provisioner');
+      expect((await call('get', '/settings', provisioner)).status).toBe(200);
+      const res = await call('put', '/settings', provisioner, {
+        provider: 'none',
+      });
+      expect(res.status).toBe(403);
+      expect(res.body.error.message).toBe(
+        "The service external:provisioner is not allowed to do this: it needs the email-provider.settings.update permission, which its token's access restrictions do not grant",
+      );
+    });
+
+    it('admits a listed service even when the permission framework is off and nobody is listed in emailProvider.admins', async () => {
+      const { call } = await startPortal({
+        permissionFramework: false,
+        allowedServices,
+      });
+      expect(
+        (await call('get', '/settings', service('plugin:deployer'))).status,
+      ).toBe(200);
+      expect((await call('get', '/settings', user(ADMIN))).status).toBe(403);
+    });
+
+    it.each([
+      ['provisioner'],
+      ['user:default/ada'],
+      ['group:default/mail-admins'],
+      ['external:'],
+      ['plugin:two words'],
+    ])('refuses to start with %j in the list', async entry => {
+      await expect(
+        startPortal({
+          admins: [ADMIN],
+          permissionFramework: true,
+          allowedServices: ['external:provisioner', entry],
+        }),
+      ).rejects.toThrow(
+        `emailProvider.automation.allowedServices must list service subjects such as external:provisioner or plugin:scaffolder, got '${entry}'`,
       );
     });
   });

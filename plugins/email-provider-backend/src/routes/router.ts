@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { ProviderError } from '../providers/ProviderError';
 import { ActiveProvider, SettingsService } from '../settings/SettingsService';
-import { AdminAccess } from './AdminAccess';
+import { actorOf, AdminAccess } from './AdminAccess';
 import { parseInput } from './parseInput';
 import { JsonBodyReader } from './JsonBodyReader';
 import { buildTestEmail } from './testEmail';
@@ -110,23 +110,25 @@ export async function createRouter(options: {
     res: Response,
     next: NextFunction,
   ) => {
-    res.locals.credentials = await access.authorize(
-      req,
-      emailProviderSettingsUpdatePermission,
+    res.locals.actor = actorOf(
+      await access.authorizeSettings(
+        req,
+        emailProviderSettingsUpdatePermission,
+      ),
     );
     next();
   };
 
   // Test emails and connection checks reach outside servers on an admin's click; a few a minute
-  // per admin is plenty, and keeps the button from being used to hammer a server.
+  // per admin (or automation service) is plenty, and keeps the button from being used to hammer
+  // a server.
   const perAdminLimit = (what: string) =>
     rateLimit({
       windowMs: 60_000,
       limit: 5,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
-      keyGenerator: (_req, res) =>
-        res.locals.credentials.principal.userEntityRef,
+      keyGenerator: (_req, res) => res.locals.actor,
       handler: (req, res, _next, limitOptions) => {
         const retryAfter = Math.ceil(limitOptions.windowMs / 1000);
         res.setHeader('Retry-After', String(retryAfter));
@@ -167,7 +169,7 @@ export async function createRouter(options: {
   });
 
   router.get('/settings', async (req, res) => {
-    await access.authorize(req, emailProviderSettingsReadPermission);
+    await access.authorizeSettings(req, emailProviderSettingsReadPermission);
     const { settings: current, version } = await settings.read();
     res.setHeader('ETag', `"${version}"`);
     res.json(current);
@@ -184,7 +186,7 @@ export async function createRouter(options: {
         auditor,
         { eventId: 'settings-update', request: req, meta: { action } },
         async event => {
-          const credentials = await access.authorize(
+          const credentials = await access.authorizeSettings(
             req,
             emailProviderSettingsUpdatePermission,
           );
@@ -195,7 +197,7 @@ export async function createRouter(options: {
           }
           const saved = await settings.save(input, {
             expectedVersion,
-            updatedBy: credentials.principal.userEntityRef,
+            updatedBy: actorOf(credentials),
           });
           await event.success({ meta: saved.change });
           res.setHeader('ETag', `"${saved.change.version}"`);
@@ -219,8 +221,7 @@ export async function createRouter(options: {
     async (req, res) => {
       const { to } = parseInput(testEmailBodySchema, await body.read(req, res));
       const active = await activeOrConflict();
-      const requestedBy: string =
-        res.locals.credentials.principal.userEntityRef;
+      const requestedBy: string = res.locals.actor;
       await audited(
         auditor,
         {

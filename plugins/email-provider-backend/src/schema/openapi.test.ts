@@ -59,8 +59,12 @@ async function startValidatedBackend(
         authorize: async (requests, { credentials }) => {
           const ref = (credentials.principal as { userEntityRef?: string })
             .userEntityRef;
+          // As Backstage's permissions service does: services are decided by their token's
+          // access restrictions, which these have none of.
+          const service = credentials.principal.type === 'service';
           return requests.map(r => ({
             result:
+              service ||
               ref === ADMIN ||
               (ref === READER &&
                 r.permission.name === 'email-provider.deliveries.read')
@@ -76,6 +80,7 @@ async function startValidatedBackend(
             admins: [ADMIN, READER],
             encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
             delivery: { pollIntervalMs: 50, maxMessageSizeMb: 1 },
+            automation: { allowedServices: ['plugin:provisioner'] },
             ...extraConfig,
           },
         },
@@ -382,6 +387,17 @@ describe('the OpenAPI spec describes the answers with settings from configuratio
     expect(put.body.error.code).toBe('managed-by-config');
     await api('delete', '/settings', admin).expect(409);
     await api('post', '/verify', admin, {}).expect(200);
+  });
+
+  it('the settings routes for a service listed for automation', async () => {
+    const provisioner = mockCredentials.service.header({
+      onBehalfOf: mockCredentials.service('plugin:provisioner'),
+      targetPluginId: 'email-provider',
+    });
+    const read = await api('get', '/settings', provisioner).expect(200);
+    expect(read.body.managedBy).toBe('config');
+    await api('put', '/settings', provisioner, smtpSettings()).expect(409);
+    await api('get', '/settings', SERVICE).expect(403);
   });
 
   it('GET /settings pinned to none', async () => {
