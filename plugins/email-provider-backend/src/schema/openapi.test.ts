@@ -61,7 +61,8 @@ async function startValidatedBackend(
             .userEntityRef;
           // As Backstage's permissions service does: services are decided by their token's
           // access restrictions, which these have none of.
-          const service = credentials.principal.type === 'service';
+          const service =
+            (credentials.principal as { type: string }).type === 'service';
           return requests.map(r => ({
             result:
               service ||
