@@ -1,4 +1,8 @@
 import { ResponseError } from '@backstage/errors';
+import {
+  MANAGED_BY_CONFIG,
+  MANAGED_SETTINGS_CONFIG_KEY,
+} from '@email-provider/backstage-plugin-email-provider-common';
 import type {
   DeliveryList,
   DeliveryRecord,
@@ -20,11 +24,12 @@ export async function responseError(
   status: number,
   name: string,
   message: string,
+  code?: string,
 ): Promise<ResponseError> {
   return ResponseError.fromResponse(
     new Response(
       JSON.stringify({
-        error: { name, message },
+        error: { name, message, ...(code ? { code } : {}) },
         request: { method: 'PUT', url: '/api/email-provider/settings' },
         response: { statusCode: status },
       }),
@@ -70,6 +75,43 @@ export const SAVED_MICROSOFT365: Extract<
     clientSecretSet: true,
   },
 };
+
+/** SMTP pinned by `emailProvider.managedSettings`, as `GET /settings` reads it back. */
+export const MANAGED_SMTP: Extract<
+  EmailProviderSettings,
+  { provider: 'smtp' }
+> = {
+  ...SAVED_SMTP,
+  managedBy: 'config',
+  smtp: {
+    ...SAVED_SMTP.smtp,
+    host: 'smtp.config.example.com',
+    usernameSameAsFrom: false,
+    username: 'AKIACONFIG',
+  },
+};
+
+/** Microsoft 365 pinned by `emailProvider.managedSettings`. */
+export const MANAGED_MICROSOFT365: Extract<
+  EmailProviderSettings,
+  { provider: 'microsoft365' }
+> = { ...SAVED_MICROSOFT365, managedBy: 'config' };
+
+/** Sending switched off by `emailProvider.managedSettings` (`provider: none`). */
+export const MANAGED_NONE: EmailProviderSettings = {
+  provider: 'none',
+  managedBy: 'config',
+};
+
+/** The backend's refusal to change settings that the configuration pins. */
+export function managedByConfigError(): Promise<ResponseError> {
+  return responseError(
+    409,
+    'ConflictError',
+    `The email provider is set by the portal's configuration (${MANAGED_SETTINGS_CONFIG_KEY}) and cannot be changed here; change the configuration and restart the backend`,
+    MANAGED_BY_CONFIG,
+  );
+}
 
 /** A delivery log record with sensible defaults, for tests to vary. */
 export function deliveryRecord(
@@ -129,7 +171,8 @@ export const NO_ACCESS: EmailProviderAccess = {
 
 /**
  * An in-memory stand-in for the backend: saves what it is given (as the backend would read it
- * back), with every method a jest mock so tests can change an answer or inspect calls.
+ * back), or refuses to, as the backend does, while the settings are managed by configuration;
+ * every method a jest mock so tests can change an answer or inspect calls.
  */
 export class FakeEmailProviderApi implements EmailProviderApi {
   settings: EmailProviderSettings;
@@ -158,6 +201,9 @@ export class FakeEmailProviderApi implements EmailProviderApi {
       input: EmailProviderSettingsInput,
       _options?: { version?: number },
     ): Promise<EmailProviderSettingsSnapshot> => {
+      if (this.settings.managedBy === 'config') {
+        throw await managedByConfigError();
+      }
       this.version += 1;
       const revision = {
         version: this.version,
@@ -203,6 +249,9 @@ export class FakeEmailProviderApi implements EmailProviderApi {
     async (_options?: {
       version?: number;
     }): Promise<EmailProviderSettingsSnapshot> => {
+      if (this.settings.managedBy === 'config') {
+        throw await managedByConfigError();
+      }
       this.version += 1;
       this.settings = { provider: 'none' };
       return this.snapshot();

@@ -25,14 +25,30 @@ export function stepLabel(name: string): string {
   return STEP_LABELS[name] ?? name;
 }
 
+/**
+ * Which settings a connection check is for: the saved ones, those the form has but are not
+ * saved, or those the portal's configuration sets.
+ */
+export type CheckTarget = 'saved' | 'draft' | 'config';
+
+const TARGET_NAMES: Record<CheckTarget, string> = {
+  saved: 'saved settings',
+  draft: 'unsaved settings',
+  config: 'settings from the configuration',
+};
+
+export function checkTargetName(target: CheckTarget): string {
+  return TARGET_NAMES[target];
+}
+
 /** What the connection check found, step by step. */
 export function ConnectionCheckResult(props: {
   result: VerifyResult;
-  target: 'saved' | 'draft';
+  target: CheckTarget;
 }) {
   const { result, target } = props;
   const failed = result.steps.find(step => !step.ok);
-  const what = target === 'saved' ? 'saved settings' : 'unsaved settings';
+  const what = checkTargetName(target);
   return (
     <Box>
       <Typography variant="h6" component="h3">

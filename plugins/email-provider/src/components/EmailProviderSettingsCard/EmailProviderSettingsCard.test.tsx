@@ -5,6 +5,9 @@ import { Link } from 'react-router-dom';
 import { emailProviderApiRef } from '../../api';
 import {
   FakeEmailProviderApi,
+  MANAGED_MICROSOFT365,
+  MANAGED_NONE,
+  MANAGED_SMTP,
   responseError,
   SAVED_MICROSOFT365,
   SAVED_SMTP,
@@ -933,6 +936,229 @@ describe('EmailProviderSettingsCard', () => {
       expect(await screen.findByRole('alert')).toHaveTextContent('Not allowed');
       expect(screen.queryByLabelText('Server address')).not.toBeInTheDocument();
       expect(api.getSettings).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('managed by configuration', () => {
+    const CONFIG_NOTE =
+      "These settings come from the portal's configuration: emailProvider.managedSettings in app-config";
+    const RESTART =
+      "to change them, change the configuration and restart the portal's backend";
+
+    it('shows SMTP from the configuration read-only, each field naming its key, without Save', async () => {
+      const api = new FakeEmailProviderApi(MANAGED_SMTP);
+      renderCard(api);
+      await loaded();
+
+      expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
+        "Active: SMTP (smtp.config.example.com:587, StartTLS), set by the portal's configuration.",
+      );
+      const note = screen.getByRole('note');
+      expect(note).toHaveTextContent(CONFIG_NOTE);
+      expect(note).toHaveTextContent(RESTART);
+      expect(
+        screen.queryByText(/You can see these settings but not change them/),
+      ).not.toBeInTheDocument();
+
+      for (const name of ['None', 'SMTP', 'Microsoft 365']) {
+        expect(screen.getByRole('radio', { name })).toBeDisabled();
+      }
+      expect(screen.getByRole('radio', { name: 'SMTP' })).toBeChecked();
+      expect(
+        screen.getByText(
+          'Set in the configuration: emailProvider.managedSettings.provider',
+        ),
+      ).toBeVisible();
+
+      const fields: [string, string, string][] = [
+        ['Server address', 'smtp.config.example.com', 'smtp.host'],
+        ['Port', '587', 'smtp.port'],
+        ['Sender email address', 'reports@example.com', 'smtp.from'],
+        ['Sender name', 'ACME Portal', 'smtp.fromName'],
+        ['Username', 'AKIACONFIG', 'smtp.username'],
+      ];
+      for (const [label, value, key] of fields) {
+        expect(field(label)).toBeDisabled();
+        expect(field(label)).toHaveValue(value);
+        expect(field(label)).toHaveAccessibleDescription(
+          `Set in the configuration: emailProvider.managedSettings.${key}`,
+        );
+      }
+      const security = screen.getByRole('combobox', { name: 'Security' });
+      expect(security).toBeDisabled();
+      expect(security).toHaveValue('starttls');
+      expect(security).toHaveAccessibleDescription(
+        'Set in the configuration: emailProvider.managedSettings.smtp.security',
+      );
+      const sameAsSender = screen.getByRole('checkbox', {
+        name: 'Same as sender email address',
+      });
+      expect(sameAsSender).toBeDisabled();
+      expect(sameAsSender).not.toBeChecked();
+      expect(field('Password')).toBeDisabled();
+      expect(field('Password')).toHaveValue('');
+      expect(field('Password')).toHaveAttribute('placeholder', '•••••••• set');
+      expect(field('Password')).toHaveAccessibleDescription(
+        'Set in the configuration: emailProvider.managedSettings.smtp.password (never shown).',
+      );
+
+      expect(
+        screen.queryByRole('button', { name: 'Save' }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.getByRole('button', { name: 'Send test email' }),
+      ).toBeEnabled();
+      expect(
+        screen.getByRole('button', { name: 'Check connection' }),
+      ).toBeEnabled();
+    });
+
+    it('shows Microsoft 365 from the configuration read-only, the client secret as set', async () => {
+      renderCard(new FakeEmailProviderApi(MANAGED_MICROSOFT365));
+      await loaded();
+      expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
+        "Active: Microsoft 365 (reports@contoso.onmicrosoft.com), set by the portal's configuration.",
+      );
+      expect(
+        screen.getByRole('radio', { name: 'Microsoft 365' }),
+      ).toBeChecked();
+      for (const [label, key] of [
+        ['Sender email address', 'microsoft365.from'],
+        ['Tenant ID', 'microsoft365.tenantId'],
+        ['Client ID', 'microsoft365.clientId'],
+      ]) {
+        expect(field(label)).toBeDisabled();
+        expect(field(label)).toHaveAccessibleDescription(
+          `Set in the configuration: emailProvider.managedSettings.${key}`,
+        );
+      }
+      expect(field('Tenant ID')).toHaveValue(
+        '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+      );
+      expect(field('Client secret')).toBeDisabled();
+      expect(field('Client secret')).toHaveAttribute(
+        'placeholder',
+        '•••••••• set',
+      );
+      expect(field('Client secret')).toHaveAccessibleDescription(
+        'Set in the configuration: emailProvider.managedSettings.microsoft365.clientSecret (never shown).',
+      );
+      const largeMessages = screen.getByRole('checkbox', {
+        name: LARGE_MESSAGES,
+      });
+      expect(largeMessages).toBeDisabled();
+      expect(largeMessages).toHaveAccessibleDescription(
+        expect.stringContaining(
+          'Set in the configuration: emailProvider.managedSettings.microsoft365.largeMessages',
+        ),
+      );
+      expect(
+        screen.queryByRole('button', { name: 'Save' }),
+      ).not.toBeInTheDocument();
+    });
+
+    it('sends the test email through the configured settings', async () => {
+      const api = new FakeEmailProviderApi(MANAGED_SMTP);
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('button', { name: 'Send test email' }));
+      const dialog = await screen.findByRole('dialog', {
+        name: 'Send a test email',
+      });
+      expect(dialog).toHaveTextContent(
+        "through the settings from the portal's configuration: SMTP (smtp.config.example.com:587, StartTLS)",
+      );
+      expect(dialog).not.toHaveTextContent('unsaved changes');
+      const recipient = within(dialog).getByLabelText('Recipient');
+      await user.clear(recipient);
+      await user.type(recipient, 'ada@example.com');
+      await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+      expect(api.sendTestEmail).toHaveBeenCalledWith({ to: 'ada@example.com' });
+      expect(await within(dialog).findByText('Test email sent.')).toBeVisible();
+    });
+
+    it('checks the connection of the configured settings, sending no settings', async () => {
+      const api = new FakeEmailProviderApi(MANAGED_SMTP);
+      const user = renderCard(api);
+      await loaded();
+      await user.click(
+        screen.getByRole('button', { name: 'Check connection' }),
+      );
+      expect(
+        await screen.findByRole('heading', {
+          name: 'Connection check of the settings from the configuration',
+        }),
+      ).toBeInTheDocument();
+      expect(api.verify).toHaveBeenCalledWith({});
+      expect(screen.getByText(/The connection works/)).toBeVisible();
+    });
+
+    it('says that configuration switched sending off, and offers nothing to test', async () => {
+      renderCard(new FakeEmailProviderApi(MANAGED_NONE));
+      await loaded();
+      expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
+        "No email provider is active: sending is switched off by the portal's configuration.",
+      );
+      expect(screen.getByRole('note')).toHaveTextContent(
+        "Sending is switched off by the portal's configuration: emailProvider.managedSettings in app-config sets the provider to none, so the portal sends no email. This cannot be changed on this page: to send email, change the configuration and restart the portal's backend.",
+      );
+      expect(screen.getByRole('radio', { name: 'None' })).toBeChecked();
+      expect(screen.getByRole('radio', { name: 'SMTP' })).toBeDisabled();
+      expect(screen.queryByRole('button')).not.toBeInTheDocument();
+    });
+
+    it('shows the configured settings to a user without the update permission, with nothing to run', async () => {
+      renderCard(new FakeEmailProviderApi(MANAGED_SMTP), { update: false });
+      await loaded();
+      expect(screen.getByRole('note')).toHaveTextContent(CONFIG_NOTE);
+      expect(field('Server address')).toBeDisabled();
+      expect(screen.queryByRole('button')).not.toBeInTheDocument();
+    });
+
+    it('says nothing was saved and shows the configured settings when the configuration took over', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      const user = renderCard(api);
+      await loaded();
+      await fillSmtp(user, { 'Sender name': 'Portal' });
+      // The backend restarted with emailProvider.managedSettings while the page was open.
+      api.settings = MANAGED_SMTP;
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+
+      const alert = await screen.findByRole('alert');
+      expect(alert).toHaveTextContent(
+        "Nothing was saved: the portal's configuration now sets the email provider (emailProvider.managedSettings), so it cannot be changed on this page.",
+      );
+      expect(alert).not.toHaveTextContent('Someone else changed the settings');
+      expect(api.saveSettings).toHaveBeenCalledTimes(1);
+      expect(api.getSettings).toHaveBeenCalledTimes(2);
+      expect(field('Server address')).toHaveValue('smtp.config.example.com');
+      expect(field('Server address')).toBeDisabled();
+      expect(field('Sender name')).toHaveValue('ACME Portal');
+      expect(screen.getByRole('note')).toHaveTextContent(CONFIG_NOTE);
+      expect(
+        screen.queryByRole('button', { name: 'Save' }),
+      ).not.toBeInTheDocument();
+    });
+
+    it('says nothing was deleted when the configuration took over before None was saved', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'None' }));
+      api.settings = MANAGED_NONE;
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await user.click(
+        await screen.findByRole('button', { name: 'Delete all settings' }),
+      );
+
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'Nothing was saved',
+      );
+      expect(api.deleteSettings).toHaveBeenCalledTimes(1);
+      expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
+        "sending is switched off by the portal's configuration",
+      );
+      expect(screen.getByRole('radio', { name: 'SMTP' })).toBeDisabled();
     });
   });
 

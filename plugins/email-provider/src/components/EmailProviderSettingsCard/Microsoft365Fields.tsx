@@ -6,6 +6,11 @@ import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import { FieldErrors, Microsoft365Draft, SecretState } from './form';
 import { fieldId } from './ids';
+import {
+  CONFIG_KEY_HELPER_TEXT_PROPS,
+  configKey,
+  configKeyHelp,
+} from './ManagedByConfig';
 import { SecretField } from './SecretField';
 
 export function Microsoft365Fields(props: {
@@ -14,18 +19,23 @@ export function Microsoft365Fields(props: {
   errors: FieldErrors;
   secret: SecretState;
   readOnly: boolean;
+  /** The configuration pins the settings: each field names its key instead of its help. */
+  managed: boolean;
 }) {
-  const { microsoft365, onChange, errors, secret, readOnly } = props;
+  const { microsoft365, onChange, errors, secret, readOnly, managed } = props;
   const largeMessagesHelpId = `${fieldId(
     'microsoft365.largeMessages',
   )}-helper-text`;
   const set = (changes: Partial<Microsoft365Draft>) =>
     onChange({ ...microsoft365, ...changes });
+  const help = (field: string, text: string) =>
+    errors[field] ?? (managed ? configKeyHelp(field) : text);
   const common = {
     fullWidth: true,
     margin: 'normal' as const,
     variant: 'outlined' as const,
     disabled: readOnly,
+    FormHelperTextProps: managed ? CONFIG_KEY_HELPER_TEXT_PROPS : undefined,
     // Required, but labels stay exactly as written (no asterisk in the accessible name).
     inputProps: { 'aria-required': true },
     autoComplete: 'off',
@@ -53,10 +63,10 @@ export function Microsoft365Fields(props: {
           value={microsoft365.from}
           onChange={event => set({ from: event.target.value })}
           error={Boolean(errors['microsoft365.from'])}
-          helperText={
-            errors['microsoft365.from'] ??
-            'The mailbox the portal sends as: a user principal name such as reports@contoso.onmicrosoft.com, with an Exchange Online mailbox (a shared mailbox works).'
-          }
+          helperText={help(
+            'microsoft365.from',
+            'The mailbox the portal sends as: a user principal name such as reports@contoso.onmicrosoft.com, with an Exchange Online mailbox (a shared mailbox works).',
+          )}
         />
       </Grid>
       <Grid item xs={12} md={6}>
@@ -67,10 +77,10 @@ export function Microsoft365Fields(props: {
           value={microsoft365.tenantId}
           onChange={event => set({ tenantId: event.target.value })}
           error={Boolean(errors['microsoft365.tenantId'])}
-          helperText={
-            errors['microsoft365.tenantId'] ??
-            'Entra admin center → Overview → Tenant ID (a GUID), or a verified domain such as contoso.onmicrosoft.com.'
-          }
+          helperText={help(
+            'microsoft365.tenantId',
+            'Entra admin center → Overview → Tenant ID (a GUID), or a verified domain such as contoso.onmicrosoft.com.',
+          )}
         />
       </Grid>
       <Grid item xs={12} md={6}>
@@ -81,10 +91,10 @@ export function Microsoft365Fields(props: {
           value={microsoft365.clientId}
           onChange={event => set({ clientId: event.target.value })}
           error={Boolean(errors['microsoft365.clientId'])}
-          helperText={
-            errors['microsoft365.clientId'] ??
-            'App registrations → your app → Overview → Application (client) ID, a GUID.'
-          }
+          helperText={help(
+            'microsoft365.clientId',
+            'App registrations → your app → Overview → Application (client) ID, a GUID.',
+          )}
         />
       </Grid>
       <Grid item xs={12} md={6}>
@@ -98,6 +108,9 @@ export function Microsoft365Fields(props: {
           error={errors['microsoft365.clientSecret']}
           disabled={readOnly}
           onChange={clientSecret => set({ clientSecret })}
+          configKey={
+            managed ? configKey('microsoft365.clientSecret') : undefined
+          }
           help="App registrations → your app → Certificates & secrets: the secret's Value (shown once, when it is created), not its Secret ID. "
         />
       </Grid>
@@ -120,7 +133,9 @@ export function Microsoft365Fields(props: {
           error={Boolean(errors['microsoft365.largeMessages'])}
         >
           {errors['microsoft365.largeMessages'] ??
-            'Needs the Mail.ReadWrite application permission in addition to Mail.Send'}
+            `Needs the Mail.ReadWrite application permission in addition to Mail.Send${
+              managed ? `. ${configKeyHelp('microsoft365.largeMessages')}` : ''
+            }`}
         </FormHelperText>
       </Grid>
     </Grid>

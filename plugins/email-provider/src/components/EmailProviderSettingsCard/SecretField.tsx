@@ -1,9 +1,11 @@
 import TextField from '@material-ui/core/TextField';
 import { SecretState } from './form';
+import { CONFIG_KEY_HELPER_TEXT_PROPS } from './ManagedByConfig';
 
 /**
  * A write-only secret: never shown, "saved" when one is stored, asked for again when the
- * destination changed.
+ * destination changed. With `configKey` the secret comes from the configuration: the field only
+ * says whether that key is set.
  */
 export function SecretField(props: {
   id: string;
@@ -18,11 +20,19 @@ export function SecretField(props: {
   disabled?: boolean;
   onChange(value: string): void;
   help?: string;
+  /** The app-config key the secret is set with when the configuration pins the settings. */
+  configKey?: string;
 }) {
   const { id, label, noun, destination, value, state, error, disabled } = props;
+  const { configKey } = props;
+  const shownAsSet = configKey ? state.saved : state.saved && !state.required;
   let helperText: string;
   if (error) {
     helperText = error;
+  } else if (configKey) {
+    helperText = state.saved
+      ? `Set in the configuration: ${configKey} (never shown).`
+      : `Not set in the configuration (${configKey}).`;
   } else if (!state.required) {
     helperText = `A ${noun} is saved. Leave this empty to keep it, or type a new one to replace it.`;
   } else if (state.reason === 'destination-changed') {
@@ -39,12 +49,13 @@ export function SecretField(props: {
       value={value}
       onChange={event => props.onChange(event.target.value)}
       placeholder={
-        state.saved && !state.required ? '•••••••• saved' : undefined
+        shownAsSet ? `•••••••• ${configKey ? 'set' : 'saved'}` : undefined
       }
-      InputLabelProps={state.saved && !state.required ? { shrink: true } : {}}
-      inputProps={{ 'aria-required': state.required }}
+      InputLabelProps={shownAsSet ? { shrink: true } : {}}
+      inputProps={{ 'aria-required': !configKey && state.required }}
       error={Boolean(error)}
       helperText={helperText}
+      FormHelperTextProps={configKey ? CONFIG_KEY_HELPER_TEXT_PROPS : undefined}
       disabled={disabled}
       fullWidth
       margin="normal"

@@ -1,10 +1,11 @@
 import { InfoCard, Progress } from '@backstage/core-components';
 import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import type {
+import {
   EmailProviderSettings,
   EmailProviderSettingsInput,
   EmailProviderType,
+  MANAGED_SETTINGS_CONFIG_KEY,
   VerifyResult,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
@@ -12,6 +13,7 @@ import Button from '@material-ui/core/Button';
 import CircularProgress from '@material-ui/core/CircularProgress';
 import FormControl from '@material-ui/core/FormControl';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
+import FormHelperText from '@material-ui/core/FormHelperText';
 import FormLabel from '@material-ui/core/FormLabel';
 import Radio from '@material-ui/core/Radio';
 import RadioGroup from '@material-ui/core/RadioGroup';
@@ -20,7 +22,11 @@ import Alert from '@material-ui/lab/Alert';
 import { FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { emailProviderApiRef, EmailProviderSettingsSnapshot } from '../../api';
 import { ConfirmDialog } from './ConfirmDialog';
-import { ConnectionCheckResult } from './ConnectionCheckResult';
+import {
+  CheckTarget,
+  checkTargetName,
+  ConnectionCheckResult,
+} from './ConnectionCheckResult';
 import {
   changedFields,
   describeSettings,
@@ -37,6 +43,11 @@ import {
   validateDraft,
 } from './form';
 import { fieldId } from './ids';
+import {
+  configKeyHelp,
+  isManagedByConfigError,
+  ManagedByConfigNote,
+} from './ManagedByConfig';
 import { Microsoft365Fields } from './Microsoft365Fields';
 import { SmtpFields } from './SmtpFields';
 import { StatusLine } from './StatusLine';
@@ -61,9 +72,9 @@ type Problem = {
 };
 
 type VerifyState =
-  | { status: 'running'; target: 'saved' | 'draft' }
-  | { status: 'done'; target: 'saved' | 'draft'; result: VerifyResult }
-  | { status: 'error'; target: 'saved' | 'draft'; message: string };
+  | { status: 'running'; target: CheckTarget }
+  | { status: 'done'; target: CheckTarget; result: VerifyResult }
+  | { status: 'error'; target: CheckTarget; message: string };
 
 function errorMessage(error: unknown): string {
   if (error instanceof ResponseError) {
@@ -112,6 +123,9 @@ function confirmationFor(
 
 /**
  * The settings form, for a user who may read them; `readOnly` without the update permission.
+ * Settings pinned by the portal's configuration (`managedBy: 'config'`) are shown read-only to
+ * everyone, with the keys that set them; admins can still check the connection and send the
+ * test email.
  */
 export function SettingsEditor(props: { readOnly: boolean }) {
   const { readOnly } = props;
@@ -125,6 +139,8 @@ export function SettingsEditor(props: { readOnly: boolean }) {
   const [errors, setErrors] = useState<FieldErrors>({});
   const [problem, setProblem] = useState<Problem>();
   const [conflict, setConflict] = useState<string>();
+  // Kept across the reload that follows: it explains why the form became read-only.
+  const [takenOverByConfig, setTakenOverByConfig] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [validateLive, setValidateLive] = useState(false);
   const [saving, setSaving] = useState(false);
@@ -170,8 +186,10 @@ export function SettingsEditor(props: { readOnly: boolean }) {
     };
   }, [identityApi]);
 
+  const managed = snapshot?.settings.managedBy === 'config';
+  const locked = readOnly || managed;
   const unsaved = Boolean(draft && initial && hasUnsavedInput(draft, initial));
-  const prompt = useUnsavedChangesPrompt(unsaved && !readOnly);
+  const prompt = useUnsavedChangesPrompt(unsaved && !locked);
 
   if (loadError) {
     return (
@@ -288,7 +306,10 @@ export function SettingsEditor(props: { readOnly: boolean }) {
             )} is the active provider.`,
       );
     } catch (error) {
-      if (error instanceof ResponseError && error.statusCode === 409) {
+      if (isManagedByConfigError(error)) {
+        await load();
+        setTakenOverByConfig(true);
+      } else if (error instanceof ResponseError && error.statusCode === 409) {
         setConflict(errorMessage(error));
       } else if (error instanceof ResponseError && error.statusCode === 400) {
         const parsed = parseServerMessage(errorMessage(error));
@@ -349,7 +370,12 @@ export function SettingsEditor(props: { readOnly: boolean }) {
       });
       return;
     }
-    const target = draftChanged ? 'draft' : 'saved';
+    let target: CheckTarget = 'saved';
+    if (draftChanged) {
+      target = 'draft';
+    } else if (managed) {
+      target = 'config';
+    }
     setVerify({ status: 'running', target });
     try {
       const result = await api.verify(settings ? { settings } : {});
@@ -369,7 +395,18 @@ export function SettingsEditor(props: { readOnly: boolean }) {
   return (
     <InfoCard title={CARD_TITLE}>
       <StatusLine settings={saved} />
-      {readOnly && (
+      {managed && <ManagedByConfigNote provider={saved.provider} />}
+      {takenOverByConfig && (
+        <Box mt={2}>
+          <Alert severity="warning" role="alert">
+            <strong>Nothing was saved</strong>: the portal's configuration now
+            sets the email provider (<code>{MANAGED_SETTINGS_CONFIG_KEY}</code>
+            ), so it cannot be changed on this page. The form shows the
+            configured settings; what you typed was discarded.
+          </Alert>
+        </Box>
+      )}
+      {readOnly && !managed && (
         <Alert severity="info">
           You can see these settings but not change them: that needs the{' '}
           <code>email-provider.settings.update</code> permission, which email
@@ -383,7 +420,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
         aria-busy={saving}
       >
         <Box mt={2}>
-          <FormControl component="fieldset" disabled={readOnly}>
+          <FormControl component="fieldset" disabled={locked}>
             <FormLabel component="legend" id="email-provider-provider-label">
               Provider
             </FormLabel>
@@ -405,10 +442,13 @@ export function SettingsEditor(props: { readOnly: boolean }) {
                 />
               ))}
             </RadioGroup>
+            {managed && (
+              <FormHelperText>{configKeyHelp('provider')}</FormHelperText>
+            )}
           </FormControl>
         </Box>
 
-        {draft.provider === 'none' && (
+        {draft.provider === 'none' && !managed && (
           <Typography variant="body2" color="textSecondary">
             {saved.provider === 'none'
               ? 'No provider: the portal sends no email. Choose SMTP or Microsoft 365 to set one up.'
@@ -423,7 +463,8 @@ export function SettingsEditor(props: { readOnly: boolean }) {
             onChange={smtp => change({ ...draft, smtp })}
             errors={errors}
             secret={smtpSecret}
-            readOnly={readOnly}
+            readOnly={locked}
+            managed={managed}
           />
         )}
         {draft.provider === 'microsoft365' && (
@@ -432,7 +473,8 @@ export function SettingsEditor(props: { readOnly: boolean }) {
             onChange={microsoft365 => change({ ...draft, microsoft365 })}
             errors={errors}
             secret={microsoft365Secret}
-            readOnly={readOnly}
+            readOnly={locked}
+            managed={managed}
           />
         )}
 
@@ -469,16 +511,18 @@ export function SettingsEditor(props: { readOnly: boolean }) {
           {notice && <Alert severity="success">{notice}</Alert>}
         </Box>
 
-        {!readOnly && (
+        {!readOnly && !(managed && saved.provider === 'none') && (
           <Box mt={2} display="flex" flexWrap="wrap" style={{ gap: 8 }}>
-            <Button
-              type="submit"
-              color="primary"
-              variant="contained"
-              disabled={saving}
-            >
-              Save
-            </Button>
+            {!managed && (
+              <Button
+                type="submit"
+                color="primary"
+                variant="contained"
+                disabled={saving}
+              >
+                Save
+              </Button>
+            )}
             <Button
               variant="outlined"
               onClick={checkConnection}
@@ -499,8 +543,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
       <Box mt={2} aria-live="polite">
         {verify?.status === 'running' && (
           <Typography role="status">
-            Checking the connection of the{' '}
-            {verify.target === 'saved' ? 'saved' : 'unsaved'} settings…
+            Checking the connection of the {checkTargetName(verify.target)}…
           </Typography>
         )}
         {verify?.status === 'done' && (

@@ -12,6 +12,11 @@ import {
   withSecurity,
 } from './form';
 import { fieldId } from './ids';
+import {
+  CONFIG_KEY_HELPER_TEXT_PROPS,
+  configKey,
+  configKeyHelp,
+} from './ManagedByConfig';
 import { SecretField } from './SecretField';
 
 const SECURITY_MODES: SmtpSecurity[] = ['starttls', 'tls', 'none'];
@@ -39,21 +44,37 @@ function portHint(smtp: SmtpDraft): string | undefined {
     : undefined;
 }
 
+function usernameHelp(smtp: SmtpDraft, managed: boolean): string {
+  if (managed) {
+    return configKeyHelp(
+      smtp.usernameSameAsFrom ? 'smtp.usernameSameAsFrom' : 'smtp.username',
+    );
+  }
+  return smtp.usernameSameAsFrom
+    ? 'Signs in as the sender email address. Untick "Same as sender email address" to sign in with another username.'
+    : 'The login of the SMTP account: an address or a plain login name such as an Amazon SES access key.';
+}
+
 export function SmtpFields(props: {
   smtp: SmtpDraft;
   onChange(smtp: SmtpDraft): void;
   errors: FieldErrors;
   secret: SecretState;
   readOnly: boolean;
+  /** The configuration pins the settings: each field names its key instead of its help. */
+  managed: boolean;
 }) {
-  const { smtp, onChange, errors, secret, readOnly } = props;
+  const { smtp, onChange, errors, secret, readOnly, managed } = props;
   const set = (changes: Partial<SmtpDraft>) =>
     onChange({ ...smtp, ...changes });
+  const help = (field: string, text: string) =>
+    errors[field] ?? (managed ? configKeyHelp(field) : text);
   const common = {
     fullWidth: true,
     margin: 'normal' as const,
     variant: 'outlined' as const,
     disabled: readOnly,
+    FormHelperTextProps: managed ? CONFIG_KEY_HELPER_TEXT_PROPS : undefined,
   };
 
   return (
@@ -68,10 +89,10 @@ export function SmtpFields(props: {
           inputProps={{ 'aria-required': true }}
           autoComplete="off"
           error={Boolean(errors['smtp.host'])}
-          helperText={
-            errors['smtp.host'] ??
-            'Host name or IP address of the SMTP server, for example smtp.gmail.com or smtp.office365.com.'
-          }
+          helperText={help(
+            'smtp.host',
+            'Host name or IP address of the SMTP server, for example smtp.gmail.com or smtp.office365.com.',
+          )}
         />
       </Grid>
       <Grid item xs={6} md={3}>
@@ -85,9 +106,11 @@ export function SmtpFields(props: {
           error={Boolean(errors['smtp.port'])}
           helperText={
             errors['smtp.port'] ??
-            `${
-              portHint(smtp) ?? ''
-            }Usually 587 (StartTLS), 465 (SSL/TLS) or 25 (None).`
+            `${portHint(smtp) ?? ''}${
+              managed
+                ? configKeyHelp('smtp.port')
+                : 'Usually 587 (StartTLS), 465 (SSL/TLS) or 25 (None).'
+            }`
           }
         />
       </Grid>
@@ -103,7 +126,7 @@ export function SmtpFields(props: {
             onChange(withSecurity(smtp, event.target.value as SmtpSecurity))
           }
           error={Boolean(errors['smtp.security'])}
-          helperText={errors['smtp.security'] ?? SECURITY_HELP[smtp.security]}
+          helperText={help('smtp.security', SECURITY_HELP[smtp.security])}
         >
           {SECURITY_MODES.map(mode => (
             <option key={mode} value={mode}>
@@ -123,10 +146,10 @@ export function SmtpFields(props: {
           inputProps={{ 'aria-required': true }}
           autoComplete="off"
           error={Boolean(errors['smtp.from'])}
-          helperText={
-            errors['smtp.from'] ??
-            'The address every portal email comes from; the server must allow this account to send as it.'
-          }
+          helperText={help(
+            'smtp.from',
+            'The address every portal email comes from; the server must allow this account to send as it.',
+          )}
         />
       </Grid>
       <Grid item xs={12} md={6}>
@@ -138,10 +161,10 @@ export function SmtpFields(props: {
           onChange={event => set({ fromName: event.target.value })}
           autoComplete="off"
           error={Boolean(errors['smtp.fromName'])}
-          helperText={
-            errors['smtp.fromName'] ??
-            'Optional: the name recipients see, for example ACME Portal.'
-          }
+          helperText={help(
+            'smtp.fromName',
+            'Optional: the name recipients see, for example ACME Portal.',
+          )}
         />
       </Grid>
       <Grid item xs={12}>
@@ -175,12 +198,7 @@ export function SmtpFields(props: {
           InputLabelProps={smtp.usernameSameAsFrom ? { shrink: true } : {}}
           autoComplete="off"
           error={Boolean(errors['smtp.username'])}
-          helperText={
-            errors['smtp.username'] ??
-            (smtp.usernameSameAsFrom
-              ? 'Signs in as the sender email address. Untick "Same as sender email address" to sign in with another username.'
-              : 'The login of the SMTP account: an address or a plain login name such as an Amazon SES access key.')
-          }
+          helperText={errors['smtp.username'] ?? usernameHelp(smtp, managed)}
         />
       </Grid>
       <Grid item xs={12} md={6}>
@@ -195,6 +213,7 @@ export function SmtpFields(props: {
           disabled={readOnly}
           onChange={password => set({ password })}
           help="For Gmail and Google Workspace, an app password. "
+          configKey={managed ? configKey('smtp.password') : undefined}
         />
       </Grid>
     </Grid>

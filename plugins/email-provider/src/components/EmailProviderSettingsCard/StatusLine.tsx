@@ -13,13 +13,28 @@ function formatTime(iso: string): string {
   }).format(date);
 }
 
-/** Which provider is active, since when, and who saved it. */
+/**
+ * Which provider is active, since when, and who saved it; or that the portal's configuration
+ * sets it.
+ */
 export function StatusLine(props: { settings: EmailProviderSettings }) {
   const { settings } = props;
+  const managed = settings.managedBy === 'config';
   if (settings.provider === 'none') {
     return (
       <Typography variant="body1" data-testid="email-provider-status">
-        <strong>No email provider is active</strong>: the portal sends no email.
+        <strong>No email provider is active</strong>:{' '}
+        {managed
+          ? "sending is switched off by the portal's configuration."
+          : 'the portal sends no email.'}
+      </Typography>
+    );
+  }
+  if (managed) {
+    return (
+      <Typography variant="body1" data-testid="email-provider-status">
+        <strong>Active: {describeSettings(settings)}</strong>, set by the
+        portal's configuration.
       </Typography>
     );
   }

@@ -123,9 +123,11 @@ export function TestEmailDialog(props: {
           <DialogContentText id="email-provider-test-email-description">
             {saved.provider === 'none'
               ? 'No email provider is saved yet: save SMTP or Microsoft 365 settings first.'
-              : `The test email goes out now through the saved settings: ${describeSettings(
-                  saved,
-                )}.`}
+              : `The test email goes out now through the ${
+                  saved.managedBy === 'config'
+                    ? "settings from the portal's configuration"
+                    : 'saved settings'
+                }: ${describeSettings(saved)}.`}
           </DialogContentText>
           {unsavedChanges && (
             <Alert severity="info">
