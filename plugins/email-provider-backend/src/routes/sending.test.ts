@@ -11,6 +11,7 @@ import {
   TestPki,
   trustTestCa,
 } from '../__testUtils__/certificates';
+import { recordingAuditor } from '../__testUtils__/recordingAuditor';
 import { SmtpSink } from '../__testUtils__/SmtpSink';
 import {
   MicrosoftFake,
@@ -49,29 +50,11 @@ afterAll(async () => {
 });
 
 async function startPortal(extraConfig: object = {}) {
-  const auditEvents: Array<{ eventId: string; meta?: unknown }> = [];
+  const auditor = recordingAuditor();
   const { server } = await startTestBackend({
     features: [
       emailProviderPlugin,
-      mockServices.auditor.mock({
-        createEvent: async options => {
-          auditEvents.push({ eventId: options.eventId, meta: options.meta });
-          return {
-            success: async params => {
-              auditEvents.push({
-                eventId: `${options.eventId}:success`,
-                meta: params?.meta,
-              });
-            },
-            fail: async params => {
-              auditEvents.push({
-                eventId: `${options.eventId}:fail`,
-                meta: params.meta,
-              });
-            },
-          };
-        },
-      }).factory,
+      auditor.factory,
       mockServices.permissions.mock({
         authorize: async (requests, { credentials }) => {
           const ref = (credentials.principal as { userEntityRef?: string })
@@ -109,7 +92,7 @@ async function startPortal(extraConfig: object = {}) {
       [method](`/api/email-provider${path}`)
       .set('Authorization', caller)
       .send(body);
-  return { server, call, as, auditEvents };
+  return { server, call, as, auditEvents: auditor.events };
 }
 
 const smtpSettings = (port: number, overrides: object = {}) => ({

@@ -13,6 +13,10 @@ import {
   TestPki,
   trustTestCa,
 } from '../__testUtils__/certificates';
+import {
+  RecordedAuditEvent,
+  recordingAuditor,
+} from '../__testUtils__/recordingAuditor';
 import { SmtpSink } from '../__testUtils__/SmtpSink';
 
 jest.setTimeout(60_000);
@@ -91,7 +95,7 @@ describe.each(databases.eachSupportedId())(
   databaseId => {
     let knex: Knex;
     let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
-    let auditEvents: Array<{ eventId: string; meta?: unknown }>;
+    let auditEvents: RecordedAuditEvent[];
     let logLines: string[];
 
     beforeEach(async () => {
@@ -106,7 +110,8 @@ describe.each(databases.eachSupportedId())(
     async function start(managedSettings?: unknown, extra: object = {}) {
       await backend?.stop();
       backend = undefined;
-      auditEvents = [];
+      const auditor = recordingAuditor();
+      auditEvents = auditor.events;
       const lines: string[] = [];
       logLines = lines;
       const record = (message: string) => {
@@ -122,28 +127,7 @@ describe.each(databases.eachSupportedId())(
           emailProviderPlugin,
           logger.factory,
           mockServices.database.factory({ knex }),
-          mockServices.auditor.mock({
-            createEvent: async options => {
-              auditEvents.push({
-                eventId: options.eventId,
-                meta: options.meta,
-              });
-              return {
-                success: async params => {
-                  auditEvents.push({
-                    eventId: `${options.eventId}:success`,
-                    meta: params?.meta,
-                  });
-                },
-                fail: async params => {
-                  auditEvents.push({
-                    eventId: `${options.eventId}:fail`,
-                    meta: params.meta,
-                  });
-                },
-              };
-            },
-          }).factory,
+          auditor.factory,
           mockServices.permissions.mock({
             authorize: async requests =>
               requests.map(() => ({ result: AuthorizeResult.ALLOW })),
