@@ -25,6 +25,8 @@ export interface Config {
         port: number | string;
         /** `starttls`, `tls` or `none`. */
         security: string;
+        /** `password` (the default) or `none`, for a relay that admits the portal by address. */
+        authentication?: string;
         from: string;
         fromName?: string;
         usernameSameAsFrom?: boolean | string;
@@ -36,8 +38,19 @@ export interface Config {
         from: string;
         tenantId: string;
         clientId: string;
+        /** `global` (the default), `usgov-high`, `usgov-dod` or `china`. */
+        cloud?: string;
+        /** `secret` (the default) or `certificate`. */
+        credential?: string;
         /** @visibility secret */
         clientSecret?: string;
+        /** The client secret's expiry, as Entra shows it (`2027-06-30`). */
+        clientSecretExpiresAt?: string;
+        /**
+         * The certificate and its unencrypted private key, PEM, with `credential: certificate`.
+         * @visibility secret
+         */
+        clientCertificatePem?: string;
         largeMessages?: boolean | string;
       };
     };
@@ -124,7 +137,42 @@ export interface Config {
       };
     };
 
+    /**
+     * What the email provider admins (`admins`) are told through Backstage's notifications, so
+     * the bell shows it even when email is what broke: every provider change, a Microsoft 365
+     * credential expiring in 30, 7 and 1 days and expired (checked daily), and delivery failing
+     * and recovering. Each alert goes out once, however many instances run. Without the
+     * notifications backend in the portal, or with nobody in `admins`, each is a warning in the
+     * log instead.
+     */
+    alerts?: {
+      /** Off: no alerts, neither notified nor logged. Default true. */
+      enabled?: boolean;
+      /**
+       * Delivery is failing once this many messages failed for good (a permanent failure, all
+       * attempts used, or expired) within `windowMinutes`. Default 5.
+       */
+      failedMessages?: number;
+      /** The window `failedMessages` counts in, in minutes. Default 30. */
+      windowMinutes?: number;
+      /**
+       * Delivery is failing once a message has waited this long to go out, in minutes, counted
+       * from when it was queued or retried. Raise it if the portal queues large batches that
+       * the provider's pacing takes longer to send. Default 30.
+       */
+      queuedLongerThanMinutes?: number;
+      /** How often delivery is checked, in minutes, by one instance at a time. Default 5. */
+      checkIntervalMinutes?: number;
+    };
+
     smtp?: {
+      /**
+       * The name the portal gives in EHLO. Relays often refuse a container's host name or
+       * `localhost`; set the portal's public host name. A host name or an address literal
+       * (`[192.0.2.1]`). Default: the machine's host name if it contains a dot, otherwise
+       * `[127.0.0.1]` (nodemailer's rule).
+       */
+      ehloName?: string;
       /**
        * If set, the only SMTP servers admins may configure: host names, `*.example.com` for a
        * domain's hosts, or IP addresses. Link-local and cloud metadata addresses are refused
@@ -134,9 +182,18 @@ export interface Config {
     };
 
     microsoft365?: {
-      /** Microsoft Entra authority host. Default: https://login.microsoftonline.com */
+      /**
+       * Microsoft Entra authority host, for every cloud (tests, proxies). Default: the host of
+       * the cloud chosen in the settings (https://login.microsoftonline.com for global,
+       * https://login.microsoftonline.us for US Government, https://login.chinacloudapi.cn for
+       * China).
+       */
       authorityHost?: string;
-      /** Microsoft Graph base URL. Default: https://graph.microsoft.com */
+      /**
+       * Microsoft Graph base URL, for every cloud (tests, proxies). Default: the cloud's
+       * (https://graph.microsoft.com, https://graph.microsoft.us, https://dod-graph.microsoft.us,
+       * https://microsoftgraph.chinacloudapi.cn).
+       */
       graphBaseUrl?: string;
     };
   };

@@ -2,12 +2,19 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { emailProviderPermissions } from '@email-provider/backstage-plugin-email-provider-common';
+import { AdminNotifier } from './alerts/AdminNotifier';
+import { readAlertOptions } from './alerts/AlertOptions';
+import { AlertStore } from './alerts/AlertStore';
+import { CredentialExpiryCheck } from './alerts/CredentialExpiryCheck';
+import { DeliveryHealthCheck } from './alerts/DeliveryHealthCheck';
 import { migrateDatabase } from './database/migrateDatabase';
 import { DatabaseOutboxStore } from './delivery/DatabaseOutboxStore';
 import { readDeliveryOptions } from './delivery/DeliveryOptions';
 import { OutboxWorker } from './delivery/OutboxWorker';
 import { MailProviderFactory } from './providers/MailProviderFactory';
+import { readEmailProviderAdmins } from './permissions/EmailProviderAdmins';
 import { AdminAccess } from './routes/AdminAccess';
 import { createMessagesRouter } from './routes/messagesRouter';
 import { OutboxIntake } from './delivery/OutboxIntake';
@@ -37,12 +44,14 @@ export const emailProviderPlugin = createBackendPlugin({
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         lifecycle: coreServices.lifecycle,
+        rootLifecycle: coreServices.rootLifecycle,
         logger: coreServices.logger,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
         userInfo: coreServices.userInfo,
         auditor: coreServices.auditor,
+        notifications: notificationService,
       },
       async init({
         config,
@@ -50,12 +59,14 @@ export const emailProviderPlugin = createBackendPlugin({
         httpAuth,
         httpRouter,
         lifecycle,
+        rootLifecycle,
         logger,
         permissions,
         permissionsRegistry,
         scheduler,
         userInfo,
         auditor,
+        notifications,
       }) {
         const cipher = SecretCipher.fromConfig(config, { logger });
         const access = AdminAccess.fromConfig(config, {
@@ -67,6 +78,18 @@ export const emailProviderPlugin = createBackendPlugin({
           logger.warn(access.startupWarning);
         }
         const deliveryOptions = readDeliveryOptions(config);
+        const alertOptions = readAlertOptions(config);
+        const notifier = new AdminNotifier({
+          notifications,
+          logger,
+          admins: readEmailProviderAdmins(config),
+          enabled: alertOptions.enabled,
+        });
+        // Once every plugin has started, the notifications backend among them; not awaited, so
+        // a slow notifications backend does not hold up the portal's startup.
+        rootLifecycle.addStartupHook(() => {
+          void notifier.start();
+        });
         const providers = MailProviderFactory.fromConfig(config);
         const managedSettings = readManagedSettings(
           config,
@@ -83,6 +106,7 @@ export const emailProviderPlugin = createBackendPlugin({
             input: managedSettings,
             logger,
             auditor,
+            notifier,
           });
         }
         const outbox = new DatabaseOutboxStore(db);
@@ -110,6 +134,41 @@ export const emailProviderPlugin = createBackendPlugin({
           },
         });
 
+        if (alertOptions.enabled) {
+          const alerts = new AlertStore(db);
+          const credentialExpiry = new CredentialExpiryCheck({
+            settings,
+            alerts,
+            notifier,
+          });
+          const deliveryHealth = new DeliveryHealthCheck({
+            outbox,
+            settings,
+            alerts,
+            notifier,
+            options: alertOptions,
+            expireAfterMs: deliveryOptions.expireAfterMs,
+          });
+          // Global tasks: one instance runs each at a time; the alert table makes each alert
+          // go out once even so.
+          await scheduler.scheduleTask({
+            id: 'email-provider-credential-expiry',
+            scope: 'global',
+            frequency: { hours: 24 },
+            timeout: { minutes: 5 },
+            initialDelay: { minutes: 1 },
+            fn: () => credentialExpiry.run(),
+          });
+          await scheduler.scheduleTask({
+            id: 'email-provider-delivery-health',
+            scope: 'global',
+            frequency: { milliseconds: alertOptions.deliveryCheckIntervalMs },
+            timeout: { minutes: 5 },
+            initialDelay: { minutes: 1 },
+            fn: () => deliveryHealth.run(),
+          });
+        }
+
         permissionsRegistry.addPermissions(emailProviderPermissions);
         httpRouter.use(
           createMessagesRouter({
@@ -133,6 +192,7 @@ export const emailProviderPlugin = createBackendPlugin({
             access,
             auditor,
             providers,
+            notifier,
             appTitle: config.getOptionalString('app.title') ?? 'Backstage',
           }),
         );

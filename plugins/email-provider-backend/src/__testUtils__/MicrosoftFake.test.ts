@@ -1,4 +1,19 @@
-import { createTestPki, TestPki, trustTestCa } from './certificates';
+import {
+  constants,
+  createHash,
+  randomUUID,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
+import {
+  AppCertificate,
+  createAppCertificate,
+  createAppCertificateAuthority,
+  createTestPki,
+  TestCertificate,
+  TestPki,
+  trustTestCa,
+} from './certificates';
 import { MicrosoftFake, startMicrosoftFake } from './MicrosoftFake';
 
 // The provider's tests trust this fake to refuse what Graph refuses; these check that it does
@@ -6,6 +21,7 @@ import { MicrosoftFake, startMicrosoftFake } from './MicrosoftFake';
 
 const MAILBOX = 'reports@contoso.onmicrosoft.com';
 const MB = 1024 * 1024;
+const DAY = 24 * 60 * 60 * 1000;
 
 describe('MicrosoftFake upload sessions', () => {
   let pki: TestPki;
@@ -136,5 +152,227 @@ describe('MicrosoftFake upload sessions', () => {
     expect((await response.json()).error.code).toBe(
       'ErrorAttachmentSizeShouldNotBeLessThanMinimumSize',
     );
+  });
+});
+
+// The certificate tests of the provider trust the fake to check client assertions as Entra does;
+// these check that it refuses what Entra refuses, with Entra's errors.
+describe('MicrosoftFake client assertions', () => {
+  let pki: TestPki;
+  let untrust: () => void;
+  let fake: MicrosoftFake;
+  let registered: AppCertificate;
+  let unregistered: AppCertificate;
+  let expired: AppCertificate;
+  let issuer: TestCertificate;
+  let issued: AppCertificate;
+
+  beforeAll(async () => {
+    pki = await createTestPki();
+    untrust = trustTestCa(pki);
+    [registered, unregistered, expired, issuer] = await Promise.all([
+      createAppCertificate(),
+      createAppCertificate(),
+      createAppCertificate({
+        notBefore: new Date(Date.now() - 30 * DAY),
+        notAfter: new Date(Date.now() - DAY),
+      }),
+      createAppCertificateAuthority(),
+    ]);
+    issued = await createAppCertificate({ cn: 'mailer.contoso.com', issuer });
+    fake = await startMicrosoftFake(pki, { mailboxes: [MAILBOX] });
+  });
+
+  afterAll(async () => {
+    await fake.close();
+    untrust();
+  });
+
+  beforeEach(() => {
+    fake.reset();
+    fake.configure({ certificates: [registered.cert, expired.cert] });
+  });
+
+  const tokenEndpoint = () =>
+    `${fake.authorityHost}/${fake.settings.tenantId}/oauth2/v2.0/token`;
+
+  /** A client assertion as MSAL makes it, with any header field or claim changed. */
+  function assertion(
+    options: {
+      signer?: AppCertificate;
+      named?: AppCertificate;
+      alg?: 'PS256' | 'RS256' | 'HS256';
+      header?: Record<string, unknown>;
+      claims?: Record<string, unknown>;
+    } = {},
+  ): string {
+    const signer = options.signer ?? registered;
+    const named = new X509Certificate((options.named ?? signer).cert);
+    const alg = options.alg ?? 'PS256';
+    const now = Math.floor(Date.now() / 1000);
+    const encode = (value: object) =>
+      Buffer.from(JSON.stringify(value)).toString('base64url');
+    const thumbprint = (hash: 'sha1' | 'sha256') =>
+      createHash(hash).update(named.raw).digest('base64url');
+    const header = encode({
+      alg,
+      typ: 'JWT',
+      ...(alg === 'RS256'
+        ? { x5t: thumbprint('sha1') }
+        : { 'x5t#S256': thumbprint('sha256') }),
+      ...options.header,
+    });
+    const payload = encode({
+      aud: tokenEndpoint(),
+      iss: fake.settings.clientId,
+      sub: fake.settings.clientId,
+      jti: randomUUID(),
+      nbf: now,
+      exp: now + 600,
+      ...options.claims,
+    });
+    const signature = sign(
+      'sha256',
+      Buffer.from(`${header}.${payload}`),
+      alg === 'PS256'
+        ? {
+            key: signer.key,
+            padding: constants.RSA_PKCS1_PSS_PADDING,
+            saltLength: 32,
+          }
+        : { key: signer.key, padding: constants.RSA_PKCS1_PADDING },
+    ).toString('base64url');
+    return `${header}.${payload}.${signature}`;
+  }
+
+  async function requestToken(clientAssertion: string) {
+    const response = await fetch(tokenEndpoint(), {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: fake.settings.clientId,
+        client_assertion_type:
+          'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: clientAssertion,
+        scope: `${fake.graphBaseUrl}/.default`,
+      }),
+    });
+    return { status: response.status, body: await response.json() };
+  }
+
+  it.each(['PS256', 'RS256'] as const)(
+    'issues a token for an assertion signed %s by a registered certificate',
+    async alg => {
+      const { status, body } = await requestToken(assertion({ alg }));
+
+      expect(status).toBe(200);
+      expect(body.access_token).toEqual(expect.any(String));
+      expect(fake.clientAssertions).toEqual([
+        expect.objectContaining({
+          header: expect.objectContaining({ alg }),
+          payload: expect.objectContaining({ aud: tokenEndpoint() }),
+        }),
+      ]);
+    },
+  );
+
+  it.each([
+    [
+      'a certificate not uploaded to the app',
+      () => assertion({ signer: unregistered }),
+      'is not registered on application. [Reason - The key was not found.',
+    ],
+    [
+      'a registered certificate past its end date',
+      () => assertion({ signer: expired }),
+      'Client assertion contains an invalid signature. [Reason - The key used is expired.',
+    ],
+    [
+      "a registered certificate's thumbprint with another key's signature",
+      () => assertion({ signer: unregistered, named: registered }),
+      'Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value.',
+    ],
+  ])('refuses %s with AADSTS700027', async (_case, make, reason) => {
+    const { status, body } = await requestToken(make());
+
+    expect(status).toBe(401);
+    expect(body).toMatchObject({
+      error: 'invalid_client',
+      error_codes: [700027],
+      error_description: expect.stringContaining(`AADSTS700027: `),
+    });
+    expect(body.error_description).toContain(reason);
+  });
+
+  it.each([
+    [
+      'an audience other than the token endpoint',
+      { claims: { aud: 'https://login.microsoftonline.com/common/v2.0' } },
+      700023,
+      'Client assertion audience claim does not match Realm issuer.',
+    ],
+    [
+      'an issuer other than the client ID',
+      { claims: { iss: randomUUID() } },
+      700021,
+      "Client assertion application identifier doesn't match 'client_id' parameter.",
+    ],
+    [
+      'an assertion that expired',
+      {
+        claims: {
+          nbf: Math.floor(Date.now() / 1000) - 3600,
+          exp: Math.floor(Date.now() / 1000) - 1200,
+        },
+      },
+      700024,
+      'Client assertion is not within its valid time range.',
+    ],
+    [
+      'an assertion without a thumbprint',
+      { header: { 'x5t#S256': undefined } },
+      50027,
+      'No certificate thumbprint specified in token header.',
+    ],
+    [
+      'an algorithm other than RS256 or PS256',
+      { header: { alg: 'HS256' } },
+      5002738,
+      "'HS256' is not a supported signature algorithm.",
+    ],
+  ])('refuses %s', async (_case, options, aadsts, description) => {
+    const { body } = await requestToken(assertion(options));
+
+    expect(body.error_codes).toEqual([aadsts]);
+    expect(body.error_description).toContain(description);
+  });
+
+  it('accepts a certificate trusted by subject and issuer only when the assertion carries its chain in x5c', async () => {
+    fake.configure({
+      trustedCertificateSubjects: [
+        { subjectName: 'mailer.contoso.com', issuer: issuer.cert },
+      ],
+    });
+    const x5c = [issued.cert, issuer.cert].map(pem =>
+      new X509Certificate(pem).raw.toString('base64'),
+    );
+
+    const without = await requestToken(assertion({ signer: issued }));
+    const withChain = await requestToken(
+      assertion({ signer: issued, header: { x5c } }),
+    );
+    fake.configure({
+      trustedCertificateSubjects: [
+        { subjectName: 'other.contoso.com', issuer: issuer.cert },
+      ],
+    });
+    const otherSubject = await requestToken(
+      assertion({ signer: issued, header: { x5c } }),
+    );
+
+    expect(without.body.error_codes).toEqual([700027]);
+    expect(withChain.status).toBe(200);
+    expect(otherSubject.body.error_codes).toEqual([700027]);
   });
 });

@@ -1,4 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  constants as cryptoConstants,
+  createHash,
+  randomBytes,
+  randomUUID,
+  verify as verifySignature,
+  X509Certificate,
+} from 'node:crypto';
 import https from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +21,16 @@ export type MicrosoftFakeSettings = {
   /** The secret is right but past its end date (AADSTS7000222). */
   secretExpired: boolean;
   /**
+   * Certificates (PEM, public part only) uploaded to the app under Certificates & secrets. A
+   * client assertion signed with the private key of one of them is accepted while it is valid.
+   */
+  certificates: string[];
+  /**
+   * Subject name and issuer trust ("SNI"): a certificate with this subject, issued by this CA
+   * (PEM), is accepted without being uploaded, when the assertion carries it in `x5c`.
+   */
+  trustedCertificateSubjects: Array<{ subjectName: string; issuer: string }>;
+  /**
    * Application roles granted with admin consent, put in every token: Mail.Send for sendMail
    * and a draft's send, Mail.ReadWrite for drafts, their attachments and upload sessions.
    */
@@ -28,6 +45,12 @@ export type MicrosoftFakeSettings = {
   sendMailDelayMs: number;
   /** How long each upload chunk takes, to measure concurrency. */
   uploadDelayMs: number;
+};
+
+/** The decoded header and claims of a client assertion the token endpoint received. */
+export type ReceivedClientAssertion = {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
 };
 
 /** A message the fake accepted for sending, through sendMail or a draft's `send`. */
@@ -100,6 +123,8 @@ export type MicrosoftFake = {
   configure(changes: Partial<MicrosoftFakeSettings>): void;
   /** Accepted mail, oldest first. */
   readonly received: ReceivedGraphMail[];
+  /** Client assertions of token requests, accepted or not, oldest first. */
+  readonly clientAssertions: ReceivedClientAssertion[];
   /** Drafts neither sent nor deleted, by ID. */
   readonly drafts: ReadonlyMap<string, GraphDraft>;
   /** Live counts since the start or the last `reset`. */
@@ -196,6 +221,8 @@ export async function startMicrosoftFake(
       27,
     ).toString('base64url')}`,
     secretExpired: false,
+    certificates: [],
+    trustedCertificateSubjects: [],
     roles: ['Mail.Send'],
     mailboxes: ['reports@contoso.onmicrosoft.com'],
     mailboxesNotEnabled: [],
@@ -216,6 +243,7 @@ export async function startMicrosoftFake(
     redirects: 0,
   };
   const received: ReceivedGraphMail[] = [];
+  const clientAssertions: ReceivedClientAssertion[] = [];
   const drafts = new Map<string, GraphDraft>();
   const uploadSessions = new Map<string, UploadSession>();
   const issued = new Map<string, IssuedToken>();
@@ -235,7 +263,9 @@ export async function startMicrosoftFake(
     const form = new URLSearchParams(body.toString('utf8'));
     const refusal =
       checkTokenOutage() ??
-      checkTokenRequest(request, tenant, form, settings, baseUrl);
+      checkTokenRequest(request, tenant, form, settings, baseUrl, assertion =>
+        clientAssertions.push(assertion),
+      );
     if (refusal) {
       sendEntraError(response, refusal);
       return;
@@ -793,6 +823,7 @@ export async function startMicrosoftFake(
       settings = { ...settings, ...changes };
     },
     received,
+    clientAssertions,
     drafts,
     counters,
     throttleSendMail(count, retryAfterSeconds) {
@@ -813,6 +844,7 @@ export async function startMicrosoftFake(
     reset() {
       settings = { ...initial };
       received.length = 0;
+      clientAssertions.length = 0;
       drafts.clear();
       uploadSessions.clear();
       // Requests still in flight stay counted, so the count cannot go negative.
@@ -910,13 +942,17 @@ type EntraRefusal = {
   headers?: Record<string, string>;
 };
 
-/** Checks a token request as Entra does for the client credentials grant with a secret. */
+/**
+ * Checks a token request as Entra does for the client credentials grant, with a secret or a
+ * client assertion signed by a certificate's key.
+ */
 function checkTokenRequest(
   request: IncomingMessage,
   tenant: string,
   form: URLSearchParams,
   settings: MicrosoftFakeSettings,
-  graphBaseUrl: string,
+  baseUrl: string,
+  onAssertion: (assertion: ReceivedClientAssertion) => void,
 ): EntraRefusal | undefined {
   const grantType = form.get('grant_type');
   const clientId = form.get('client_id');
@@ -954,6 +990,47 @@ function checkTokenRequest(
       description: `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
     };
   }
+  const credentialRefusal =
+    form.has('client_assertion') || form.has('client_assertion_type')
+      ? checkClientAssertion(form, tenant, settings, baseUrl, onAssertion)
+      : checkClientSecret(form, settings);
+  if (credentialRefusal) {
+    return credentialRefusal;
+  }
+  if (!scope.endsWith('/.default') || scope.includes(' ')) {
+    return {
+      status: 400,
+      error: 'invalid_scope',
+      aadsts: 1002012,
+      description: `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+    };
+  }
+  const resource = scope.slice(0, -'/.default'.length);
+  if (resource !== baseUrl) {
+    return {
+      status: 400,
+      error: 'invalid_resource',
+      aadsts: 500011,
+      description: `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+    };
+  }
+  return undefined;
+}
+
+function checkClientSecret(
+  form: URLSearchParams,
+  settings: MicrosoftFakeSettings,
+): EntraRefusal | undefined {
+  const clientId = form.get('client_id');
+  if (!form.has('client_secret')) {
+    return {
+      status: 400,
+      error: 'invalid_client',
+      aadsts: 7000216,
+      description:
+        "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+    };
+  }
   if (form.get('client_secret') !== settings.clientSecret) {
     return {
       status: 401,
@@ -970,24 +1047,288 @@ function checkTokenRequest(
       description: `The provided client secret keys for app '${clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
     };
   }
-  if (!scope.endsWith('/.default') || scope.includes(' ')) {
+  return undefined;
+}
+
+const JWT_BEARER = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+const CERTIFICATE_CREDENTIALS_DOCS =
+  'https://learn.microsoft.com/entra/identity-platform/certificate-credentials';
+/** How far Entra lets a client's clock be off for an assertion's nbf and exp. */
+const CLOCK_SKEW_SECONDS = 300;
+
+/**
+ * Checks a client assertion as Entra does: a JWT signed (RS256 or PS256) with the key of a
+ * certificate the app trusts, named by its thumbprint in the header, for this token endpoint,
+ * issued by the app itself, and valid now.
+ */
+function checkClientAssertion(
+  form: URLSearchParams,
+  tenant: string,
+  settings: MicrosoftFakeSettings,
+  baseUrl: string,
+  onAssertion: (assertion: ReceivedClientAssertion) => void,
+): EntraRefusal | undefined {
+  const clientId = form.get('client_id') ?? '';
+  const invalidClient = (aadsts: number, description: string) => ({
+    status: 401,
+    error: 'invalid_client',
+    aadsts,
+    description,
+  });
+  if (form.get('client_assertion_type') !== JWT_BEARER) {
     return {
       status: 400,
-      error: 'invalid_scope',
-      aadsts: 1002012,
-      description: `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
+      error: 'invalid_request',
+      aadsts: 7000216,
+      description:
+        "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
     };
   }
-  const resource = scope.slice(0, -'/.default'.length);
-  if (resource !== graphBaseUrl) {
+  const assertion = parseJwt(form.get('client_assertion') ?? '');
+  if (!assertion) {
+    return invalidClient(50027, 'JWT token is invalid or malformed.');
+  }
+  onAssertion({ header: assertion.header, payload: assertion.payload });
+  const { header, payload } = assertion;
+  if (header.alg !== 'RS256' && header.alg !== 'PS256') {
     return {
       status: 400,
-      error: 'invalid_resource',
-      aadsts: 500011,
-      description: `The resource principal named ${resource} was not found in the tenant named ${tenant}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+      error: 'invalid_request',
+      aadsts: 5002738,
+      description: `Invalid JWT token. '${String(
+        header.alg,
+      )}' is not a supported signature algorithm. Supported signing algorithms are: 'RS256, PS256'`,
+    };
+  }
+  const named = namedThumbprint(header);
+  if (!named) {
+    return invalidClient(
+      50027,
+      'Invalid JWT token. No certificate thumbprint specified in token header.',
+    );
+  }
+  const certificate =
+    settings.certificates
+      .map(pem => new X509Certificate(pem))
+      .find(
+        candidate => thumbprint(candidate, named.algorithm) === named.hex,
+      ) ?? trustedBySubject(header, named, settings);
+  const usedBy = `Thumbprint of key used by client: '${named.hex.toUpperCase()}'`;
+  const seeKeys = `Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${clientId}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/${clientId}'`;
+  if (!certificate) {
+    return invalidClient(
+      700027,
+      `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., ${usedBy}, ${seeKeys}]. Alternatively, SNI may be configured on the app. Please ensure that client assertion is being sent with the x5c claim in the JWT header using MSAL's WithSendX5C() method so that Azure Active Directory can validate the certificate being used.`,
+    );
+  }
+  const foundKey = `Found key 'Start=${entraDate(
+    certificate.validFrom,
+  )}, End=${entraDate(certificate.validTo)}'`;
+  if (Date.parse(certificate.validTo) <= Date.now()) {
+    return invalidClient(
+      700027,
+      `Client assertion contains an invalid signature. [Reason - The key used is expired., ${usedBy}, ${foundKey}, ${seeKeys}]`,
+    );
+  }
+  if (!hasValidSignature(assertion, certificate)) {
+    return invalidClient(
+      700027,
+      `Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value., ${usedBy}, ${foundKey}, ${seeKeys}]`,
+    );
+  }
+  if (payload.iss !== clientId || payload.sub !== clientId) {
+    return invalidClient(
+      700021,
+      `Client assertion application identifier doesn't match 'client_id' parameter. Review the documentation at ${CERTIFICATE_CREDENTIALS_DOCS} .`,
+    );
+  }
+  const tokenEndpoint = `${baseUrl}/${tenant}/oauth2/v2.0/token`;
+  if (
+    typeof payload.aud !== 'string' ||
+    payload.aud.toLowerCase() !== tokenEndpoint.toLowerCase()
+  ) {
+    return invalidClient(
+      700023,
+      `Client assertion audience claim does not match Realm issuer. Review the documentation at ${CERTIFICATE_CREDENTIALS_DOCS} .`,
+    );
+  }
+  const now = Date.now() / 1000;
+  const nbf = typeof payload.nbf === 'number' ? payload.nbf : 0;
+  const exp = typeof payload.exp === 'number' ? payload.exp : undefined;
+  if (
+    exp === undefined ||
+    nbf - CLOCK_SKEW_SECONDS > now ||
+    exp + CLOCK_SKEW_SECONDS <= now
+  ) {
+    const iso = (seconds: number) => new Date(seconds * 1000).toISOString();
+    return invalidClient(
+      700024,
+      `Client assertion is not within its valid time range. Current time: ${iso(
+        now,
+      )}, assertion valid from ${iso(nbf)}, expiry time of assertion ${
+        exp === undefined ? 'none' : iso(exp)
+      }. Review the documentation at ${CERTIFICATE_CREDENTIALS_DOCS} .`,
+    );
+  }
+  return undefined;
+}
+
+type ParsedJwt = {
+  header: Record<string, unknown>;
+  payload: Record<string, unknown>;
+  signingInput: string;
+  signature: Buffer;
+};
+
+function parseJwt(token: string): ParsedJwt | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) {
+    return undefined;
+  }
+  try {
+    const decode = (part: string) =>
+      JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    const header = decode(parts[0]);
+    const payload = decode(parts[1]);
+    if (
+      typeof header !== 'object' ||
+      header === null ||
+      typeof payload !== 'object' ||
+      payload === null
+    ) {
+      return undefined;
+    }
+    return {
+      header,
+      payload,
+      signingInput: `${parts[0]}.${parts[1]}`,
+      signature: Buffer.from(parts[2], 'base64url'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The certificate thumbprint the assertion's header names: `x5t#S256` (SHA-256) or `x5t` (SHA-1). */
+function namedThumbprint(
+  header: Record<string, unknown>,
+): { algorithm: 'sha256' | 'sha1'; hex: string } | undefined {
+  const sha256 = header['x5t#S256'];
+  if (typeof sha256 === 'string' && sha256) {
+    return {
+      algorithm: 'sha256',
+      hex: Buffer.from(sha256, 'base64url').toString('hex'),
+    };
+  }
+  const sha1 = header.x5t;
+  if (typeof sha1 === 'string' && sha1) {
+    return {
+      algorithm: 'sha1',
+      hex: Buffer.from(sha1, 'base64url').toString('hex'),
     };
   }
   return undefined;
+}
+
+function thumbprint(
+  certificate: X509Certificate,
+  algorithm: 'sha256' | 'sha1',
+): string {
+  return createHash(algorithm).update(certificate.raw).digest('hex');
+}
+
+/**
+ * The leaf of the assertion's `x5c` chain, if the app trusts it by subject name and issuer: the
+ * header's thumbprint must name it, its subject must be trusted and the trusted issuer must have
+ * signed it (directly, or through the intermediates that follow it in the chain).
+ */
+function trustedBySubject(
+  header: Record<string, unknown>,
+  named: { algorithm: 'sha256' | 'sha1'; hex: string },
+  settings: MicrosoftFakeSettings,
+): X509Certificate | undefined {
+  const x5c = header.x5c;
+  if (!Array.isArray(x5c) || x5c.length === 0) {
+    return undefined;
+  }
+  let chain: X509Certificate[];
+  try {
+    chain = x5c.map(
+      der => new X509Certificate(Buffer.from(String(der), 'base64')),
+    );
+  } catch {
+    return undefined;
+  }
+  const [leaf] = chain;
+  if (thumbprint(leaf, named.algorithm) !== named.hex) {
+    return undefined;
+  }
+  const trusted = settings.trustedCertificateSubjects.find(
+    ({ subjectName, issuer }) =>
+      leaf.subject === `CN=${subjectName}` &&
+      chainsTo(chain, new X509Certificate(issuer)),
+  );
+  return trusted ? leaf : undefined;
+}
+
+/**
+ * Whether the chain, leaf first, leads to `issuer`: each certificate is issued by the next until
+ * one is issued by `issuer` itself.
+ */
+function chainsTo(chain: X509Certificate[], issuer: X509Certificate): boolean {
+  for (let i = 0; i < chain.length; i++) {
+    if (issuedBy(chain[i], issuer)) {
+      return true;
+    }
+    const next = chain[i + 1];
+    if (!next || !issuedBy(chain[i], next)) {
+      return false;
+    }
+  }
+  return false;
+}
+
+function issuedBy(
+  certificate: X509Certificate,
+  issuer: X509Certificate,
+): boolean {
+  return (
+    certificate.checkIssued(issuer) && certificate.verify(issuer.publicKey)
+  );
+}
+
+function hasValidSignature(
+  assertion: ParsedJwt,
+  certificate: X509Certificate,
+): boolean {
+  const padding =
+    assertion.header.alg === 'PS256'
+      ? {
+          padding: cryptoConstants.RSA_PKCS1_PSS_PADDING,
+          saltLength: cryptoConstants.RSA_PSS_SALTLEN_AUTO,
+        }
+      : { padding: cryptoConstants.RSA_PKCS1_PADDING };
+  try {
+    return verifySignature(
+      'sha256',
+      Buffer.from(assertion.signingInput),
+      { key: certificate.publicKey, ...padding },
+      assertion.signature,
+    );
+  } catch {
+    return false;
+  }
+}
+
+/** A date as Entra writes a key's start and end in its errors: `MM/dd/yyyy HH:mm:ss`, UTC. */
+function entraDate(text: string): string {
+  const date = new Date(text);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getUTCMonth() + 1)}/${pad(
+    date.getUTCDate(),
+  )}/${date.getUTCFullYear()} ${pad(date.getUTCHours())}:${pad(
+    date.getUTCMinutes(),
+  )}:${pad(date.getUTCSeconds())}`;
 }
 
 type FileAttachment = NonNullable<GraphMessage['attachments']>[number];

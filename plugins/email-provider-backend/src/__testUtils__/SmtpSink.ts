@@ -53,6 +53,8 @@ export class SmtpSink {
   readonly authAttempts: Array<{ username: string; secure: boolean }> = [];
   /** Every command the server received (its name: EHLO, AUTH, MAIL, DATA…), in order. */
   readonly commands: string[] = [];
+  /** The name the client gave in each EHLO or HELO, in order. */
+  readonly ehloNames: string[] = [];
   private server!: SMTPServer;
   port = 0;
 
@@ -72,7 +74,7 @@ export class SmtpSink {
       disabledCommands: options.withoutStartTls ? ['STARTTLS'] : [],
       size: options.maxSize,
       // smtp-server logs each command it receives; that log is the record of what went over the wire.
-      logger: commandRecorder(this.commands),
+      logger: commandRecorder(this.commands, this.ehloNames),
       // Postfix (smtpd_tls_auth_only) does not even announce AUTH before TLS; smtp-server
       // announces it and refuses it, unless the session disables it until TLS is up.
       onConnect: (session, callback) => {
@@ -195,7 +197,10 @@ export class SmtpSink {
   }
 }
 
-function commandRecorder(commands: string[]): SMTPServerOptions['logger'] {
+function commandRecorder(
+  commands: string[],
+  ehloNames: string[],
+): SMTPServerOptions['logger'] {
   const ignore = () => undefined;
   return {
     trace: ignore,
@@ -203,9 +208,13 @@ function commandRecorder(commands: string[]): SMTPServerOptions['logger'] {
     warn: ignore,
     error: ignore,
     fatal: ignore,
-    debug: (entry: { tnx?: string; command?: string }) => {
+    // smtp-server logs a command as (entry, 'C:', the line as received).
+    debug: (entry: { tnx?: string; command?: string }, ...args: unknown[]) => {
       if (entry?.tnx === 'command' && entry.command) {
         commands.push(entry.command);
+        if (['EHLO', 'HELO'].includes(entry.command)) {
+          ehloNames.push(String(args[1]).slice(5));
+        }
       }
     },
   } as unknown as SMTPServerOptions['logger'];

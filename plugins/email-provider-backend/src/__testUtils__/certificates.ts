@@ -100,3 +100,78 @@ export function trustTestCa(pki: TestPki): () => void {
   tls.setDefaultCACertificates([...before, pki.ca.cert]);
   return () => tls.setDefaultCACertificates(before);
 }
+
+/**
+ * A Microsoft Entra app's certificate credential: `cert` is what is uploaded to the app (its
+ * public part), `pem` what an admin pastes into the portal (the certificate, any issuing CA
+ * certificates, then the private key).
+ */
+export type AppCertificate = TestCertificate & { pem: string };
+
+/**
+ * A client certificate for an app registration, RSA as Entra's client assertions need, valid
+ * from yesterday for a year unless dates are given. With `issuer` (an RSA CA from
+ * `createAppCertificateAuthority`) it is issued by that CA, whose certificate follows it in `pem`;
+ * otherwise it is self-signed, as most app certificates are.
+ */
+export async function createAppCertificate(
+  options: {
+    cn?: string;
+    notBefore?: Date;
+    notAfter?: Date;
+    issuer?: TestCertificate;
+    keyType?: 'rsa' | 'ec';
+  } = {},
+): Promise<AppCertificate> {
+  const keyType = options.keyType ?? 'rsa';
+  const generated = await generate(
+    [
+      {
+        name: 'commonName',
+        value: options.cn ?? 'backstage-email.contoso.com',
+      },
+    ],
+    {
+      keyType,
+      ...(keyType === 'rsa' ? { keySize: 2048 } : { curve: 'P-256' as const }),
+      algorithm: 'sha256',
+      notBeforeDate: options.notBefore ?? new Date(Date.now() - DAY),
+      notAfterDate: options.notAfter ?? new Date(Date.now() + 365 * DAY),
+      ...(options.issuer
+        ? { ca: { key: options.issuer.key, cert: options.issuer.cert } }
+        : {}),
+      extensions: [
+        { name: 'basicConstraints', cA: false },
+        { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
+        { name: 'extKeyUsage', clientAuth: true },
+      ],
+    },
+  );
+  const chain = [
+    generated.cert,
+    ...(options.issuer ? [options.issuer.cert] : []),
+  ];
+  return {
+    cert: generated.cert,
+    key: generated.private,
+    pem: [...chain, generated.private].map(block => block.trim()).join('\n'),
+  };
+}
+
+/** An RSA CA to issue app certificates from, as a company's own PKI would for subject name trust. */
+export async function createAppCertificateAuthority(
+  cn = 'Contoso Issuing CA',
+): Promise<TestCertificate> {
+  const generated = await generate([{ name: 'commonName', value: cn }], {
+    keyType: 'rsa',
+    keySize: 2048,
+    algorithm: 'sha256',
+    notBeforeDate: new Date(Date.now() - DAY),
+    notAfterDate: new Date(Date.now() + 365 * DAY),
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    ],
+  });
+  return { cert: generated.cert, key: generated.private };
+}

@@ -85,6 +85,18 @@ export type ClaimResult = {
   unreachable: boolean;
 };
 
+/** How delivery is going, for the admins' alerts (see `deliveryHealth`). */
+export type DeliveryHealth = {
+  /** Messages that failed for good (a permanent failure, given up, or expired) in the window. */
+  failedCount: number;
+  /** The latest failed attempt in the window or of a message still waiting, as classified. */
+  lastFailure?: { code: string; message: string };
+  /** Messages still to go out, queued or being sent. */
+  waitingCount: number;
+  /** When the one of them that has waited longest was queued, or re-queued by a retry. */
+  waitingSince?: Date;
+};
+
 export type DeliveryFilter = {
   status?: MessageStatus;
   caller?: string;
@@ -600,6 +612,58 @@ export class DatabaseOutboxStore {
       );
     }
     return this.get(id);
+  }
+
+  /**
+   * Failures since `failedSince` and the longest wait, for the alert that delivery is failing.
+   * Enqueuing and retrying both set a message's expiry `expiresAfterMs` ahead, so the earliest
+   * expiry tells when the message waiting longest was queued, a retried one counting from its
+   * retry (its creation would count a wait that was an admin's decision).
+   */
+  async deliveryHealth(options: {
+    failedSince: Date;
+    expiresAfterMs: number;
+  }): Promise<DeliveryHealth> {
+    const { failedSince, expiresAfterMs } = options;
+    const [{ failed }] = await this.db(MESSAGES)
+      .where('status', 'failed')
+      .andWhere('last_failed_at', '>=', failedSince)
+      .count({ failed: '*' });
+    const last:
+      | Pick<MessageRow, 'last_error_code' | 'last_error_message'>
+      | undefined = await this.db<MessageRow>(MESSAGES)
+      .select('last_error_code', 'last_error_message')
+      .whereNotNull('last_error_code')
+      .andWhere(q =>
+        q
+          .where('last_failed_at', '>=', failedSince)
+          .orWhereIn('status', ['queued', 'sending']),
+      )
+      .orderBy('last_failed_at', 'desc')
+      .first();
+    const [{ waiting, earliestExpiry }] = await this.db(MESSAGES)
+      .whereIn('status', ['queued', 'sending'])
+      .count({ waiting: '*' })
+      .min({ earliestExpiry: 'expires_at' });
+    return {
+      failedCount: Number(failed),
+      ...(last?.last_error_code
+        ? {
+            lastFailure: {
+              code: last.last_error_code,
+              message: last.last_error_message ?? '',
+            },
+          }
+        : {}),
+      waitingCount: Number(waiting),
+      ...(earliestExpiry === null || earliestExpiry === undefined
+        ? {}
+        : {
+            waitingSince: new Date(
+              toDate(earliestExpiry).getTime() - expiresAfterMs,
+            ),
+          }),
+    };
   }
 
   async summary(now = new Date()): Promise<DeliverySummary> {

@@ -3,11 +3,10 @@ import type { ActiveProvider } from '../settings/SettingsService';
 import { DestinationGuard } from './DestinationGuard';
 import { Microsoft365Provider } from './microsoft365/Microsoft365Provider';
 import { MsalClientCache } from './microsoft365/MsalClientCache';
+import { microsoftEndpoints } from './microsoft365/microsoftClouds';
 import { SmtpProvider, SmtpTimeouts } from './smtp/SmtpProvider';
+import { readSmtpEhloName } from './smtp/smtpEhloName';
 import { MailProvider } from './types';
-
-const DEFAULT_AUTHORITY_HOST = 'https://login.microsoftonline.com';
-const DEFAULT_GRAPH_BASE_URL = 'https://graph.microsoft.com';
 
 /**
  * Builds the provider for the active settings. Microsoft 365 token clients are shared between
@@ -18,12 +17,9 @@ export class MailProviderFactory {
     const m365 = config.getOptionalConfig('emailProvider.microsoft365');
     return new MailProviderFactory({
       destinations: DestinationGuard.fromConfig(config),
-      authorityHost: (
-        m365?.getOptionalString('authorityHost') ?? DEFAULT_AUTHORITY_HOST
-      ).replace(/\/+$/, ''),
-      graphBaseUrl: (
-        m365?.getOptionalString('graphBaseUrl') ?? DEFAULT_GRAPH_BASE_URL
-      ).replace(/\/+$/, ''),
+      smtpEhloName: readSmtpEhloName(config),
+      authorityHost: m365?.getOptionalString('authorityHost'),
+      graphBaseUrl: m365?.getOptionalString('graphBaseUrl'),
     });
   }
 
@@ -32,8 +28,12 @@ export class MailProviderFactory {
   constructor(
     readonly options: {
       destinations: DestinationGuard;
-      authorityHost: string;
-      graphBaseUrl: string;
+      /** The name SMTP gives in EHLO; nodemailer's default unless set. */
+      smtpEhloName?: string;
+      /** Overrides the Microsoft Entra host of every cloud (proxies, test doubles). */
+      authorityHost?: string;
+      /** Overrides the Microsoft Graph base URL of every cloud. */
+      graphBaseUrl?: string;
     },
   ) {}
 
@@ -53,6 +53,7 @@ export class MailProviderFactory {
       return new SmtpProvider({
         settings: active.smtp,
         password: active.password,
+        ehloName: this.options.smtpEhloName,
         destinations: this.options.destinations,
         timeouts: tuning.smtpTimeouts,
         pool: tuning.smtpPool,
@@ -61,8 +62,8 @@ export class MailProviderFactory {
     return new Microsoft365Provider({
       settings: active.microsoft365,
       clientSecret: active.clientSecret,
-      authorityHost: this.options.authorityHost,
-      graphBaseUrl: this.options.graphBaseUrl,
+      clientCertificatePem: active.clientCertificatePem,
+      ...microsoftEndpoints(active.microsoft365.cloud, this.options),
       clients: this.msalClients,
     });
   }

@@ -16,6 +16,8 @@ import express, { NextFunction, Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
+import { AdminNotifier } from '../alerts/AdminNotifier';
+import { settingsChangeAlert } from '../alerts/settingsChangeAlert';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { ProviderError } from '../providers/ProviderError';
 import { ActiveProvider, SettingsService } from '../settings/SettingsService';
@@ -99,9 +101,10 @@ export async function createRouter(options: {
   access: AdminAccess;
   auditor: AuditorService;
   providers: MailProviderFactory;
+  notifier: AdminNotifier;
   appTitle: string;
 }): Promise<express.Router> {
-  const { settings, access, auditor, providers, appTitle } = options;
+  const { settings, access, auditor, providers, notifier, appTitle } = options;
   const router = Router();
   const body = new JsonBodyReader();
 
@@ -195,11 +198,22 @@ export async function createRouter(options: {
           if (input.provider === 'smtp') {
             providers.destinations.checkSettingsHost(input.smtp.host);
           }
+          const updatedBy = actorOf(credentials);
           const saved = await settings.save(input, {
             expectedVersion,
-            updatedBy: actorOf(credentials),
+            updatedBy,
           });
           await event.success({ meta: saved.change });
+          if (saved.change.changedFields.length > 0) {
+            // The answer does not wait for the notifications backend.
+            void notifier.send(
+              settingsChangeAlert({
+                change: saved.change,
+                settings: saved.settings,
+                changedBy: updatedBy,
+              }),
+            );
+          }
           res.setHeader('ETag', `"${saved.change.version}"`);
           res.json(saved.settings);
         },

@@ -7,6 +7,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import request from 'supertest';
 import { emailProviderPlugin } from '../plugin';
 import {
+  createAppCertificate,
   createTestPki,
   TestPki,
   trustTestCa,
@@ -264,6 +265,48 @@ describe('Microsoft 365 through the portal', () => {
     ]);
     expect(mail.message.internetMessageId).toBe(res.body.messageId);
     expect(mail.message.body.content).toContain('Provider: Microsoft 365');
+  });
+
+  it('saves a certificate, checks the connection and sends the test email with it', async () => {
+    const certificate = await createAppCertificate({ cn: 'portal-mail' });
+    microsoft.configure({ certificates: [certificate.cert] });
+    const { call } = await startPortal();
+    const { clientSecret: _, ...application } =
+      m365Settings('unused').microsoft365;
+    const saved = await call('put', '/settings', {
+      provider: 'microsoft365',
+      microsoft365: {
+        ...application,
+        credential: 'certificate',
+        clientCertificatePem: certificate.pem,
+      },
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body.microsoft365).toMatchObject({
+      credential: 'certificate',
+      clientSecretSet: false,
+      clientCertificateSet: true,
+      certificate: { subject: 'CN=portal-mail' },
+    });
+    expect(saved.text).not.toContain('PRIVATE KEY');
+
+    const verified = await call('post', '/verify', {});
+    expect(verified.body).toMatchObject({ ok: true, provider: 'microsoft365' });
+    expect(verified.body.steps[0].detail).toMatch(
+      /certificate CN=portal-mail, thumbprint [0-9A-F]{40}, expires/,
+    );
+    const before = microsoft.received.length;
+    const sent = await call('post', '/test-email', { to: 'ada@example.com' });
+    expect(sent.status).toBe(200);
+    expect(microsoft.received.length).toBe(before + 1);
+
+    // Not uploaded to the app: Entra's AADSTS700027, classified.
+    microsoft.configure({ certificates: [] });
+    const refused = await call('post', '/verify', {});
+    expect(refused.body.steps[0]).toMatchObject({
+      ok: false,
+      failure: { code: 'certificate-not-registered' },
+    });
   });
 
   it('answers a wrong secret with secret-invalid, and verify says the same', async () => {

@@ -8,6 +8,7 @@ import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import { generate } from 'selfsigned';
 import request from 'supertest';
 import { emailProviderPlugin } from '../plugin';
 import {
@@ -407,5 +408,71 @@ describe('the OpenAPI spec describes the answers with settings from configuratio
     });
     const read = await api('get', '/settings', admin).expect(200);
     expect(read.body).toEqual({ provider: 'none', managedBy: 'config' });
+  });
+});
+
+describe('the OpenAPI spec describes the fields of real setups', () => {
+  const admin = mockCredentials.user.header(ADMIN);
+
+  beforeAll(async () => {
+    app = await startValidatedBackend();
+  });
+
+  it('SMTP without authentication', async () => {
+    const saved = await api('put', '/settings', admin, {
+      provider: 'smtp',
+      smtp: {
+        host: 'localhost',
+        port: sink.port,
+        security: 'starttls',
+        from: 'reports@example.com',
+        authentication: 'none',
+      },
+    }).expect(200);
+    expect(saved.body.smtp).toMatchObject({
+      authentication: 'none',
+      passwordSet: false,
+    });
+    await api('get', '/settings', admin).expect(200);
+  });
+
+  it('Microsoft 365 with a certificate in a national cloud', async () => {
+    const made = await generate([{ name: 'commonName', value: 'portal' }], {
+      keySize: 2048,
+      notAfterDate: new Date(Date.now() + 90 * 24 * 3600_000),
+    });
+    const saved = await api('put', '/settings', admin, {
+      provider: 'microsoft365',
+      microsoft365: {
+        from: 'reports@contoso.onmicrosoft.us',
+        tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+        clientId: '11111111-2222-3333-4444-555555555555',
+        cloud: 'usgov-high',
+        credential: 'certificate',
+        clientCertificatePem: `${made.cert}\n${made.private}`,
+      },
+    }).expect(200);
+    expect(saved.body.microsoft365).toMatchObject({
+      cloud: 'usgov-high',
+      credential: 'certificate',
+      clientSecretSet: false,
+      clientCertificateSet: true,
+      certificate: { subject: 'CN=portal' },
+    });
+    await api('get', '/settings', admin).expect(200);
+    await api('put', '/settings', admin, {
+      provider: 'microsoft365',
+      microsoft365: {
+        from: 'reports@contoso.onmicrosoft.com',
+        tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+        clientId: '11111111-2222-3333-4444-555555555555',
+        clientSecret: 'the-secret-value',
+        clientSecretExpiresAt: '2027-06-30',
+      },
+    }).expect(200);
+    const read = await api('get', '/settings', admin).expect(200);
+    expect(read.body.microsoft365.credentialExpiresAt).toBe(
+      '2027-06-30T00:00:00.000Z',
+    );
   });
 });

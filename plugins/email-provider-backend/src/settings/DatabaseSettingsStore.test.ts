@@ -240,7 +240,7 @@ describe.each(databases.eachSupportedId())(
       expect(await rows()).toHaveLength(1);
     });
 
-    it('lets the database itself refuse a second row or a provider without its secret', async () => {
+    it('lets the database itself refuse a second row, Microsoft 365 without its secret or a provider without settings', async () => {
       const failure = (query: Promise<unknown>) =>
         query.then(
           () => 'succeeded',
@@ -254,9 +254,24 @@ describe.each(databases.eachSupportedId())(
         await failure(
           table()
             .where('id', 1)
-            .update({ provider: 'smtp', settings: '{}', secret: null }),
+            .update({ provider: 'microsoft365', settings: '{}', secret: null }),
         ),
       ).toMatch(/check constraint/i);
+      expect(
+        await failure(
+          table()
+            .where('id', 1)
+            .update({ provider: 'smtp', settings: null, secret: 'x' }),
+        ),
+      ).toMatch(/check constraint/i);
+      // A relay without sign-in: SMTP settings and no secret.
+      expect(
+        await failure(
+          table()
+            .where('id', 1)
+            .update({ provider: 'smtp', settings: '{}', secret: null }),
+        ),
+      ).toBe('succeeded');
       expect(
         await failure(
           table()

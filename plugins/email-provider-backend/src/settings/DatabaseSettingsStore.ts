@@ -6,6 +6,7 @@ import type {
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { Knex } from 'knex';
 import { migrateDatabase } from '../database/migrateDatabase';
+import type { CertificateInfo } from './ClientCertificate';
 
 const TABLE = 'email_provider_settings';
 const ROW_ID = 1;
@@ -13,15 +14,20 @@ const ROW_ID = 1;
 /** SMTP settings as saved: what the admin entered, without the password. */
 export type SavedSmtpSettings = Omit<SmtpSettingsInput, 'password'>;
 
-/** Microsoft 365 settings as saved: what the admin entered, without the client secret. */
+/**
+ * Microsoft 365 settings as saved: what the admin entered, without the client secret or
+ * certificate, plus the certificate's public description.
+ */
 export type SavedMicrosoft365Settings = Omit<
   Microsoft365SettingsInput,
-  'clientSecret'
->;
+  'clientSecret' | 'clientCertificatePem'
+> & { certificate?: CertificateInfo };
 
-/** The active provider with its encrypted secret. */
+/**
+ * The active provider with its encrypted secret; SMTP without authentication has none.
+ */
 export type SavedProvider =
-  | { provider: 'smtp'; smtp: SavedSmtpSettings; secret: string }
+  | { provider: 'smtp'; smtp: SavedSmtpSettings; secret?: string }
   | {
       provider: 'microsoft365';
       microsoft365: SavedMicrosoft365Settings;
@@ -149,17 +155,27 @@ function toRecord(row: SettingsRow): SettingsRecord {
     updatedAt: toIsoString(row.updated_at),
     updatedBy: row.updated_by ?? undefined,
   };
-  if (row.settings === null || row.secret === null) {
+  if (row.settings === null) {
     return record;
   }
   const settings = JSON.parse(row.settings);
   switch (row.provider) {
     case 'smtp':
+      if (row.secret === null && settings.authentication !== 'none') {
+        return record;
+      }
       return {
         ...record,
-        active: { provider: 'smtp', smtp: settings, secret: row.secret },
+        active: {
+          provider: 'smtp',
+          smtp: settings,
+          ...(row.secret === null ? {} : { secret: row.secret }),
+        },
       };
     case 'microsoft365':
+      if (row.secret === null) {
+        return record;
+      }
       return {
         ...record,
         active: {

@@ -10,6 +10,8 @@ import {
   MANAGED_SETTINGS_CONFIG_KEY,
   validateEmailProviderSettingsInput,
 } from '@email-provider/backstage-plugin-email-provider-common';
+import type { AdminNotifier } from '../alerts/AdminNotifier';
+import { managedSettingsAlert } from '../alerts/settingsChangeAlert';
 import type { SettingsChange, SettingsService } from './SettingsService';
 
 /**
@@ -75,15 +77,16 @@ export function invalidManagedSettings(problems: string[]): Error {
 
 /**
  * Puts the configured provider in charge at startup, and says so: in the log always, and in the
- * audit log when it deleted settings an admin had saved.
+ * audit log and to the admins when it deleted settings an admin had saved.
  */
 export async function adoptManagedSettings(options: {
   settings: SettingsService;
   input: EmailProviderSettingsInput;
   logger: LoggerService;
   auditor: AuditorService;
+  notifier: AdminNotifier;
 }): Promise<void> {
-  const { settings, input, logger, auditor } = options;
+  const { settings, input, logger, auditor, notifier } = options;
   let deleted: SettingsChange | undefined;
   try {
     deleted = await settings.adoptManaged(input);
@@ -101,6 +104,12 @@ export async function adoptManagedSettings(options: {
       meta: { action: 'managed-by-config' },
     });
     await event.success({ meta: deleted });
+    await notifier.send(
+      managedSettingsAlert({
+        deleted,
+        settings: (await settings.read()).settings,
+      }),
+    );
   }
   logger.info(
     `The email provider is set by configuration (${MANAGED_SETTINGS_CONFIG_KEY}): ${describeProvider(

@@ -16,6 +16,7 @@ import {
   SavedSmtpSettings,
   SettingsRecord,
 } from './DatabaseSettingsStore';
+import { certificateInfo, parseClientCertificate } from './ClientCertificate';
 import { SecretCipher, SecretContext } from './SecretCipher';
 
 /**
@@ -30,17 +31,27 @@ export type SettingsChange = {
 
 /** The active provider with its secret decrypted, for the code that sends mail. */
 export type ActiveProvider =
-  | { provider: 'smtp'; smtp: SavedSmtpSettings; password: string }
+  | {
+      provider: 'smtp';
+      smtp: SavedSmtpSettings;
+      /** Absent when the server requires no authentication. */
+      password?: string;
+    }
   | {
       provider: 'microsoft365';
       microsoft365: SavedMicrosoft365Settings;
-      clientSecret: string;
+      /** With the `secret` credential (the default). */
+      clientSecret?: string;
+      /** With the `certificate` credential: the certificate and its private key, PEM. */
+      clientCertificatePem?: string;
     };
 
 /** What differs between providers in how their secret is kept. */
 type SecretRules<S> = {
   /** The secret's field, as named in the API and the audit log. */
-  field: string;
+  field(settings: S): string;
+  /** Whether these settings need a secret at all. */
+  required(settings: S): boolean;
   /** Bound into each ciphertext, so a secret moved to another provider's row fails. */
   provider: string;
   /**
@@ -50,13 +61,15 @@ type SecretRules<S> = {
   destination(settings: S): SecretContext['destination'];
   /** Whether a saved secret may go along to these settings: same server and identity. */
   sameDestination(saved: S, next: S): boolean;
-  missing: string;
-  destinationChanged: string;
+  missing(settings: S): string;
+  destinationChanged(settings: S): string;
 };
 
 const SMTP_SECRET: SecretRules<SavedSmtpSettings> = {
-  field: 'smtp.password',
+  field: () => 'smtp.password',
+  required: smtp => smtp.authentication !== 'none',
   provider: 'email-provider/smtp',
+  // Only settings that sign in have a secret, so `authentication` is always `password` here.
   destination: smtp => [
     smtp.host.toLocaleLowerCase('en-US'),
     smtp.port,
@@ -64,22 +77,43 @@ const SMTP_SECRET: SecretRules<SavedSmtpSettings> = {
     effectiveSmtpUsername(smtp),
   ],
   sameDestination: isSameSmtpDestination,
-  missing: 'Password is required to activate SMTP',
-  destinationChanged:
+  missing: () => 'Password is required to activate SMTP',
+  destinationChanged: () =>
     'Password is required: the server address, port, security or username changed, and a saved password is never sent to a new destination',
 };
 
-const MICROSOFT365_SECRET: SecretRules<SavedMicrosoft365Settings> = {
-  field: 'microsoft365.clientSecret',
-  provider: 'email-provider/microsoft365',
-  destination: microsoft365 => [microsoft365.tenantId, microsoft365.clientId],
-  sameDestination: isSameMicrosoft365Destination,
-  missing: 'Client secret is required to activate Microsoft 365',
-  destinationChanged:
-    'Client secret is required: the tenant ID or client ID changed, and a saved secret is never sent to another application',
-};
+const isCertificate = (microsoft365: SavedMicrosoft365Settings) =>
+  microsoft365.credential === 'certificate';
 
-const SECRET_RULES = { smtp: SMTP_SECRET, microsoft365: MICROSOFT365_SECRET };
+const MICROSOFT365_SECRET: SecretRules<SavedMicrosoft365Settings> = {
+  field: microsoft365 =>
+    isCertificate(microsoft365)
+      ? 'microsoft365.clientCertificatePem'
+      : 'microsoft365.clientSecret',
+  required: () => true,
+  provider: 'email-provider/microsoft365',
+  // The defaults (global cloud, client secret) add nothing, so secrets saved before these
+  // fields existed still decrypt.
+  destination: microsoft365 => [
+    microsoft365.tenantId,
+    microsoft365.clientId,
+    ...(microsoft365.cloud && microsoft365.cloud !== 'global'
+      ? [`cloud:${microsoft365.cloud}`]
+      : []),
+    ...(isCertificate(microsoft365) ? ['credential:certificate'] : []),
+  ],
+  sameDestination: isSameMicrosoft365Destination,
+  missing: microsoft365 =>
+    isCertificate(microsoft365)
+      ? 'Certificate and private key are required to activate Microsoft 365 with a certificate'
+      : 'Client secret is required to activate Microsoft 365',
+  destinationChanged: microsoft365 =>
+    `${
+      isCertificate(microsoft365)
+        ? 'Certificate and private key are'
+        : 'Client secret is'
+    } required: the tenant ID, client ID, cloud or credential changed, and a saved credential is never sent to another application or cloud`,
+};
 
 /** `updatedBy` of settings that configuration pins, and of the deletion that makes room for them. */
 const MANAGED_BY = 'config';
@@ -220,23 +254,31 @@ export class SettingsService {
   }
 
   private decrypt(saved: SavedProvider): ActiveProvider {
-    return saved.provider === 'smtp'
-      ? {
-          provider: 'smtp',
-          smtp: saved.smtp,
-          password: this.cipher.decrypt(
-            saved.secret,
-            secretContext(SMTP_SECRET, saved.smtp),
-          ),
-        }
-      : {
-          provider: 'microsoft365',
-          microsoft365: saved.microsoft365,
-          clientSecret: this.cipher.decrypt(
-            saved.secret,
-            secretContext(MICROSOFT365_SECRET, saved.microsoft365),
-          ),
-        };
+    if (saved.provider === 'smtp') {
+      return {
+        provider: 'smtp',
+        smtp: saved.smtp,
+        ...(saved.secret === undefined
+          ? {}
+          : {
+              password: this.cipher.decrypt(
+                saved.secret,
+                secretContext(SMTP_SECRET, saved.smtp),
+              ),
+            }),
+      };
+    }
+    const secret = this.cipher.decrypt(
+      saved.secret,
+      secretContext(MICROSOFT365_SECRET, saved.microsoft365),
+    );
+    return {
+      provider: 'microsoft365',
+      microsoft365: saved.microsoft365,
+      ...(isCertificate(saved.microsoft365)
+        ? { clientCertificatePem: secret }
+        : { clientSecret: secret }),
+    };
   }
 
   /**
@@ -269,35 +311,61 @@ export class SettingsService {
       case 'none':
         return undefined;
       case 'smtp': {
-        const { password, ...smtp } = input.smtp;
+        const { password, authentication, username, ...rest } = input.smtp;
+        // Defaults are saved as absent, as they are read back, so saving one is no change.
+        const smtp: SavedSmtpSettings =
+          authentication === 'none'
+            ? { ...rest, authentication }
+            : { ...rest, ...(username === undefined ? {} : { username }) };
         const previous =
           saved?.provider === 'smtp'
             ? { settings: saved.smtp, secret: saved.secret }
             : undefined;
+        const secret = this.secretFor(SMTP_SECRET, password, smtp, previous);
         return {
           provider: 'smtp',
           smtp,
-          secret: this.secretFor(SMTP_SECRET, password, smtp, previous),
+          ...(secret === undefined ? {} : { secret }),
         };
       }
       case 'microsoft365': {
-        const { clientSecret, largeMessages, ...rest } = input.microsoft365;
-        // Off is saved as absent, as it is read back, so saving `false` over nothing is no change.
-        const microsoft365 = largeMessages ? { ...rest, largeMessages } : rest;
+        const {
+          clientSecret,
+          clientCertificatePem,
+          cloud,
+          credential,
+          clientSecretExpiresAt,
+          largeMessages,
+          ...rest
+        } = input.microsoft365;
+        const microsoft365: SavedMicrosoft365Settings = {
+          ...rest,
+          ...(cloud && cloud !== 'global' ? { cloud } : {}),
+          ...(credential === 'certificate' ? { credential } : {}),
+          ...(clientSecretExpiresAt ? { clientSecretExpiresAt } : {}),
+          ...(largeMessages ? { largeMessages } : {}),
+        };
         const previous =
           saved?.provider === 'microsoft365'
             ? { settings: saved.microsoft365, secret: saved.secret }
             : undefined;
-        return {
-          provider: 'microsoft365',
+        const secret = this.secretFor(
+          MICROSOFT365_SECRET,
+          clientCertificatePem ?? clientSecret,
           microsoft365,
-          secret: this.secretFor(
-            MICROSOFT365_SECRET,
-            clientSecret,
-            microsoft365,
-            previous,
-          ),
-        };
+          previous,
+        );
+        if (isCertificate(microsoft365)) {
+          // Entered: described from the PEM (which also checks it); kept: as it was described.
+          microsoft365.certificate = clientCertificatePem
+            ? certificateInfo(
+                parseClientCertificate(clientCertificatePem, {
+                  now: new Date(),
+                }),
+              )
+            : previous?.settings.certificate;
+        }
+        return { provider: 'microsoft365', microsoft365, secret: secret! };
       }
       default:
         throw new InputError('Unknown email provider');
@@ -306,23 +374,28 @@ export class SettingsService {
 
   /**
    * Encrypts the entered secret, or keeps the saved one of the same provider when the
-   * destination is unchanged, re-encrypted so it moves to the current key and format.
+   * destination is unchanged, re-encrypted so it moves to the current key and format. Settings
+   * that need no secret get none.
    */
   private secretFor<S>(
     rules: SecretRules<S>,
     entered: string | undefined,
     settings: S,
-    previous: { settings: S; secret: string } | undefined,
-  ): string {
+    previous: { settings: S; secret?: string } | undefined,
+  ): string | undefined {
+    if (!rules.required(settings)) {
+      return undefined;
+    }
+    const field = rules.field(settings);
     const context = secretContext(rules, settings);
     if (entered !== undefined) {
       return this.cipher.encrypt(entered, context);
     }
-    if (!previous) {
-      throw new InputError(`${rules.field}: ${rules.missing}`);
+    if (!previous?.secret) {
+      throw new InputError(`${field}: ${rules.missing(settings)}`);
     }
     if (!rules.sameDestination(previous.settings, settings)) {
-      throw new InputError(`${rules.field}: ${rules.destinationChanged}`);
+      throw new InputError(`${field}: ${rules.destinationChanged(settings)}`);
     }
     return this.cipher.encrypt(
       this.cipher.decrypt(
@@ -346,22 +419,33 @@ function toReadShape(record: SettingsRecord): EmailProviderSettings {
   };
   if (active.provider === 'smtp') {
     const { smtp } = active;
+    const server = {
+      host: smtp.host,
+      port: smtp.port,
+      security: smtp.security,
+      from: smtp.from,
+      ...(smtp.fromName ? { fromName: smtp.fromName } : {}),
+    };
     return {
       provider: 'smtp',
       ...revision,
-      smtp: {
-        host: smtp.host,
-        port: smtp.port,
-        security: smtp.security,
-        from: smtp.from,
-        ...(smtp.fromName ? { fromName: smtp.fromName } : {}),
-        usernameSameAsFrom: smtp.usernameSameAsFrom,
-        username: effectiveSmtpUsername(smtp),
-        passwordSet: true,
-      },
+      smtp:
+        smtp.authentication === 'none'
+          ? { ...server, authentication: 'none', passwordSet: false }
+          : {
+              ...server,
+              usernameSameAsFrom: smtp.usernameSameAsFrom,
+              username: effectiveSmtpUsername(smtp),
+              passwordSet: true,
+            },
     };
   }
   const { microsoft365 } = active;
+  const { certificate } = microsoft365;
+  const credentialExpiresAt = isCertificate(microsoft365)
+    ? certificate?.notAfter
+    : microsoft365.clientSecretExpiresAt &&
+      new Date(microsoft365.clientSecretExpiresAt).toISOString();
   return {
     provider: 'microsoft365',
     ...revision,
@@ -369,7 +453,29 @@ function toReadShape(record: SettingsRecord): EmailProviderSettings {
       from: microsoft365.from,
       tenantId: microsoft365.tenantId,
       clientId: microsoft365.clientId,
-      clientSecretSet: true,
+      clientSecretSet: !isCertificate(microsoft365),
+      ...(microsoft365.cloud && microsoft365.cloud !== 'global'
+        ? { cloud: microsoft365.cloud }
+        : {}),
+      ...(isCertificate(microsoft365)
+        ? {
+            credential: 'certificate' as const,
+            clientCertificateSet: true as const,
+            ...(certificate
+              ? {
+                  certificate: {
+                    thumbprint: certificate.thumbprint,
+                    subject: certificate.subject,
+                    notAfter: certificate.notAfter,
+                  },
+                }
+              : {}),
+          }
+        : {}),
+      ...(microsoft365.clientSecretExpiresAt
+        ? { clientSecretExpiresAt: microsoft365.clientSecretExpiresAt }
+        : {}),
+      ...(credentialExpiresAt ? { credentialExpiresAt } : {}),
       ...(microsoft365.largeMessages ? { largeMessages: true as const } : {}),
     },
   };
@@ -377,28 +483,38 @@ function toReadShape(record: SettingsRecord): EmailProviderSettings {
 
 function enteredSecretField(input: EmailProviderSettingsInput) {
   if (input.provider === 'smtp' && input.smtp.password !== undefined) {
-    return SMTP_SECRET.field;
+    return 'smtp.password';
   }
-  if (
-    input.provider === 'microsoft365' &&
-    input.microsoft365.clientSecret !== undefined
-  ) {
-    return MICROSOFT365_SECRET.field;
+  if (input.provider === 'microsoft365') {
+    if (input.microsoft365.clientCertificatePem !== undefined) {
+      return 'microsoft365.clientCertificatePem';
+    }
+    if (input.microsoft365.clientSecret !== undefined) {
+      return 'microsoft365.clientSecret';
+    }
   }
   return undefined;
 }
 
 /** The fields of a provider with their values, the secret by name only. */
+function settingsOf(active: SavedProvider) {
+  return active.provider === 'smtp' ? active.smtp : active.microsoft365;
+}
+
 function fieldsOf(active: SavedProvider | undefined): Map<string, unknown> {
   const fields = new Map<string, unknown>();
   if (active) {
-    const settings =
-      active.provider === 'smtp' ? active.smtp : active.microsoft365;
-    for (const [key, value] of Object.entries(settings)) {
-      fields.set(`${active.provider}.${key}`, value);
+    // Compared as JSON, so a kept certificate's description is no change.
+    for (const [key, value] of Object.entries(settingsOf(active))) {
+      fields.set(`${active.provider}.${key}`, JSON.stringify(value));
     }
-    const { field } = SECRET_RULES[active.provider];
-    fields.set(field, field);
+    if (active.secret !== undefined) {
+      const field =
+        active.provider === 'smtp'
+          ? SMTP_SECRET.field(active.smtp)
+          : MICROSOFT365_SECRET.field(active.microsoft365);
+      fields.set(field, field);
+    }
   }
   return fields;
 }

@@ -1,4 +1,9 @@
-import type { SmtpSecurity } from './schema';
+import type {
+  Microsoft365Cloud,
+  Microsoft365Credential,
+  SmtpAuthentication,
+  SmtpSecurity,
+} from './schema';
 
 /**
  * The parts of SMTP settings that say where a password goes: a saved password may be kept only
@@ -10,6 +15,7 @@ export type SmtpDestination = {
   host: string;
   port: number;
   security: SmtpSecurity;
+  authentication?: SmtpAuthentication;
   from: string;
   usernameSameAsFrom: boolean;
   username?: string;
@@ -23,6 +29,8 @@ export type SmtpDestination = {
 export type Microsoft365Destination = {
   tenantId: string;
   clientId: string;
+  cloud?: Microsoft365Cloud;
+  credential?: Microsoft365Credential;
 };
 
 /**
@@ -38,7 +46,7 @@ export function effectiveSmtpUsername(settings: SmtpDestination): string {
 
 /**
  * Whether two SMTP configurations send their password to the same place (server address, port,
- * security and username), the rule under which a saved password may be kept without entering it
+ * security, authentication and username), the rule under which a saved password may be kept without entering it
  * again. Host names compare case-insensitively.
  *
  * @public
@@ -51,13 +59,15 @@ export function isSameSmtpDestination(
     a.host.toLocaleLowerCase('en-US') === b.host.toLocaleLowerCase('en-US') &&
     a.port === b.port &&
     a.security === b.security &&
+    (a.authentication ?? 'password') === (b.authentication ?? 'password') &&
     effectiveSmtpUsername(a) === effectiveSmtpUsername(b)
   );
 }
 
 /**
- * Whether two Microsoft 365 configurations are the same application (tenant ID and client ID),
- * the rule under which a saved client secret may be kept without entering it again.
+ * Whether two Microsoft 365 configurations are the same application in the same cloud with the
+ * same kind of credential (tenant ID, client ID, cloud, credential), the rule under which a saved
+ * client secret or certificate may be kept without entering it again.
  *
  * @public
  */
@@ -65,5 +75,10 @@ export function isSameMicrosoft365Destination(
   a: Microsoft365Destination,
   b: Microsoft365Destination,
 ): boolean {
-  return a.tenantId === b.tenantId && a.clientId === b.clientId;
+  return (
+    a.tenantId === b.tenantId &&
+    a.clientId === b.clientId &&
+    (a.cloud ?? 'global') === (b.cloud ?? 'global') &&
+    (a.credential ?? 'secret') === (b.credential ?? 'secret')
+  );
 }

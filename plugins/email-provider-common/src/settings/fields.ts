@@ -32,6 +32,12 @@ export const MAX_EMAIL_ADDRESS_LENGTH = 254;
  */
 export const MAX_SECRET_LENGTH = 1024;
 /**
+ * The longest certificate-and-private-key PEM accepted (a 4096-bit RSA key with a chain fits).
+ *
+ * @public
+ */
+export const MAX_CERTIFICATE_PEM_LENGTH = 32 * 1024;
+/**
  * The longest sender display name accepted.
  *
  * @public
@@ -284,3 +290,61 @@ export const clientIdSchema = text('Client ID')
     isGuid,
     'Client ID must be the application (client) ID, a GUID such as 8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
   );
+
+const PEM_CERTIFICATE =
+  /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/;
+const PEM_PRIVATE_KEY =
+  /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/;
+
+/**
+ * A certificate with its private key, both PEM, pasted as one text (the `.pem` Entra's
+ * documentation has you create, or `cat cert.pem key.pem`). Write-only, like a secret. Whether the
+ * key matches the certificate is checked where it can be, in the backend.
+ *
+ * @public
+ */
+export const certificatePemSchema = text('Certificate and private key')
+  .min(
+    1,
+    'Certificate and private key must not be empty; leave them out to keep the saved ones',
+  )
+  .max(
+    MAX_CERTIFICATE_PEM_LENGTH,
+    `Certificate and private key must be at most ${MAX_CERTIFICATE_PEM_LENGTH} characters`,
+  )
+  .refine(
+    value => PEM_CERTIFICATE.test(value),
+    'Certificate and private key must contain the certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----',
+  )
+  .refine(
+    value => !/ENCRYPTED PRIVATE KEY|Proc-Type: 4,ENCRYPTED/.test(value),
+    'The private key must not be protected by a passphrase; export it without one',
+  )
+  .refine(
+    value => PEM_PRIVATE_KEY.test(value),
+    'Certificate and private key must contain the private key, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----',
+  );
+
+const ISO_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+
+/**
+ * A day or a moment, ISO 8601 (`2027-06-30`, or `2027-06-30T12:00:00Z`); `field` names the value
+ * in the error messages.
+ *
+ * @public
+ */
+export function isoDateSchema(field: string) {
+  return text(field).refine(
+    value => ISO_DATE.test(value) && isCalendarDay(value.slice(0, 10)),
+    `${field} must be a date such as 2027-06-30`,
+  );
+}
+
+// Date.parse takes 2027-02-30 as the 2nd of March; a day that is not on the calendar is a typo.
+function isCalendarDay(day: string): boolean {
+  const parsed = new Date(`${day}T00:00:00Z`);
+  return (
+    !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === day
+  );
+}

@@ -212,3 +212,145 @@ describe('validateEmailProviderSettingsInput', () => {
     expect(JSON.stringify(issues)).not.toContain('bad host');
   });
 });
+
+describe('the fields of real setups', () => {
+  const { password: _password, ...smtpWithoutPassword } = smtp;
+  const { clientSecret: _secret, ...application } = microsoft365;
+  const pem =
+    '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n';
+
+  it('takes SMTP without authentication, with no username or password', () => {
+    expect(
+      validateEmailProviderSettingsInput({
+        provider: 'smtp',
+        smtp: { ...smtpWithoutPassword, authentication: 'none' },
+      }),
+    ).toMatchObject({ success: true });
+    expect(
+      issuesOf({
+        provider: 'smtp',
+        smtp: {
+          ...smtp,
+          authentication: 'none',
+          usernameSameAsFrom: false,
+          username: 'relay-user',
+        },
+      }),
+    ).toEqual([
+      {
+        field: 'smtp.username',
+        message:
+          'Username must be left out when the server requires no authentication',
+      },
+      {
+        field: 'smtp.password',
+        message:
+          'Password must be left out when the server requires no authentication',
+      },
+    ]);
+    expect(
+      issuesOf({
+        provider: 'smtp',
+        smtp: { ...smtp, authentication: 'anonymous' },
+      }),
+    ).toEqual([
+      {
+        field: 'smtp.authentication',
+        message: 'Authentication must be password or none',
+      },
+    ]);
+  });
+
+  it('takes a cloud, a credential, a certificate and a secret expiry for Microsoft 365', () => {
+    for (const cloud of ['global', 'usgov-high', 'usgov-dod', 'china']) {
+      expect(
+        validateEmailProviderSettingsInput({
+          provider: 'microsoft365',
+          microsoft365: { ...microsoft365, cloud },
+        }),
+      ).toMatchObject({ success: true });
+    }
+    expect(
+      validateEmailProviderSettingsInput({
+        provider: 'microsoft365',
+        microsoft365: {
+          ...application,
+          credential: 'certificate',
+          clientCertificatePem: pem,
+        },
+      }),
+    ).toMatchObject({ success: true });
+    expect(
+      validateEmailProviderSettingsInput({
+        provider: 'microsoft365',
+        microsoft365: { ...microsoft365, clientSecretExpiresAt: '2027-06-30' },
+      }),
+    ).toMatchObject({ success: true });
+  });
+
+  it.each([
+    [
+      { cloud: 'azure-germany' },
+      'microsoft365.cloud',
+      'Cloud must be one of global, usgov-high, usgov-dod or china',
+    ],
+    [
+      { credential: 'password' },
+      'microsoft365.credential',
+      'Credential must be secret or certificate',
+    ],
+    [
+      { clientSecretExpiresAt: '30/06/2027' },
+      'microsoft365.clientSecretExpiresAt',
+      'Client secret expiry must be a date such as 2027-06-30',
+    ],
+    [
+      { clientSecretExpiresAt: '2027-02-30' },
+      'microsoft365.clientSecretExpiresAt',
+      'Client secret expiry must be a date such as 2027-06-30',
+    ],
+    [
+      { credential: 'certificate' },
+      'microsoft365.clientSecret',
+      'Client secret must be left out when the credential is a certificate',
+    ],
+    [
+      { clientCertificatePem: pem },
+      'microsoft365.clientCertificatePem',
+      'Certificate and private key must be left out unless the credential is certificate',
+    ],
+  ])('refuses Microsoft 365 %j', (change, field, message) => {
+    expect(
+      issuesOf({
+        provider: 'microsoft365',
+        microsoft365: { ...microsoft365, ...change },
+      }),
+    ).toContainEqual({ field, message });
+  });
+
+  it.each([
+    [
+      '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----',
+      'Certificate and private key must contain the certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----',
+    ],
+    [
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----',
+      'Certificate and private key must contain the private key, from -----BEGIN PRIVATE KEY----- to -----END PRIVATE KEY-----',
+    ],
+    [
+      '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIE\n-----END ENCRYPTED PRIVATE KEY-----',
+      'The private key must not be protected by a passphrase; export it without one',
+    ],
+  ])('refuses a certificate PEM that lacks what it needs', (value, message) => {
+    expect(
+      issuesOf({
+        provider: 'microsoft365',
+        microsoft365: {
+          ...application,
+          credential: 'certificate',
+          clientCertificatePem: value,
+        },
+      }),
+    ).toEqual([{ field: 'microsoft365.clientCertificatePem', message }]);
+  });
+});

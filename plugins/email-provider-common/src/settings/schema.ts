@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
+  certificatePemSchema,
   clientIdSchema,
+  isoDateSchema,
   emailAddressSchema,
   portSchema,
   secretSchema,
@@ -43,6 +45,56 @@ export const SMTP_SECURITY_MODES = ['starttls', 'tls', 'none'] as const;
 export type SmtpSecurity = (typeof SMTP_SECURITY_MODES)[number];
 
 /**
+ * Whether the SMTP server wants a sign-in; see {@link SmtpAuthentication}.
+ *
+ * @public
+ */
+export const SMTP_AUTHENTICATION_MODES = ['password', 'none'] as const;
+
+/**
+ * `password` (the default) signs in with a username and password; `none` sends no AUTH, for
+ * relays that admit the portal by its address.
+ *
+ * @public
+ */
+export type SmtpAuthentication = (typeof SMTP_AUTHENTICATION_MODES)[number];
+
+/**
+ * How the portal proves itself to Microsoft Entra; see {@link Microsoft365Credential}.
+ *
+ * @public
+ */
+export const MICROSOFT365_CREDENTIALS = ['secret', 'certificate'] as const;
+
+/**
+ * `secret` (the default) is a client secret; `certificate` a certificate whose private key signs
+ * a client assertion, as Microsoft recommends.
+ *
+ * @public
+ */
+export type Microsoft365Credential = (typeof MICROSOFT365_CREDENTIALS)[number];
+
+/**
+ * The Microsoft clouds a tenant can live in; see {@link Microsoft365Cloud}.
+ *
+ * @public
+ */
+export const MICROSOFT365_CLOUDS = [
+  'global',
+  'usgov-high',
+  'usgov-dod',
+  'china',
+] as const;
+
+/**
+ * The Microsoft cloud of the tenant: `global` (the default), `usgov-high` (GCC High), `usgov-dod`
+ * (DoD) or `china` (21Vianet). It decides the sign-in and Graph hosts.
+ *
+ * @public
+ */
+export type Microsoft365Cloud = (typeof MICROSOFT365_CLOUDS)[number];
+
+/**
  * The SMTP settings in the body of `PUT /settings`, with the optional write-only `password`.
  *
  * @public
@@ -56,6 +108,11 @@ export const smtpSettingsInputSchema = strictObject(
     }),
     from: emailAddressSchema('Sender email address'),
     fromName: senderNameSchema.optional(),
+    authentication: z
+      .enum(SMTP_AUTHENTICATION_MODES, {
+        error: 'Authentication must be password or none',
+      })
+      .optional(),
     usernameSameAsFrom: z
       .boolean({ error: 'Same as sender email address must be true or false' })
       .default(true),
@@ -64,6 +121,20 @@ export const smtpSettingsInputSchema = strictObject(
   },
   'SMTP settings',
 ).superRefine((smtp, ctx) => {
+  if (smtp.authentication === 'none') {
+    for (const field of ['username', 'password'] as const) {
+      if (smtp[field] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [field],
+          message: `${
+            field === 'username' ? 'Username' : 'Password'
+          } must be left out when the server requires no authentication`,
+        });
+      }
+    }
+    return;
+  }
   if (!smtp.usernameSameAsFrom && smtp.username === undefined) {
     ctx.addIssue({
       code: 'custom',
@@ -97,7 +168,21 @@ export const microsoft365SettingsInputSchema = strictObject(
     from: emailAddressSchema('Sender email address'),
     tenantId: tenantIdSchema,
     clientId: clientIdSchema,
+    cloud: z
+      .enum(MICROSOFT365_CLOUDS, {
+        error: 'Cloud must be one of global, usgov-high, usgov-dod or china',
+      })
+      .optional(),
+    credential: z
+      .enum(MICROSOFT365_CREDENTIALS, {
+        error: 'Credential must be secret or certificate',
+      })
+      .optional(),
     clientSecret: secretSchema('Client secret').optional(),
+    // The day the client secret expires, as Entra's "Expires" column shows it: the secret itself
+    // cannot tell, and an expired one is the commonest Microsoft 365 outage.
+    clientSecretExpiresAt: isoDateSchema('Client secret expiry').optional(),
+    clientCertificatePem: certificatePemSchema.optional(),
     // The app also has the Mail.ReadWrite application permission: messages over 3 MB go
     // through a draft and upload sessions instead of being refused.
     largeMessages: z
@@ -105,7 +190,27 @@ export const microsoft365SettingsInputSchema = strictObject(
       .optional(),
   },
   'Microsoft 365 settings',
-);
+).superRefine((microsoft365, ctx) => {
+  const certificate = microsoft365.credential === 'certificate';
+  const misplaced = certificate
+    ? (['clientSecret', 'clientSecretExpiresAt'] as const)
+    : (['clientCertificatePem'] as const);
+  for (const field of misplaced) {
+    if (microsoft365[field] !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [field],
+        message: certificate
+          ? `${
+              field === 'clientSecret'
+                ? 'Client secret'
+                : 'Client secret expiry'
+            } must be left out when the credential is a certificate`
+          : 'Certificate and private key must be left out unless the credential is certificate',
+      });
+    }
+  }
+});
 
 /**
  * The body of `PUT /settings`: the provider to activate and its settings, with the write-only

@@ -68,6 +68,7 @@ describe('Microsoft365Provider', () => {
       tenantId?: string;
       clientId?: string;
       clientSecret?: string;
+      clientSecretExpiresAt?: string;
       authorityHost?: string;
       graphBaseUrl?: string;
       requestTimeoutMs?: number;
@@ -80,6 +81,9 @@ describe('Microsoft365Provider', () => {
         tenantId: overrides.tenantId ?? fake.settings.tenantId,
         clientId: overrides.clientId ?? fake.settings.clientId,
         ...(overrides.largeMessages ? { largeMessages: true } : {}),
+        ...(overrides.clientSecretExpiresAt
+          ? { clientSecretExpiresAt: overrides.clientSecretExpiresAt }
+          : {}),
       },
       clientSecret: overrides.clientSecret ?? fake.settings.clientSecret,
       authorityHost: overrides.authorityHost ?? fake.authorityHost,
@@ -858,6 +862,39 @@ describe('Microsoft365Provider', () => {
         },
       });
     });
+
+    it.each([
+      [
+        'in 200 days',
+        200.5,
+        /; client secret expires (\d{4}-\d{2}-\d{2}) \(in 200 days\)$/,
+      ],
+      [
+        'in 12 days, saying to renew it',
+        12.5,
+        /; client secret expires (\d{4}-\d{2}-\d{2}) \(in 12 days: renew it before then\)$/,
+      ],
+      [
+        'as passed when Entra still takes the secret',
+        -3,
+        /; client secret: the expiry entered, (\d{4}-\d{2}-\d{2}), has passed, yet Microsoft Entra accepted the secret; correct the date$/,
+      ],
+    ])(
+      "reports the client secret's expiry as entered: %s",
+      async (_case, days, detail) => {
+        const expiresAt = new Date(Date.now() + days * 24 * 60 * 60 * 1000);
+
+        const [token] = await createProvider({
+          clientSecretExpiresAt: expiresAt.toISOString(),
+        }).verify();
+
+        expect(token.ok).toBe(true);
+        expect(token.detail).toMatch(detail);
+        expect(detail.exec(token.detail!)?.[1]).toBe(
+          expiresAt.toISOString().slice(0, 10),
+        );
+      },
+    );
 
     it('stops at the token step when the secret is wrong', async () => {
       const steps = await createProvider({

@@ -1,6 +1,14 @@
 import type { AuthenticationResult } from '@azure/msal-node';
-import type { VerifyStep } from '@email-provider/backstage-plugin-email-provider-common';
+import type {
+  EmailFailure,
+  VerifyStep,
+} from '@email-provider/backstage-plugin-email-provider-common';
+import { KeyObject } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import {
+  ClientCertificate,
+  parseClientCertificate,
+} from '../../settings/ClientCertificate';
 import type { SavedMicrosoft365Settings } from '../../settings/DatabaseSettingsStore';
 import { ProviderError, redact } from '../ProviderError';
 import type {
@@ -21,7 +29,11 @@ import {
 } from './classifyMicrosoftError';
 import { measureMessage, MessageSize } from '../messageSize';
 import { needsUploadSession } from './graphRequestSize';
-import { AppTokenSource, MsalClientCache } from './MsalClientCache';
+import {
+  AppTokenSource,
+  MicrosoftAppCredential,
+  MsalClientCache,
+} from './MsalClientCache';
 
 // Graph takes an attachment under 3 MB in one request and refuses an upload session for it
 // (ErrorAttachmentSizeShouldNotBeLessThanMinimumSize); from 3 MB on, it needs a session.
@@ -29,14 +41,23 @@ const UPLOAD_SESSION_MIN_BYTES = 3 * 1024 * 1024;
 // An upload session takes at most 4 MB per PUT. Microsoft's other upload sessions (OneDrive)
 // insist on multiples of 320 KiB; keeping to that here costs nothing.
 const UPLOAD_CHUNK_BYTES = 12 * 320 * 1024;
+const DAY_MS = 24 * 60 * 60 * 1000;
+/** From this many days before its expiry, the connection check says to renew a credential. */
+const RENEW_WITHIN_DAYS = 30;
 
-/** What a Microsoft 365 provider needs: the saved settings, the secret and the endpoints. */
+/**
+ * What a Microsoft 365 provider needs: the saved settings, the credential that
+ * `settings.credential` names, and the endpoints of the settings' cloud.
+ */
 export type Microsoft365ProviderOptions = {
   settings: SavedMicrosoft365Settings;
-  clientSecret: string;
-  /** Such as `https://login.microsoftonline.com`; from app-config, so national clouds work. */
+  /** With the `secret` credential (the default). */
+  clientSecret?: string;
+  /** With the `certificate` credential: the certificate and its private key, PEM. */
+  clientCertificatePem?: string;
+  /** Such as `https://login.microsoftonline.com`, or the settings' national cloud's. */
   authorityHost: string;
-  /** Such as `https://graph.microsoft.com`; from app-config. */
+  /** Such as `https://graph.microsoft.com`; the token's scope is `<graphBaseUrl>/.default`. */
   graphBaseUrl: string;
   /** Shared by every provider, so that a token outlives the provider that fetched it. */
   clients: MsalClientCache;
@@ -61,7 +82,9 @@ export class Microsoft365Provider implements MailProvider {
   readonly type = 'microsoft365';
 
   private readonly from: string;
-  private readonly clientSecret: string;
+  private readonly credential: AppCredential;
+  /** What must never appear in an error: the client secret, or the private key's text. */
+  private readonly secrets: string[];
   private readonly authorityHost: string;
   private readonly graphBaseUrl: string;
   private readonly clients: MsalClientCache;
@@ -75,7 +98,8 @@ export class Microsoft365Provider implements MailProvider {
     this.tenantId = options.settings.tenantId;
     this.clientId = options.settings.clientId;
     this.largeMessages = options.settings.largeMessages === true;
-    this.clientSecret = options.clientSecret;
+    this.credential = readCredential(options);
+    this.secrets = this.credential.secrets;
     this.authorityHost = options.authorityHost.replace(/\/+$/, '');
     this.graphBaseUrl = options.graphBaseUrl.replace(/\/+$/, '');
     this.clients = options.clients;
@@ -248,7 +272,9 @@ export class Microsoft365Provider implements MailProvider {
       name: 'token',
       ok: true,
       durationMs: Date.now() - tokenStarted,
-      detail: describeExpiry(token),
+      detail: [describeExpiry(token), describeCredential(this.credential)]
+        .filter(Boolean)
+        .join('; '),
     };
 
     const permissionStarted = Date.now();
@@ -326,23 +352,57 @@ export class Microsoft365Provider implements MailProvider {
     // The MSAL client and its tokens live in the shared MsalClientCache; fetch holds no state.
   }
 
-  private tokens(): AppTokenSource {
+  private tokens(credential: MicrosoftAppCredential): AppTokenSource {
     return this.clients.get({
       authorityHost: this.authorityHost,
       tenantId: this.tenantId,
       clientId: this.clientId,
-      clientSecret: this.clientSecret,
+      credential,
     });
   }
 
   private async token(fresh: boolean): Promise<AuthenticationResult> {
+    const credential = this.usableCredential();
     try {
-      return await this.tokens().acquire(`${this.graphBaseUrl}/.default`, {
-        fresh,
-      });
+      return await this.tokens(credential).acquire(
+        `${this.graphBaseUrl}/.default`,
+        { fresh },
+      );
     } catch (error) {
-      throw classifyTokenError(error, [this.clientSecret]);
+      throw classifyTokenError(error, this.secrets, {
+        certificate:
+          this.credential.kind === 'certificate'
+            ? this.credential.certificate
+            : undefined,
+      });
     }
+  }
+
+  /**
+   * The credential for MSAL, or why there is none to send: a certificate that cannot be used,
+   * or one past its end date, which Entra would refuse anyway.
+   */
+  private usableCredential(): MicrosoftAppCredential {
+    const { credential } = this;
+    if (credential.kind === 'unusable') {
+      throw new ProviderError(credential.failure);
+    }
+    if (credential.kind === 'secret') {
+      return { clientSecret: credential.clientSecret };
+    }
+    const { certificate } = credential;
+    if (Date.parse(certificate.notAfter) <= Date.now()) {
+      throw new ProviderError({
+        code: 'certificate-expired',
+        message: `The certificate ${describeCertificate(
+          certificate,
+        )} expired on ${day(
+          certificate.notAfter,
+        )}: create a new one, upload its public part (.cer) to the app registration under Certificates & secrets, and paste the new certificate and private key here`,
+        transient: false,
+      });
+    }
+    return { certificate };
   }
 
   /**
@@ -446,7 +506,7 @@ export class Microsoft365Provider implements MailProvider {
   ): ProviderError {
     return classifyGraphResponse(reply, {
       from: this.from,
-      secrets: [this.clientSecret],
+      secrets: this.secrets,
       permission,
     });
   }
@@ -468,13 +528,146 @@ export class Microsoft365Provider implements MailProvider {
         code: 'provider-error',
         message: `Microsoft Graph answered for ${what} without its ${property}`,
         transient: false,
-        providerReply: redact(`${reply.status} ${reply.body}`, [
-          this.clientSecret,
-        ]),
+        providerReply: redact(`${reply.status} ${reply.body}`, this.secrets),
       });
     }
     return value;
   }
+}
+
+/** The app's credential, read once from what the settings saved, or why it cannot be used. */
+type AppCredential =
+  | {
+      kind: 'secret';
+      clientSecret: string;
+      /** As the admin copied it from Entra; the secret itself cannot tell. */
+      expiresAt?: string;
+      secrets: string[];
+    }
+  | { kind: 'certificate'; certificate: ClientCertificate; secrets: string[] }
+  | { kind: 'unusable'; failure: EmailFailure; secrets: string[] };
+
+function readCredential(options: Microsoft365ProviderOptions): AppCredential {
+  const { settings } = options;
+  const unusable = (message: string, secrets: string[]): AppCredential => ({
+    kind: 'unusable',
+    failure: { code: 'provider-error', message, transient: false },
+    secrets,
+  });
+  if (settings.credential !== 'certificate') {
+    return options.clientSecret
+      ? {
+          kind: 'secret',
+          clientSecret: options.clientSecret,
+          expiresAt: settings.clientSecretExpiresAt,
+          secrets: [options.clientSecret],
+        }
+      : unusable(
+          'No client secret is saved for Microsoft 365: enter the secret and save',
+          [],
+        );
+  }
+  const pem = options.clientCertificatePem;
+  if (!pem) {
+    return unusable(
+      'No certificate is saved for Microsoft 365: paste the certificate and its private key and save',
+      [],
+    );
+  }
+  let certificate: ClientCertificate;
+  try {
+    certificate = parseClientCertificate(pem);
+  } catch (error) {
+    // The parser's messages name the problem, never the key.
+    return unusable(
+      `The saved certificate cannot be used: ${(error as Error).message}`,
+      privateKeyTexts(pem),
+    );
+  }
+  const secrets = privateKeyTexts(pem, certificate.privateKey);
+  if (certificate.privateKey.asymmetricKeyType !== 'rsa') {
+    return unusable(
+      `The certificate ${describeCertificate(certificate)} has an ${String(
+        certificate.privateKey.asymmetricKeyType,
+      ).toUpperCase()} key, but client assertions for Microsoft Entra are signed with RSA (PS256): create an RSA certificate (2048 bits or more)`,
+      secrets,
+    );
+  }
+  return { kind: 'certificate', certificate, secrets };
+}
+
+/**
+ * The private key as text, in the forms it could be echoed in: each line of its base64 and the
+ * whole of it, as pasted and as the PKCS#8 PEM that MSAL signs with. Lines too short to be
+ * particular to the key are left out.
+ */
+function privateKeyTexts(pem: string, key?: KeyObject): string[] {
+  const blocks = [
+    ...pem.matchAll(
+      /-----BEGIN [A-Z ]*PRIVATE KEY-----([\s\S]*?)-----END [A-Z ]*PRIVATE KEY-----/g,
+    ),
+  ].map(match => match[1]);
+  if (key) {
+    blocks.push(
+      key
+        .export({ type: 'pkcs8', format: 'pem' })
+        .toString()
+        .replace(/-----(?:BEGIN|END) PRIVATE KEY-----/g, ''),
+    );
+  }
+  return [
+    ...new Set(
+      blocks.flatMap(body => [
+        body.replace(/\s+/g, ''),
+        ...body.split(/\s+/).filter(line => line.length >= 16),
+      ]),
+    ),
+  ];
+}
+
+function describeCertificate(certificate: ClientCertificate): string {
+  return `${certificate.subject} (thumbprint ${certificate.thumbprint})`;
+}
+
+/** The day of an ISO date or moment, as Entra lists expiry dates. */
+function day(iso: string): string {
+  return new Date(iso).toISOString().slice(0, 10);
+}
+
+/**
+ * When the credential in use expires, for the connection check: the certificate's end date,
+ * or the client secret's as entered; nothing for a secret whose expiry was not entered.
+ */
+function describeCredential(credential: AppCredential): string | undefined {
+  if (credential.kind === 'certificate') {
+    const { certificate } = credential;
+    return `certificate ${certificate.subject}, thumbprint ${
+      certificate.thumbprint
+    }, ${describeExpiryDate(certificate.notAfter)}`;
+  }
+  if (credential.kind === 'secret' && credential.expiresAt) {
+    if (Date.parse(credential.expiresAt) <= Date.now()) {
+      return `client secret: the expiry entered, ${day(
+        credential.expiresAt,
+      )}, has passed, yet Microsoft Entra accepted the secret; correct the date`;
+    }
+    return `client secret ${describeExpiryDate(credential.expiresAt)}`;
+  }
+  return undefined;
+}
+
+function describeExpiryDate(iso: string): string {
+  const remainingMs = Date.parse(iso) - Date.now();
+  const days = Math.floor(remainingMs / DAY_MS);
+  let when = `in ${days} days`;
+  if (days === 0) {
+    when = 'today';
+  } else if (days === 1) {
+    when = 'in 1 day';
+  }
+  return remainingMs <= RENEW_WITHIN_DAYS * DAY_MS
+    ? `expires ${day(iso)} (${when}: renew it before then)`
+    : `expires ${day(iso)} (${when})`;
 }
 
 function isSuccess(reply: GraphReply): boolean {

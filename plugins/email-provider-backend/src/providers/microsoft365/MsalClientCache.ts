@@ -1,17 +1,35 @@
 import {
   AuthenticationResult,
   ConfidentialClientApplication,
+  NodeAuthOptions,
 } from '@azure/msal-node';
-import { createHash } from 'node:crypto';
+import { createHash, KeyObject } from 'node:crypto';
 import { MsalFetchClient } from './MsalFetchClient';
 
-/** A Microsoft Entra app registration and its client secret, at one authority host. */
+/**
+ * A certificate credential: MSAL signs each client assertion with the private key and names the
+ * certificate by its SHA-256 thumbprint.
+ */
+export type MicrosoftAppCertificate = {
+  /** Hex. */
+  thumbprintSha256: string;
+  privateKey: KeyObject;
+  /** PEM, leaf first, sent as the assertion's `x5c`. */
+  chain: string[];
+};
+
+/** How the app proves itself to Microsoft Entra: a client secret or a certificate. */
+export type MicrosoftAppCredential =
+  | { clientSecret: string }
+  | { certificate: MicrosoftAppCertificate };
+
+/** A Microsoft Entra app registration and its credential, at one authority host. */
 export type MicrosoftAppCredentials = {
   /** Such as `https://login.microsoftonline.com`, or a national cloud's. */
   authorityHost: string;
   tenantId: string;
   clientId: string;
-  clientSecret: string;
+  credential: MicrosoftAppCredential;
 };
 
 /**
@@ -56,7 +74,7 @@ export class AppTokenSource {
 }
 
 /**
- * One MSAL confidential client per app registration and secret, shared by every provider built
+ * One MSAL confidential client per app registration and credential, shared by every provider built
  * for the same settings. MSAL keeps its token cache inside the client instance, so sharing it is
  * what makes a token last its lifetime instead of one mail.
  */
@@ -71,7 +89,7 @@ export class MsalClientCache {
       tokenRequestTimeoutMs?: number;
       /**
        * Each change of settings leaves the previous registration's client behind; beyond this
-       * many the least recently used is dropped, so old secrets do not pile up in memory.
+       * many the least recently used is dropped, so old credentials do not pile up in memory.
        */
       maxClients?: number;
     } = {},
@@ -101,12 +119,60 @@ export class MsalClientCache {
   }
 }
 
-/** A digest, so the map never holds the secret as a key. */
+/**
+ * A digest, so the map never holds the secret or the key as a key. A certificate counts with its
+ * private key, not its thumbprint alone: a corrected key pasted for the same certificate must
+ * not keep using the client built with the wrong one.
+ */
 function cacheKey(credentials: MicrosoftAppCredentials): string {
-  const { authorityHost, tenantId, clientId, clientSecret } = credentials;
-  return createHash('sha256')
-    .update(JSON.stringify([authorityHost, tenantId, clientId, clientSecret]))
-    .digest('hex');
+  const { authorityHost, tenantId, clientId, credential } = credentials;
+  const hash = createHash('sha256').update(
+    JSON.stringify([authorityHost, tenantId, clientId]),
+  );
+  if ('clientSecret' in credential) {
+    hash.update(JSON.stringify(['secret', credential.clientSecret]));
+  } else {
+    const { thumbprintSha256, privateKey, chain } = credential.certificate;
+    const der = privateKey.export({ type: 'pkcs8', format: 'der' });
+    const keyHash = createHash('sha256').update(der).digest('hex');
+    der.fill(0);
+    hash.update(
+      JSON.stringify(['certificate', thumbprintSha256, keyHash, chain]),
+    );
+  }
+  return hash.digest('hex');
+}
+
+/** MSAL's auth options for the credential; the private key goes to MSAL as PEM, which it needs. */
+function credentialOptions(
+  credential: MicrosoftAppCredential,
+): Pick<NodeAuthOptions, 'clientSecret' | 'clientCertificate'> {
+  if ('clientSecret' in credential) {
+    return { clientSecret: credential.clientSecret };
+  }
+  const { thumbprintSha256, privateKey, chain } = credential.certificate;
+  return {
+    clientCertificate: {
+      thumbprintSha256,
+      privateKey: privateKey
+        .export({ type: 'pkcs8', format: 'pem' })
+        .toString(),
+      // Apps that trust certificates by subject name and issuer (SNI) find the certificate from
+      // this chain; apps with the certificate uploaded ignore it.
+      x5c: chain.map(singleLinePem).join('\n'),
+    },
+  };
+}
+
+/**
+ * A certificate as MSAL's x5c parser reads it: the base64 on one line between the markers. A
+ * pasted certificate may have trailing spaces or indentation, which make the parser skip it.
+ */
+function singleLinePem(certificate: string): string {
+  const base64 = certificate
+    .replace(/-----(?:BEGIN|END) CERTIFICATE-----/g, '')
+    .replace(/\s+/g, '');
+  return `-----BEGIN CERTIFICATE-----\n${base64}\n-----END CERTIFICATE-----`;
 }
 
 function createConfidentialClient(
@@ -118,7 +184,7 @@ function createConfidentialClient(
   return new ConfidentialClientApplication({
     auth: {
       clientId: credentials.clientId,
-      clientSecret: credentials.clientSecret,
+      ...credentialOptions(credentials.credential),
       authority,
       // Known endpoints spare MSAL its instance and OpenID discovery requests, which national
       // clouds and local fakes do not all serve.

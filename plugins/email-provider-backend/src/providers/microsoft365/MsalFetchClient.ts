@@ -48,8 +48,8 @@ export class TokenEndpointError extends AuthError {
  * requests, so a token endpoint that accepts the connection and never answers would hang every
  * send. It also turns 429 and 5xx answers into a `TokenEndpointError` that keeps Retry-After,
  * which MSAL would drop while replaying the failure for a minute to any identical request.
- * Redirects are never followed: fetch would post the form, client secret included, to wherever
- * the Location header points.
+ * Redirects are never followed: fetch would post the form, client secret or client assertion
+ * included, to wherever the Location header points.
  */
 export class MsalFetchClient implements INetworkModule {
   constructor(private readonly timeoutMs: number) {}

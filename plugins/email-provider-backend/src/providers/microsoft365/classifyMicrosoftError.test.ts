@@ -123,6 +123,94 @@ describe('classifyTokenError', () => {
     });
   });
 
+  describe('AADSTS700027, a refused client assertion', () => {
+    const certificate = {
+      subject: 'CN=backstage-mail',
+      thumbprint: '977B10FB9D1C087E3105564B1D31B09D247BEBCD',
+    };
+    const keys = `Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id 'b3c2'.`;
+
+    it.each([
+      [
+        'the certificate not uploaded to the app',
+        `The certificate with identifier used to sign the client assertion is not registered on application. [Reason - The key was not found., Thumbprint of key used by client: '${certificate.thumbprint}', ${keys}]. Alternatively, SNI may be configured on the app.`,
+        'certificate-not-registered',
+        "The app registration does not have the certificate CN=backstage-mail (thumbprint 977B10FB9D1C087E3105564B1D31B09D247BEBCD) (AADSTS700027): upload the certificate's public part (.cer) under Certificates & secrets of the app in Microsoft Entra, then check the thumbprint there matches",
+      ],
+      [
+        'the older wording of a certificate not uploaded',
+        `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${certificate.thumbprint}', ${keys}]`,
+        'certificate-not-registered',
+        expect.stringContaining('upload the certificate'),
+      ],
+      [
+        'an expired certificate',
+        `Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '${certificate.thumbprint}', Found key 'Start=02/07/2024 17:00:39, End=02/06/2025 17:00:39', ${keys}]`,
+        'certificate-expired',
+        expect.stringMatching(
+          /^Microsoft Entra reports the certificate CN=backstage-mail \(thumbprint 977B.*\) as expired \(AADSTS700027\): create a new certificate/,
+        ),
+      ],
+      [
+        "a key that is not the certificate's",
+        `Client assertion contains an invalid signature. [Reason - The provided signature value did not match the expected signature value., Thumbprint of key used by client: '${certificate.thumbprint}', Found key 'Start=02/07/2024 17:00:39, End=02/06/2029 17:00:39']`,
+        'certificate-key-mismatch',
+        expect.stringContaining(
+          'paste the private key that belongs to this certificate',
+        ),
+      ],
+      [
+        'a key Entra found but could not verify with',
+        `Client assertion contains an invalid signature. [Reason - Key was found, but use of the key to verify the signature failed., Thumbprint of key used by client: '${certificate.thumbprint}']`,
+        'certificate-key-mismatch',
+        expect.stringContaining('was not signed with its private key'),
+      ],
+    ])('classifies %s', (_case, description, code, message) => {
+      const error = classifyTokenError(
+        entraError('invalid_client', 700027, description, 401),
+        [],
+        { certificate },
+      );
+
+      expect(error).toMatchObject({ code, message, transient: false });
+      expect(error.providerReply).toContain(description);
+    });
+
+    it('still says what to do without the certificate at hand', () => {
+      const error = classifyTokenError(
+        entraError(
+          'invalid_client',
+          700027,
+          'Client assertion contains an invalid signature. [Reason - The key was not found.]',
+          401,
+        ),
+        [],
+      );
+
+      expect(error.code).toBe('certificate-not-registered');
+      expect(error.message).toMatch(
+        /^The app registration does not have the certificate \(AADSTS700027\)/,
+      );
+    });
+  });
+
+  it("reports an assertion outside its valid time as this server's clock", () => {
+    const error = classifyTokenError(
+      entraError(
+        'invalid_client',
+        700024,
+        'Client assertion is not within its valid time range. Current time: 2026-11-29T15:26:14.0000000Z, assertion valid from 2026-11-29T16:26:14.0000000Z, expiry time of assertion 2026-11-29T16:36:14.0000000Z.',
+        401,
+      ),
+      [],
+    );
+
+    expect(error).toMatchObject({
+      code: 'provider-error',
+      message: expect.stringContaining("set this server's clock right"),
+    });
+  });
+
   it('removes the secret if a reply ever echoed it', () => {
     const error = classifyTokenError(
       entraError('invalid_request', 90014, `Bad parameter '${SECRET}'.`),

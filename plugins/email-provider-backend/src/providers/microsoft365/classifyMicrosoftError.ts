@@ -35,6 +35,11 @@ const tokenRefusals: Record<
     message:
       'The tenant ID is neither a GUID nor a domain of a tenant (AADSTS900023): check the Directory (tenant) ID',
   },
+  '700024': {
+    code: 'provider-error',
+    message:
+      "Microsoft Entra found the client assertion outside its valid time (AADSTS700024): set this server's clock right (NTP)",
+  },
   '500011': {
     code: 'provider-error',
     message:
@@ -111,14 +116,51 @@ export function parseRetryAfter(
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
+/** The certificate the app signed its client assertion with, to name in a refusal. */
+export type AssertionCertificate = { subject: string; thumbprint: string };
+
+/**
+ * AADSTS700027, "the client assertion contains an invalid signature", covers three mistakes
+ * that Entra tells apart only in the reason it gives.
+ */
+function certificateRefusal(
+  entraMessage: string,
+  certificate: AssertionCertificate | undefined,
+): { code: EmailFailureCode; message: string } {
+  const named = certificate
+    ? `the certificate ${certificate.subject} (thumbprint ${certificate.thumbprint})`
+    : 'the certificate';
+  if (/key used is expired/i.test(entraMessage)) {
+    return {
+      code: 'certificate-expired',
+      message: `Microsoft Entra reports ${named} as expired (AADSTS700027): create a new certificate, upload its public part (.cer) to the app registration under Certificates & secrets, and paste the new certificate and private key here`,
+    };
+  }
+  if (
+    /signature value did not match|use of the key to verify the signature failed/i.test(
+      entraMessage,
+    )
+  ) {
+    return {
+      code: 'certificate-key-mismatch',
+      message: `Microsoft Entra knows ${named}, but the client assertion was not signed with its private key (AADSTS700027): paste the private key that belongs to this certificate`,
+    };
+  }
+  return {
+    code: 'certificate-not-registered',
+    message: `The app registration does not have ${named} (AADSTS700027): upload the certificate's public part (.cer) under Certificates & secrets of the app in Microsoft Entra, then check the thumbprint there matches`,
+  };
+}
+
 /**
  * Classifies a failure to get a token from Microsoft Entra: MSAL's `ServerError` for an OAuth
  * error, a `TokenEndpointError` when the endpoint was unreachable, throttling or down, and
- * MSAL's configuration errors.
+ * MSAL's configuration errors. `context.certificate` is named when Entra refuses it.
  */
 export function classifyTokenError(
   error: unknown,
   secrets: string[],
+  context: { certificate?: AssertionCertificate } = {},
 ): ProviderError {
   if (error instanceof TokenEndpointError) {
     return classifyTokenEndpointError(error, secrets);
@@ -130,7 +172,10 @@ export function classifyTokenError(
       error.errorNo !== undefined
         ? String(error.errorNo)
         : /AADSTS(\d+)/.exec(entraMessage)?.[1];
-    const known = number ? tokenRefusals[number] : undefined;
+    const known =
+      number === '700027'
+        ? certificateRefusal(entraMessage, context.certificate)
+        : number && tokenRefusals[number];
     if (known) {
       return new ProviderError({ ...known, transient: false, providerReply });
     }

@@ -154,8 +154,8 @@ export const CLASSIFY_PROBE_MS = 1500;
 
 /**
  * Checks an SMTP server step by step without sending anything: DNS (and the destination rules),
- * TCP, TLS with the certificate's details, the EHLO offer, and the login. Stops at the first
- * failed step; each failed step says what to fix.
+ * TCP, TLS with the certificate's details, the EHLO offer, and the login (skipped, and said so,
+ * when authentication is off). Stops at the first failed step; each failed step says what to fix.
  *
  * Every step ends within its own bound, with its classified failure: `dns` and `connect` within
  * connectMs; `tls` (SSL/TLS) within greetingMs; `smtp` (greeting, EHLO and, for StartTLS, the
@@ -342,6 +342,17 @@ export async function checkSmtpConnection(
         ),
       },
       async signal => {
+        if (!provider.signsIn) {
+          // What the server offers tells the admin whether it may still want a sign-in.
+          return {
+            detail: `skipped: authentication is off (the server offers ${
+              offer.auth && smtp.allowsAuth
+                ? `AUTH ${offer.auth.slice(0, 200)}`
+                : 'no AUTH'
+            })`,
+            value: undefined,
+          };
+        }
         // The password goes only where the server asks for it: never to a server that did not
         // offer AUTH, so never in clear to one that offers it only after StartTLS.
         if (!offer.auth || !smtp.allowsAuth) {

@@ -48,7 +48,13 @@ export const DEFAULT_SMTP_TIMEOUTS: SmtpTimeouts = {
 
 export type SmtpProviderOptions = {
   settings: SavedSmtpSettings;
-  password: string;
+  /** Absent when the server requires no authentication (`authentication: 'none'`). */
+  password?: string;
+  /**
+   * The name given in EHLO. Unless set, nodemailer's: the machine's host name if it has a dot,
+   * otherwise `[127.0.0.1]`.
+   */
+  ehloName?: string;
   destinations: DestinationGuard;
   timeouts?: Partial<SmtpTimeouts>;
   /** Keep connections open between messages, for bulk delivery. */
@@ -74,8 +80,20 @@ export class SmtpProvider implements MailProvider {
   }
 
   private get attempt(): SmtpAttempt {
-    const { host, port, security } = this.options.settings;
-    return { host, port, security, secrets: [this.options.password] };
+    const { host, port, security, authentication } = this.options.settings;
+    const { password } = this.options;
+    return {
+      host,
+      port,
+      security,
+      authentication,
+      secrets: password === undefined ? [] : [password],
+    };
+  }
+
+  /** Whether the server is signed in to; a relay that admits the portal by address is not. */
+  get signsIn(): boolean {
+    return this.options.settings.authentication !== 'none';
   }
 
   get username(): string {
@@ -92,6 +110,7 @@ export class SmtpProvider implements MailProvider {
       requireTLS: security === 'starttls',
       ignoreTLS: security === 'none',
       tls: { minVersion: 'TLSv1.2' },
+      name: this.options.ehloName,
       connectionTimeout: this.timeouts.connectMs,
       greetingTimeout: this.timeouts.greetingMs,
       socketTimeout: this.timeouts.socketMs,
@@ -156,7 +175,10 @@ export class SmtpProvider implements MailProvider {
       const { password, pool } = this.options;
       const options: SMTPTransport.Options = {
         ...this.connectionOptions(),
-        auth: { user: this.username, pass: password },
+        // Without `auth` nodemailer sends no AUTH, whatever the server offers.
+        ...(this.signsIn
+          ? { auth: { user: this.username, pass: password } }
+          : {}),
         disableFileAccess: true,
         disableUrlAccess: true,
         logger: false,
@@ -275,7 +297,13 @@ export class SmtpProvider implements MailProvider {
         serverSpeaksImplicitTls: await this.speaksImplicitTls(probeWithinMs),
       });
     }
-    if (canProbe && security === 'none' && isRelayDenial(error)) {
+    // Without sign-in, what the server offers for it does not change the fix.
+    if (
+      canProbe &&
+      security === 'none' &&
+      this.signsIn &&
+      isRelayDenial(error)
+    ) {
       const offer = await this.probePlainOffer(probeWithinMs);
       return classifySmtpError(error, {
         ...this.attempt,
@@ -338,7 +366,7 @@ export class SmtpProvider implements MailProvider {
     return this.options.settings;
   }
 
-  get password(): string {
+  get password(): string | undefined {
     return this.options.password;
   }
 

@@ -1,4 +1,7 @@
-import type { SmtpSecurity } from '@email-provider/backstage-plugin-email-provider-common';
+import type {
+  SmtpAuthentication,
+  SmtpSecurity,
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { isError } from '@backstage/errors';
 import { examinedText, ProviderError, redact } from '../ProviderError';
 import { describeSize } from './SmtpOffer';
@@ -8,6 +11,8 @@ export type SmtpAttempt = {
   host: string;
   port: number;
   security: SmtpSecurity;
+  /** `none` when no sign-in was attempted; absent means a password. */
+  authentication?: SmtpAuthentication;
   /** Secrets that must not survive into the kept reply. */
   secrets: string[];
   /** Set when a greeting timeout was followed by a successful TLS handshake on the same port. */
@@ -59,11 +64,20 @@ export function isRelayDenial(error: unknown): boolean {
   // Not any mention of relaying: Postfix's `User unknown in relay recipient table` is a
   // rejected recipient.
   return (
-    e.responseCode === 530 ||
+    requiresSignIn(e) ||
     /relay(ing)?( access)? (denied|not (permitted|allowed)|prohibited)|(unable|not (permitted|allowed)) to relay/i.test(
       reply,
-    ) ||
-    /authentication required|not authenticated|must authenticate/i.test(reply)
+    )
+  );
+}
+
+/** The refusal says sign-in is needed (`530`, `Authentication required`), not only relaying. */
+function requiresSignIn(error: Partial<SmtpErrorLike>): boolean {
+  return (
+    error.responseCode === 530 ||
+    /authentication required|not authenticated|must authenticate/i.test(
+      examinedText(String(error.response ?? '')),
+    )
   );
 }
 
@@ -252,10 +266,32 @@ export function classifySmtpError(
       attempt,
     );
   }
+  if (
+    /helo command rejected/i.test(reply) ||
+    // nodemailer falls back to HELO when EHLO is refused, and reports the HELO refusal.
+    (e.command === 'HELO' && (e.responseCode ?? 0) >= 500)
+  ) {
+    // Postfix defers its HELO restrictions to RCPT TO, where this would pass for a bad recipient.
+    return fail(
+      'provider-error',
+      `${where} refused the name this portal gives in EHLO${status}; set emailProvider.smtp.ehloName to the portal's fully qualified host name.`,
+      !e.permanent,
+      reply,
+      attempt,
+    );
+  }
   if (isRelayDenial(e)) {
     const offer = attempt.plainOffer;
     let sentence: string;
-    if (attempt.security === 'none' && offer?.startTls && !offer.auth) {
+    if (attempt.authentication === 'none') {
+      if (attempt.security === 'none' && /STARTTLS/i.test(reply)) {
+        sentence = `${where} takes mail only after StartTLS${status}: choose StartTLS.`;
+      } else if (requiresSignIn(e)) {
+        sentence = `${where} requires sign-in before it takes mail${status}, and authentication is off: tick Server requires authentication and enter the username and password.`;
+      } else {
+        sentence = `${where} refused to pass the message on${status}: it relays only for signed-in senders or allowed networks, and authentication is off. Have the relay admit the portal's address (its allowed networks or connector), or tick Server requires authentication and enter the username and password.`;
+      }
+    } else if (attempt.security === 'none' && offer?.startTls && !offer.auth) {
       sentence = `This server offers sign-in only after StartTLS: choose StartTLS. Without sign-in it refused the message${status}.`;
     } else if (attempt.security === 'none' && offer && !offer.auth) {
       sentence = `${where} takes mail for other domains only from signed-in senders${status}, but offers no sign-in on a plain connection; choose SSL/TLS if the server supports it (usually port 465).`;
