@@ -10,6 +10,9 @@ import type {
   EmailProviderAccess,
   EmailProviderSettings,
   EmailProviderSettingsInput,
+  Microsoft365CertificateInfo,
+  Microsoft365Settings,
+  SmtpSettings,
   VerifyResult,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import type {
@@ -76,6 +79,50 @@ export const SAVED_MICROSOFT365: Extract<
   },
 };
 
+/** SMTP through a relay that admits the portal by its address: no username, no password. */
+export const SAVED_SMTP_RELAY: Extract<
+  EmailProviderSettings,
+  { provider: 'smtp' }
+> = {
+  provider: 'smtp',
+  version: 6,
+  updatedAt: '2026-11-28T11:00:00.000Z',
+  updatedBy: 'user:default/ada',
+  smtp: {
+    host: 'relay.example.com',
+    port: 25,
+    security: 'starttls',
+    from: 'portal@example.com',
+    authentication: 'none',
+    passwordSet: false,
+  },
+};
+
+/** The certificate the fake reads from any PEM it is given, as the backend describes one. */
+export const TEST_CERTIFICATE: Microsoft365CertificateInfo = {
+  thumbprint: '3A1F0C5E9B7D2A4C6E8F0A1B2C3D4E5F60718293',
+  subject: 'CN=portal.contoso.com',
+  notAfter: '2028-03-31T12:00:00.000Z',
+};
+
+/** Microsoft 365 signing in with a certificate, in a national cloud. */
+export const SAVED_MICROSOFT365_CERTIFICATE: Extract<
+  EmailProviderSettings,
+  { provider: 'microsoft365' }
+> = {
+  ...SAVED_MICROSOFT365,
+  version: 7,
+  microsoft365: {
+    ...SAVED_MICROSOFT365.microsoft365,
+    cloud: 'usgov-high',
+    credential: 'certificate',
+    clientSecretSet: false,
+    clientCertificateSet: true,
+    certificate: TEST_CERTIFICATE,
+    credentialExpiresAt: TEST_CERTIFICATE.notAfter,
+  },
+};
+
 /** SMTP pinned by `emailProvider.managedSettings`, as `GET /settings` reads it back. */
 export const MANAGED_SMTP: Extract<
   EmailProviderSettings,
@@ -84,10 +131,14 @@ export const MANAGED_SMTP: Extract<
   ...SAVED_SMTP,
   managedBy: 'config',
   smtp: {
-    ...SAVED_SMTP.smtp,
     host: 'smtp.config.example.com',
+    port: 587,
+    security: 'starttls',
+    from: 'reports@example.com',
+    fromName: 'ACME Portal',
     usernameSameAsFrom: false,
     username: 'AKIACONFIG',
+    passwordSet: true,
   },
 };
 
@@ -211,33 +262,61 @@ export class FakeEmailProviderApi implements EmailProviderApi {
         updatedBy: 'user:development/guest',
       };
       if (input.provider === 'smtp') {
-        const { password: _password, ...smtp } = input.smtp;
-        this.settings = {
-          provider: 'smtp',
-          ...revision,
-          smtp: {
-            ...smtp,
-            username: smtp.usernameSameAsFrom
-              ? smtp.from
-              : smtp.username ?? smtp.from,
-            passwordSet: true,
-          },
-        };
+        const {
+          password: _password,
+          authentication,
+          usernameSameAsFrom,
+          username,
+          ...server
+        } = input.smtp;
+        const smtp: SmtpSettings =
+          authentication === 'none'
+            ? { ...server, authentication: 'none', passwordSet: false }
+            : {
+                ...server,
+                usernameSameAsFrom,
+                username: usernameSameAsFrom
+                  ? server.from
+                  : username ?? server.from,
+                passwordSet: true,
+              };
+        this.settings = { provider: 'smtp', ...revision, smtp };
       } else if (input.provider === 'microsoft365') {
         const {
           clientSecret: _secret,
+          clientCertificatePem: _pem,
+          clientSecretExpiresAt,
+          cloud,
+          credential,
           largeMessages,
-          ...microsoft365
+          ...application
         } = input.microsoft365;
-        this.settings = {
-          provider: 'microsoft365',
-          ...revision,
-          microsoft365: {
-            ...microsoft365,
-            clientSecretSet: true,
-            ...(largeMessages ? { largeMessages: true } : {}),
-          },
+        // As the backend reads them back: defaults left out, the expiry of the credential in use.
+        const microsoft365: Microsoft365Settings = {
+          ...application,
+          ...(cloud && cloud !== 'global' ? { cloud } : {}),
+          ...(credential === 'certificate'
+            ? {
+                credential: 'certificate',
+                clientSecretSet: false,
+                clientCertificateSet: true,
+                certificate: TEST_CERTIFICATE,
+                credentialExpiresAt: TEST_CERTIFICATE.notAfter,
+              }
+            : {
+                clientSecretSet: true,
+                ...(clientSecretExpiresAt
+                  ? {
+                      clientSecretExpiresAt,
+                      credentialExpiresAt: new Date(
+                        clientSecretExpiresAt,
+                      ).toISOString(),
+                    }
+                  : {}),
+              }),
+          ...(largeMessages ? { largeMessages: true } : {}),
         };
+        this.settings = { provider: 'microsoft365', ...revision, microsoft365 };
       } else {
         this.settings = { provider: 'none' };
       }

@@ -21,6 +21,7 @@ import RefreshIcon from '@material-ui/icons/Refresh';
 import Alert from '@material-ui/lab/Alert';
 import { ChangeEvent, useEffect, useRef, useState } from 'react';
 import { emailProviderApiRef } from '../../api';
+import { useCredentialExpiry } from '../CredentialExpiry';
 import { DeliveryStatus } from './DeliveryStatus';
 import { DeliverySummaryPanel } from './DeliverySummaryPanel';
 import { errorMessage, formatTime, STATUS_LABELS } from './format';
@@ -169,15 +170,17 @@ function DeliveryRow(props: {
 }
 
 /**
- * The delivery log: the health summary, then the recent messages with a status filter, paging,
- * a refresh button, auto-refresh, and Retry on failed messages for users who may update the
- * settings.
+ * The delivery log: the health summary (with the credential's expiry for users who may read the
+ * settings), then the recent messages with a status filter, paging, a refresh button,
+ * auto-refresh, and Retry on failed messages for users who may update the settings.
  */
 export function DeliveryLog(props: {
   canRetry: boolean;
+  canReadSettings: boolean;
   refreshIntervalMs: number;
 }) {
-  const { canRetry, refreshIntervalMs } = props;
+  const { canRetry, canReadSettings, refreshIntervalMs } = props;
+  const credentialExpiry = useCredentialExpiry(canReadSettings);
   const classes = useStyles();
   const api = useApi(emailProviderApiRef);
   const [status, setStatus] = useState<StatusFilter>('all');
@@ -294,7 +297,10 @@ export function DeliveryLog(props: {
     <Grid container spacing={3}>
       {log.summary && (
         <Grid item xs={12} className={classes.gridItem}>
-          <DeliverySummaryPanel summary={log.summary} />
+          <DeliverySummaryPanel
+            summary={log.summary}
+            credentialExpiry={credentialExpiry}
+          />
         </Grid>
       )}
       <Grid item xs={12} className={classes.gridItem}>

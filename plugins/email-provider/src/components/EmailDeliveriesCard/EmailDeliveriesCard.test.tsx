@@ -7,7 +7,19 @@ import {
   FAILED_DELIVERY,
   FakeEmailProviderApi,
   responseError,
+  SAVED_MICROSOFT365,
+  SAVED_MICROSOFT365_CERTIFICATE,
 } from '../../__testUtils__/FakeEmailProviderApi';
+
+/** The day `days` from the local today, `YYYY-MM-DD`. */
+function dayFromToday(days: number): string {
+  const now = new Date();
+  return new Date(
+    Date.UTC(now.getFullYear(), now.getMonth(), now.getDate() + days),
+  )
+    .toISOString()
+    .slice(0, 10);
+}
 import { EmailDeliveriesCard } from './EmailDeliveriesCard';
 
 function renderCard(
@@ -15,12 +27,13 @@ function renderCard(
   options: {
     read?: boolean;
     update?: boolean;
+    settingsRead?: boolean;
     refreshIntervalMs?: number;
   } = {},
 ) {
-  const { read = true, update = true } = options;
+  const { read = true, update = true, settingsRead = true } = options;
   api.access = {
-    settings: { read: true, update },
+    settings: { read: settingsRead, update },
     deliveries: { read },
     adminsConfigured: true,
   };
@@ -110,6 +123,76 @@ describe('EmailDeliveriesCard', () => {
     expect(screen.getByRole('cell')).toHaveTextContent(
       'No messages yet: no plugin has sent email through the portal.',
     );
+  });
+
+  describe('credential expiry', () => {
+    it('shows when the client secret expires, warning within 30 days', async () => {
+      const day = dayFromToday(12);
+      const api = new FakeEmailProviderApi({
+        ...SAVED_MICROSOFT365,
+        microsoft365: {
+          ...SAVED_MICROSOFT365.microsoft365,
+          clientSecretExpiresAt: day,
+          credentialExpiresAt: `${day}T00:00:00.000Z`,
+        },
+      });
+      renderCard(api);
+      await table();
+      const summary = screen.getByTestId('email-deliveries-summary');
+      expect(
+        await within(summary).findByText('Client secret expires'),
+      ).toBeVisible();
+      expect(summary).toHaveTextContent(
+        `Client secret expires${day}in 12 days`,
+      );
+      expect(within(summary).getByText(day)).toHaveAttribute('datetime', day);
+      expect(within(summary).getByTestId('status-warning')).toBeVisible();
+    });
+
+    it('shows an expired certificate as an error', async () => {
+      const day = dayFromToday(-3);
+      const notAfter = `${day}T12:00:00.000Z`;
+      const { microsoft365 } = SAVED_MICROSOFT365_CERTIFICATE;
+      const api = new FakeEmailProviderApi({
+        ...SAVED_MICROSOFT365_CERTIFICATE,
+        microsoft365: {
+          ...microsoft365,
+          certificate: { ...microsoft365.certificate!, notAfter },
+          credentialExpiresAt: notAfter,
+        },
+      });
+      renderCard(api);
+      await table();
+      const summary = screen.getByTestId('email-deliveries-summary');
+      expect(
+        await within(summary).findByText('Certificate expires'),
+      ).toBeVisible();
+      expect(summary).toHaveTextContent(
+        `Certificate expires${day}expired 3 days ago`,
+      );
+      // Nothing failed in 24 hours: the only error icon is the certificate's.
+      expect(within(summary).getByTestId('status-error')).toBeVisible();
+    });
+
+    it('shows no expiry when it is unknown', async () => {
+      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
+      renderCard(api);
+      await table();
+      await waitFor(() => expect(api.getSettings).toHaveBeenCalled());
+      expect(
+        screen.getByTestId('email-deliveries-summary'),
+      ).not.toHaveTextContent('expires');
+    });
+
+    it('does not read the settings for a user who may not', async () => {
+      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365_CERTIFICATE);
+      renderCard(api, { settingsRead: false });
+      await table();
+      expect(api.getSettings).not.toHaveBeenCalled();
+      expect(
+        screen.getByTestId('email-deliveries-summary'),
+      ).not.toHaveTextContent('Certificate expires');
+    });
   });
 
   it('lists the messages with time, caller, category, recipients, status, attempts and the reason of a failure', async () => {

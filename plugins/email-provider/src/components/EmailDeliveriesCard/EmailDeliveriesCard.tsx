@@ -11,8 +11,9 @@ const DEFAULT_REFRESH_MS = 10_000;
 
 /**
  * The delivery log of the email provider: a health summary (last success, last failure,
- * messages waiting, failed in the last 24 hours) and the recent messages with their status,
- * attempts and last error, filtered by status and paged. It refreshes itself while it is shown.
+ * messages waiting, failed in the last 24 hours, and when the Microsoft 365 credential expires)
+ * and the recent messages with their status, attempts and last error, filtered by status and
+ * paged. It refreshes itself while it is shown.
  * Users the backend does not let read the log (`email-provider.deliveries.read`) see a
  * not-allowed message; a failed message can be retried by those it lets change the settings
  * (`email-provider.settings.update`). The backend checks both again.
@@ -41,6 +42,7 @@ export function EmailDeliveriesCard(props: {
   return (
     <DeliveryLog
       canRetry={access.settings.update}
+      canReadSettings={access.settings.read}
       refreshIntervalMs={props.refreshIntervalMs ?? DEFAULT_REFRESH_MS}
     />
   );

@@ -3,6 +3,7 @@ import { act, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { Link } from 'react-router-dom';
 import { emailProviderApiRef } from '../../api';
+import type { EmailProviderSettings } from '@email-provider/backstage-plugin-email-provider-common';
 import {
   FakeEmailProviderApi,
   MANAGED_MICROSOFT365,
@@ -10,7 +11,9 @@ import {
   MANAGED_SMTP,
   responseError,
   SAVED_MICROSOFT365,
+  SAVED_MICROSOFT365_CERTIFICATE,
   SAVED_SMTP,
+  SAVED_SMTP_RELAY,
 } from '../../__testUtils__/FakeEmailProviderApi';
 import { EmailProviderSettingsCard } from './EmailProviderSettingsCard';
 
@@ -55,6 +58,58 @@ async function fillSmtp(
 
 const LARGE_MESSAGES =
   'Send large messages (over 3 MB) through upload sessions';
+const REQUIRES_AUTHENTICATION = 'Server requires authentication';
+const CERTIFICATE_FIELD = 'Certificate and private key (PEM)';
+const SECRET_EXPIRES = 'Secret expires';
+
+const PEM = [
+  '-----BEGIN CERTIFICATE-----',
+  'MIIBszCCAVmgAwIBAgIUfakefakefake',
+  '-----END CERTIFICATE-----',
+  '-----BEGIN PRIVATE KEY-----',
+  'MIGHAgEAMBMGByqGSM49AgEGCCqGSM49fake',
+  '-----END PRIVATE KEY-----',
+].join('\n');
+
+/** The day `days` from the local today, `YYYY-MM-DD`, as a date input and Entra show it. */
+function dayFromToday(days: number): string {
+  const now = new Date();
+  return new Date(
+    Date.UTC(now.getFullYear(), now.getMonth(), now.getDate() + days),
+  )
+    .toISOString()
+    .slice(0, 10);
+}
+
+/** Saved Microsoft 365 settings whose client secret expires on that day, as the backend reads them. */
+function microsoft365WithSecretExpiring(
+  day: string,
+): Extract<EmailProviderSettings, { provider: 'microsoft365' }> {
+  return {
+    ...SAVED_MICROSOFT365,
+    microsoft365: {
+      ...SAVED_MICROSOFT365.microsoft365,
+      clientSecretExpiresAt: day,
+      credentialExpiresAt: `${day}T00:00:00.000Z`,
+    },
+  };
+}
+
+/** Saved certificate settings whose certificate expires at noon UTC on that day. */
+function microsoft365WithCertificateExpiring(
+  day: string,
+): Extract<EmailProviderSettings, { provider: 'microsoft365' }> {
+  const notAfter = `${day}T12:00:00.000Z`;
+  const { microsoft365 } = SAVED_MICROSOFT365_CERTIFICATE;
+  return {
+    ...SAVED_MICROSOFT365_CERTIFICATE,
+    microsoft365: {
+      ...microsoft365,
+      certificate: { ...microsoft365.certificate!, notAfter },
+      credentialExpiresAt: notAfter,
+    },
+  };
+}
 
 describe('EmailProviderSettingsCard', () => {
   describe('states', () => {
@@ -528,7 +583,7 @@ describe('EmailProviderSettingsCard', () => {
       );
     });
 
-    it('asks for the client secret again when the tenant or client changes', async () => {
+    it('asks for the client secret again when the tenant, client or cloud changes', async () => {
       const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
       const user = renderCard(api);
       await loaded();
@@ -537,13 +592,13 @@ describe('EmailProviderSettingsCard', () => {
       });
       expect(field('Client secret')).toHaveAccessibleDescription(
         expect.stringContaining(
-          'Enter the client secret again: the tenant ID or client ID changed',
+          'Enter the client secret again: the tenant ID, client ID or cloud changed',
         ),
       );
       await user.click(screen.getByRole('button', { name: 'Save' }));
       expect(field('Client secret')).toHaveAccessibleDescription(
         expect.stringContaining(
-          'Client secret is required: the tenant ID or client ID changed',
+          'Client secret is required: the tenant ID, client ID or cloud changed',
         ),
       );
       expect(api.saveSettings).not.toHaveBeenCalled();
@@ -939,6 +994,472 @@ describe('EmailProviderSettingsCard', () => {
     });
   });
 
+  describe('SMTP without authentication', () => {
+    it('has Server requires authentication ticked by default, with the sign-in fields', async () => {
+      const user = renderCard(new FakeEmailProviderApi());
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      const box = screen.getByRole('checkbox', {
+        name: REQUIRES_AUTHENTICATION,
+      });
+      expect(box).toBeChecked();
+      expect(box).toHaveAccessibleDescription(
+        expect.stringContaining('signs in with a username and password'),
+      );
+      expect(
+        screen.getByRole('checkbox', { name: 'Same as sender email address' }),
+      ).toBeInTheDocument();
+      expect(field('Username')).toBeVisible();
+      expect(field('Password')).toBeVisible();
+    });
+
+    it('unticked hides username and password and saves authentication none without them', async () => {
+      const api = new FakeEmailProviderApi();
+      const user = renderCard(api);
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'SMTP' }));
+      await user.click(
+        screen.getByRole('checkbox', { name: 'Same as sender email address' }),
+      );
+      await fillSmtp(user, {
+        'Server address': 'relay.example.com',
+        Port: '25',
+        'Sender email address': 'portal@example.com',
+        Username: 'typed-before',
+        Password: 'typed-before',
+      });
+      await user.click(
+        screen.getByRole('checkbox', { name: REQUIRES_AUTHENTICATION }),
+      );
+      expect(screen.queryByLabelText('Username')).not.toBeInTheDocument();
+      expect(screen.queryByLabelText('Password')).not.toBeInTheDocument();
+      expect(
+        screen.queryByRole('checkbox', {
+          name: 'Same as sender email address',
+        }),
+      ).not.toBeInTheDocument();
+      expect(
+        screen.getByRole('checkbox', { name: REQUIRES_AUTHENTICATION }),
+      ).toHaveAccessibleDescription(
+        expect.stringContaining('No username or password is sent'),
+      );
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+
+      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
+      expect(api.saveSettings.mock.calls[0][0]).toEqual({
+        provider: 'smtp',
+        smtp: {
+          host: 'relay.example.com',
+          port: 25,
+          security: 'starttls',
+          from: 'portal@example.com',
+          authentication: 'none',
+          // The schema's default; the backend ignores it without authentication.
+          usernameSameAsFrom: true,
+        },
+      });
+      expect(
+        await screen.findByText(
+          'Saved: SMTP (relay.example.com:25, StartTLS, no authentication) is the active provider.',
+        ),
+      ).toBeVisible();
+      expect(
+        screen.getByRole('checkbox', { name: REQUIRES_AUTHENTICATION }),
+      ).not.toBeChecked();
+    });
+
+    it('loads saved settings without authentication unticked', async () => {
+      renderCard(new FakeEmailProviderApi(SAVED_SMTP_RELAY));
+      await loaded();
+      expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
+        'Active: SMTP (relay.example.com:25, StartTLS, no authentication)',
+      );
+      expect(
+        screen.getByRole('checkbox', { name: REQUIRES_AUTHENTICATION }),
+      ).not.toBeChecked();
+      expect(screen.queryByLabelText('Username')).not.toBeInTheDocument();
+      expect(screen.queryByLabelText('Password')).not.toBeInTheDocument();
+    });
+
+    it('asks for a password when authentication is ticked again', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP_RELAY);
+      const user = renderCard(api);
+      await loaded();
+      await user.click(
+        screen.getByRole('checkbox', { name: REQUIRES_AUTHENTICATION }),
+      );
+      expect(field('Username')).toHaveValue('portal@example.com');
+      expect(field('Password')).toHaveAccessibleDescription(
+        'Enter the password: the saved settings send no authentication, so no password is saved.',
+      );
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(field('Password')).toHaveAccessibleDescription(
+        'Password is required: the saved settings send no authentication, so no password is saved',
+      );
+      expect(field('Password')).toHaveFocus();
+      expect(api.saveSettings).not.toHaveBeenCalled();
+
+      await user.type(field('Password'), 'relay-password');
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
+      expect(api.saveSettings.mock.calls[0]).toEqual([
+        {
+          provider: 'smtp',
+          smtp: {
+            host: 'relay.example.com',
+            port: 25,
+            security: 'starttls',
+            from: 'portal@example.com',
+            usernameSameAsFrom: true,
+            password: 'relay-password',
+          },
+        },
+        { version: 6 },
+      ]);
+    });
+
+    it("shows the server's demand for a password next to the field", async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      api.saveSettings.mockRejectedValueOnce(
+        await responseError(
+          400,
+          'InputError',
+          'smtp.password: Password is required: the server now requires authentication',
+        ),
+      );
+      const user = renderCard(api);
+      await loaded();
+      await fillSmtp(user, { 'Sender name': 'Portal' });
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(
+        await screen.findByText(
+          'The server refused the settings; nothing was saved.',
+        ),
+      ).toBeVisible();
+      expect(field('Password')).toHaveAccessibleDescription(
+        'Password is required: the server now requires authentication',
+      );
+    });
+  });
+
+  describe('Microsoft 365 cloud and credential', () => {
+    async function fillMicrosoft365(user: ReturnType<typeof userEvent.setup>) {
+      await user.click(screen.getByRole('radio', { name: 'Microsoft 365' }));
+      await fillSmtp(user, {
+        'Sender email address': 'reports@contoso.onmicrosoft.com',
+        'Tenant ID': '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+        'Client ID': '11111111-2222-3333-4444-555555555555',
+      });
+    }
+    const APPLICATION = {
+      from: 'reports@contoso.onmicrosoft.com',
+      tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+      clientId: '11111111-2222-3333-4444-555555555555',
+    };
+
+    it('offers the clouds and credentials by name, Global and Secret first', async () => {
+      const user = renderCard(new FakeEmailProviderApi());
+      await loaded();
+      await user.click(screen.getByRole('radio', { name: 'Microsoft 365' }));
+      const cloud = screen.getByRole('combobox', { name: 'Cloud' });
+      expect(cloud).toHaveValue('global');
+      expect(
+        within(cloud)
+          .getAllByRole('option')
+          .map(option => option.textContent),
+      ).toEqual([
+        'Global',
+        'US Government (GCC High)',
+        'US Government (DoD)',
+        'China (21Vianet)',
+      ]);
+      const credential = screen.getByRole('combobox', { name: 'Credential' });
+      expect(credential).toHaveValue('secret');
+      expect(
+        within(credential)
+          .getAllByRole('option')
+          .map(option => option.textContent),
+      ).toEqual(['Secret', 'Certificate']);
+      expect(field('Client secret')).toBeVisible();
+      expect(field(SECRET_EXPIRES)).toHaveValue('');
+      expect(field(SECRET_EXPIRES)).toHaveAccessibleDescription(
+        expect.stringContaining(
+          'Optional: copy it from the Expires column in Entra',
+        ),
+      );
+      expect(
+        screen.queryByLabelText(CERTIFICATE_FIELD),
+      ).not.toBeInTheDocument();
+    });
+
+    it('saves a national cloud', async () => {
+      const api = new FakeEmailProviderApi();
+      const user = renderCard(api);
+      await loaded();
+      await fillMicrosoft365(user);
+      await user.selectOptions(
+        screen.getByRole('combobox', { name: 'Cloud' }),
+        'US Government (GCC High)',
+      );
+      await user.type(field('Client secret'), 'abc~secret');
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
+      expect(api.saveSettings.mock.calls[0][0]).toEqual({
+        provider: 'microsoft365',
+        microsoft365: {
+          ...APPLICATION,
+          cloud: 'usgov-high',
+          clientSecret: 'abc~secret',
+        },
+      });
+      expect(await screen.findByText(/^Saved: Microsoft 365/)).toBeVisible();
+      expect(screen.getByRole('combobox', { name: 'Cloud' })).toHaveValue(
+        'usgov-high',
+      );
+    });
+
+    it('saves the client secret with the expiry date copied from Entra', async () => {
+      const api = new FakeEmailProviderApi();
+      const user = renderCard(api);
+      await loaded();
+      await fillMicrosoft365(user);
+      await user.type(field('Client secret'), 'abc~secret');
+      await user.type(field(SECRET_EXPIRES), '2027-06-30');
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
+      expect(api.saveSettings.mock.calls[0][0]).toEqual({
+        provider: 'microsoft365',
+        microsoft365: {
+          ...APPLICATION,
+          clientSecret: 'abc~secret',
+          clientSecretExpiresAt: '2027-06-30',
+        },
+      });
+      expect(await screen.findByText(/^Saved: Microsoft 365/)).toBeVisible();
+      expect(field(SECRET_EXPIRES)).toHaveValue('2027-06-30');
+    });
+
+    it('loads a saved client secret expiry date', async () => {
+      renderCard(
+        new FakeEmailProviderApi(microsoft365WithSecretExpiring('2031-01-15')),
+      );
+      await loaded();
+      expect(field(SECRET_EXPIRES)).toHaveValue('2031-01-15');
+    });
+
+    it('saves a certificate instead of a client secret, and shows it as saved without its key', async () => {
+      const api = new FakeEmailProviderApi();
+      const user = renderCard(api);
+      await loaded();
+      await fillMicrosoft365(user);
+      await user.type(field('Client secret'), 'typed-before');
+      await user.selectOptions(
+        screen.getByRole('combobox', { name: 'Credential' }),
+        'Certificate',
+      );
+      expect(screen.queryByLabelText('Client secret')).not.toBeInTheDocument();
+      expect(screen.queryByLabelText(SECRET_EXPIRES)).not.toBeInTheDocument();
+      const pem = field(CERTIFICATE_FIELD);
+      expect(pem.tagName).toBe('TEXTAREA');
+
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(pem).toHaveAccessibleDescription(
+        'Certificate and private key are required to activate Microsoft 365',
+      );
+      expect(api.saveSettings).not.toHaveBeenCalled();
+
+      await user.click(pem);
+      await user.paste(PEM);
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
+      expect(api.saveSettings.mock.calls[0][0]).toEqual({
+        provider: 'microsoft365',
+        microsoft365: {
+          ...APPLICATION,
+          credential: 'certificate',
+          clientCertificatePem: PEM,
+        },
+      });
+
+      expect(await screen.findByText(/^Saved: Microsoft 365/)).toBeVisible();
+      expect(field(CERTIFICATE_FIELD)).toHaveValue('');
+      expect(field(CERTIFICATE_FIELD)).toHaveAttribute(
+        'placeholder',
+        '•••••••• saved',
+      );
+      expect(field(CERTIFICATE_FIELD)).toHaveAccessibleDescription(
+        'A certificate is saved. Thumbprint 3A1F0C5E9B7D2A4C6E8F0A1B2C3D4E5F60718293, subject CN=portal.contoso.com, expires on 2028-03-31. Leave this empty to keep it, or type a new one to replace it.',
+      );
+      expect(document.body).not.toHaveTextContent('PRIVATE KEY');
+    });
+
+    it('loads saved certificate settings and keeps the certificate when saved unchanged', async () => {
+      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365_CERTIFICATE);
+      const user = renderCard(api);
+      await loaded();
+      expect(screen.getByRole('combobox', { name: 'Cloud' })).toHaveValue(
+        'usgov-high',
+      );
+      expect(screen.getByRole('combobox', { name: 'Credential' })).toHaveValue(
+        'certificate',
+      );
+      expect(field(CERTIFICATE_FIELD)).toHaveAccessibleDescription(
+        expect.stringContaining(
+          'A certificate is saved. Thumbprint 3A1F0C5E9B7D2A4C6E8F0A1B2C3D4E5F60718293',
+        ),
+      );
+      expect(screen.queryByLabelText('Client secret')).not.toBeInTheDocument();
+
+      await user.click(screen.getByRole('checkbox', { name: LARGE_MESSAGES }));
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
+      expect(api.saveSettings.mock.calls[0]).toEqual([
+        {
+          provider: 'microsoft365',
+          microsoft365: {
+            ...APPLICATION,
+            cloud: 'usgov-high',
+            credential: 'certificate',
+            largeMessages: true,
+          },
+        },
+        { version: 7 },
+      ]);
+    });
+
+    it('asks for the client secret again when the cloud changes', async () => {
+      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
+      const user = renderCard(api);
+      await loaded();
+      await user.selectOptions(
+        screen.getByRole('combobox', { name: 'Cloud' }),
+        'China (21Vianet)',
+      );
+      expect(field('Client secret')).toHaveAccessibleDescription(
+        'Enter the client secret again: the tenant ID, client ID or cloud changed, and a saved client secret is never sent to a new destination.',
+      );
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(field('Client secret')).toHaveAccessibleDescription(
+        'Client secret is required: the tenant ID, client ID or cloud changed, and a saved secret is never sent to another application or cloud',
+      );
+      expect(api.saveSettings).not.toHaveBeenCalled();
+    });
+
+    it('asks for the certificate when the credential changes from a secret', async () => {
+      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
+      const user = renderCard(api);
+      await loaded();
+      await user.selectOptions(
+        screen.getByRole('combobox', { name: 'Credential' }),
+        'Certificate',
+      );
+      expect(field(CERTIFICATE_FIELD)).toHaveAccessibleDescription(
+        'Paste the certificate and its private key: the saved settings sign in with a client secret, which saving deletes. Stored encrypted and never shown again.',
+      );
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(field(CERTIFICATE_FIELD)).toHaveAccessibleDescription(
+        'Certificate and private key are required: the saved settings sign in with a client secret, not a certificate',
+      );
+      expect(api.saveSettings).not.toHaveBeenCalled();
+    });
+
+    it('asks for a client secret when the credential changes from a certificate', async () => {
+      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365_CERTIFICATE);
+      const user = renderCard(api);
+      await loaded();
+      await user.selectOptions(
+        screen.getByRole('combobox', { name: 'Credential' }),
+        'Secret',
+      );
+      expect(field('Client secret')).toHaveAccessibleDescription(
+        'Enter a client secret: the saved settings sign in with a certificate, which saving deletes. Stored encrypted and never shown again.',
+      );
+      await user.click(screen.getByRole('button', { name: 'Save' }));
+      expect(field('Client secret')).toHaveAccessibleDescription(
+        'Client secret is required: the saved settings sign in with a certificate, not a client secret',
+      );
+      expect(api.saveSettings).not.toHaveBeenCalled();
+    });
+  });
+
+  describe('credential expiry', () => {
+    const expiryAlert = () =>
+      screen.queryByTestId('email-provider-credential-expiry');
+
+    it('says nothing 31 days before the client secret expires', async () => {
+      renderCard(
+        new FakeEmailProviderApi(
+          microsoft365WithSecretExpiring(dayFromToday(31)),
+        ),
+      );
+      await loaded();
+      expect(expiryAlert()).not.toBeInTheDocument();
+    });
+
+    it('warns 30 days before the client secret expires', async () => {
+      const day = dayFromToday(30);
+      renderCard(new FakeEmailProviderApi(microsoft365WithSecretExpiring(day)));
+      await loaded();
+      const alert = expiryAlert();
+      expect(alert).toHaveTextContent(
+        `The client secret expires on ${day}, in 30 days: create a new one in Entra and paste it here.`,
+      );
+      expect(alert).toHaveAttribute('role', 'status');
+      expect(alert).toHaveClass('MuiAlert-standardWarning');
+    });
+
+    it('says tomorrow the day before', async () => {
+      renderCard(
+        new FakeEmailProviderApi(
+          microsoft365WithSecretExpiring(dayFromToday(1)),
+        ),
+      );
+      await loaded();
+      expect(expiryAlert()).toHaveTextContent(
+        `The client secret expires on ${dayFromToday(1)}, tomorrow:`,
+      );
+    });
+
+    it('shows an error once the client secret has expired', async () => {
+      const day = dayFromToday(-1);
+      renderCard(new FakeEmailProviderApi(microsoft365WithSecretExpiring(day)));
+      await loaded();
+      const alert = screen.getByRole('alert');
+      expect(alert).toHaveTextContent(
+        `The client secret expired on ${day}: Microsoft 365 refuses it, so the portal sends no email. To send again, create a new one in Entra and paste it here.`,
+      );
+      expect(alert).toHaveClass('MuiAlert-standardError');
+    });
+
+    it('warns about a certificate in its own words', async () => {
+      const day = dayFromToday(12);
+      renderCard(
+        new FakeEmailProviderApi(microsoft365WithCertificateExpiring(day)),
+      );
+      await loaded();
+      expect(expiryAlert()).toHaveTextContent(
+        `The certificate expires on ${day}, in 12 days: create a new one, upload it to the app in Entra and paste it here with its private key.`,
+      );
+    });
+
+    it('shows an error once the certificate has expired', async () => {
+      const day = dayFromToday(-3);
+      renderCard(
+        new FakeEmailProviderApi(microsoft365WithCertificateExpiring(day)),
+      );
+      await loaded();
+      expect(screen.getByRole('alert')).toHaveTextContent(
+        `The certificate expired on ${day}: Microsoft 365 refuses it`,
+      );
+    });
+
+    it('says nothing without a known expiry', async () => {
+      renderCard(new FakeEmailProviderApi(SAVED_MICROSOFT365));
+      await loaded();
+      expect(expiryAlert()).not.toBeInTheDocument();
+    });
+  });
+
   describe('managed by configuration', () => {
     const CONFIG_NOTE =
       "These settings come from the portal's configuration: emailProvider.managedSettings in app-config";
@@ -1026,6 +1547,9 @@ describe('EmailProviderSettingsCard', () => {
         ['Sender email address', 'microsoft365.from'],
         ['Tenant ID', 'microsoft365.tenantId'],
         ['Client ID', 'microsoft365.clientId'],
+        ['Cloud', 'microsoft365.cloud'],
+        ['Credential', 'microsoft365.credential'],
+        [SECRET_EXPIRES, 'microsoft365.clientSecretExpiresAt'],
       ]) {
         expect(field(label)).toBeDisabled();
         expect(field(label)).toHaveAccessibleDescription(
@@ -1055,6 +1579,54 @@ describe('EmailProviderSettingsCard', () => {
       expect(
         screen.queryByRole('button', { name: 'Save' }),
       ).not.toBeInTheDocument();
+    });
+
+    it('shows SMTP without authentication from the configuration, the box unticked and disabled', async () => {
+      renderCard(
+        new FakeEmailProviderApi({ ...SAVED_SMTP_RELAY, managedBy: 'config' }),
+      );
+      await loaded();
+      const box = screen.getByRole('checkbox', {
+        name: REQUIRES_AUTHENTICATION,
+      });
+      expect(box).toBeDisabled();
+      expect(box).not.toBeChecked();
+      expect(box).toHaveAccessibleDescription(
+        'Set in the configuration: emailProvider.managedSettings.smtp.authentication',
+      );
+      expect(screen.queryByLabelText('Password')).not.toBeInTheDocument();
+    });
+
+    it('shows a certificate from the configuration as set, with its thumbprint, and where to renew it', async () => {
+      const settings = microsoft365WithCertificateExpiring(dayFromToday(5));
+      renderCard(
+        new FakeEmailProviderApi({ ...settings, managedBy: 'config' }),
+      );
+      await loaded();
+      expect(screen.getByRole('combobox', { name: 'Cloud' })).toBeDisabled();
+      expect(screen.getByRole('combobox', { name: 'Cloud' })).toHaveValue(
+        'usgov-high',
+      );
+      expect(
+        screen.getByRole('combobox', { name: 'Credential' }),
+      ).toHaveAccessibleDescription(
+        'Set in the configuration: emailProvider.managedSettings.microsoft365.credential',
+      );
+      const pem = field(CERTIFICATE_FIELD);
+      expect(pem).toBeDisabled();
+      expect(pem).toHaveValue('');
+      expect(pem).toHaveAccessibleDescription(
+        `Set in the configuration: emailProvider.managedSettings.microsoft365.clientCertificatePem (never shown). Thumbprint 3A1F0C5E9B7D2A4C6E8F0A1B2C3D4E5F60718293, subject CN=portal.contoso.com, expires on ${dayFromToday(
+          5,
+        )}.`,
+      );
+      expect(
+        screen.getByTestId('email-provider-credential-expiry'),
+      ).toHaveTextContent(
+        `The certificate expires on ${dayFromToday(
+          5,
+        )}, in 5 days: create a new one, upload it to the app in Entra, set it in the configuration (emailProvider.managedSettings.microsoft365.clientCertificatePem) and restart the portal's backend.`,
+      );
     });
 
     it('sends the test email through the configured settings', async () => {

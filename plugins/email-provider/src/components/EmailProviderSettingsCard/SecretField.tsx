@@ -1,5 +1,5 @@
 import TextField from '@material-ui/core/TextField';
-import { SecretState } from './form';
+import { SecretRequiredReason, SecretState } from './form';
 import { CONFIG_KEY_HELPER_TEXT_PROPS } from './ManagedByConfig';
 
 /**
@@ -22,19 +22,34 @@ export function SecretField(props: {
   help?: string;
   /** The app-config key the secret is set with when the configuration pins the settings. */
   configKey?: string;
+  /**
+   * A text area instead of a masked field, for a PEM: it cannot be masked, but like a secret it
+   * is never read back.
+   */
+  multiline?: boolean;
+  /** The public description of the saved secret (a certificate's thumbprint and expiry). */
+  savedDetails?: string;
+  /** Why the secret must be entered, for reasons other than a new or changed destination. */
+  requiredHelp?: Partial<Record<SecretRequiredReason, string>>;
 }) {
   const { id, label, noun, destination, value, state, error, disabled } = props;
-  const { configKey } = props;
+  const { configKey, multiline, savedDetails } = props;
   const shownAsSet = configKey ? state.saved : state.saved && !state.required;
+  const details = savedDetails ? ` ${savedDetails}` : '';
+  const reasonHelp = state.required
+    ? props.requiredHelp?.[state.reason]
+    : undefined;
   let helperText: string;
   if (error) {
     helperText = error;
   } else if (configKey) {
     helperText = state.saved
-      ? `Set in the configuration: ${configKey} (never shown).`
+      ? `Set in the configuration: ${configKey} (never shown).${details}`
       : `Not set in the configuration (${configKey}).`;
   } else if (!state.required) {
-    helperText = `A ${noun} is saved. Leave this empty to keep it, or type a new one to replace it.`;
+    helperText = `A ${noun} is saved.${details} Leave this empty to keep it, or type a new one to replace it.`;
+  } else if (reasonHelp) {
+    helperText = reasonHelp;
   } else if (state.reason === 'destination-changed') {
     helperText = `Enter the ${noun} again: the ${destination} changed, and a saved ${noun} is never sent to a new destination.`;
   } else {
@@ -44,15 +59,22 @@ export function SecretField(props: {
     <TextField
       id={id}
       label={label}
-      type="password"
-      autoComplete="new-password"
+      type={multiline ? undefined : 'password'}
+      multiline={multiline}
+      minRows={multiline ? 4 : undefined}
+      autoComplete={multiline ? 'off' : 'new-password'}
       value={value}
       onChange={event => props.onChange(event.target.value)}
       placeholder={
         shownAsSet ? `•••••••• ${configKey ? 'set' : 'saved'}` : undefined
       }
       InputLabelProps={shownAsSet ? { shrink: true } : {}}
-      inputProps={{ 'aria-required': !configKey && state.required }}
+      inputProps={{
+        'aria-required': !configKey && state.required,
+        ...(multiline
+          ? { spellCheck: false, style: { fontFamily: 'monospace' } }
+          : {}),
+      }}
       error={Boolean(error)}
       helperText={helperText}
       FormHelperTextProps={configKey ? CONFIG_KEY_HELPER_TEXT_PROPS : undefined}

@@ -21,6 +21,7 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { FormEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { emailProviderApiRef, EmailProviderSettingsSnapshot } from '../../api';
+import { CredentialExpiryAlert } from '../CredentialExpiry';
 import { ConfirmDialog } from './ConfirmDialog';
 import {
   CheckTarget,
@@ -83,8 +84,17 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function secretNoun(settings: EmailProviderSettings): string {
-  return settings.provider === 'smtp' ? 'password' : 'client secret';
+/** What saved settings hold besides their fields, for the sentence saying what is deleted. */
+function withItsSecret(settings: EmailProviderSettings): string {
+  if (settings.provider === 'smtp') {
+    return settings.smtp.authentication === 'none' ? '' : ' with its password';
+  }
+  if (settings.provider === 'microsoft365') {
+    return settings.microsoft365.credential === 'certificate'
+      ? ' with its certificate and private key'
+      : ' with its client secret';
+  }
+  return '';
 }
 
 /** What a save would delete, for the confirmation. */
@@ -101,7 +111,7 @@ function confirmationFor(
       title: 'Delete all email settings?',
       body: `All saved settings will be deleted: ${describeSettings(
         saved,
-      )} with its ${secretNoun(
+      )}${withItsSecret(
         saved,
       )}. The portal sends no email until a provider is saved again.`,
       confirmLabel: 'Delete all settings',
@@ -113,9 +123,7 @@ function confirmationFor(
     title: `Switch to ${next}?`,
     body: `Saving activates ${next} and deletes the saved ${current} settings: ${describeSettings(
       saved,
-    )} with its ${secretNoun(
-      saved,
-    )}. Switching back later means entering them again.`,
+    )}${withItsSecret(saved)}. Switching back later means entering them again.`,
     confirmLabel: `Delete ${current} settings and switch`,
     input,
   };
@@ -395,6 +403,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
   return (
     <InfoCard title={CARD_TITLE}>
       <StatusLine settings={saved} />
+      <CredentialExpiryAlert settings={saved} />
       {managed && <ManagedByConfigNote provider={saved.provider} />}
       {takenOverByConfig && (
         <Box mt={2}>
@@ -473,6 +482,11 @@ export function SettingsEditor(props: { readOnly: boolean }) {
             onChange={microsoft365 => change({ ...draft, microsoft365 })}
             errors={errors}
             secret={microsoft365Secret}
+            savedCertificate={
+              saved.provider === 'microsoft365'
+                ? saved.microsoft365.certificate
+                : undefined
+            }
             readOnly={locked}
             managed={managed}
           />

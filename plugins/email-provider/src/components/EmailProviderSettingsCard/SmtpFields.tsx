@@ -1,5 +1,6 @@
 import Checkbox from '@material-ui/core/Checkbox';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
+import FormHelperText from '@material-ui/core/FormHelperText';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import type { SmtpSecurity } from '@email-provider/backstage-plugin-email-provider-common';
@@ -65,6 +66,8 @@ export function SmtpFields(props: {
   managed: boolean;
 }) {
   const { smtp, onChange, errors, secret, readOnly, managed } = props;
+  const authenticationHelpId = `${fieldId('smtp.authentication')}-helper-text`;
+  const signsIn = smtp.authentication === 'password';
   const set = (changes: Partial<SmtpDraft>) =>
     onChange({ ...smtp, ...changes });
   const help = (field: string, text: string) =>
@@ -171,51 +174,94 @@ export function SmtpFields(props: {
         <FormControlLabel
           control={
             <Checkbox
-              id={fieldId('smtp.usernameSameAsFrom')}
-              checked={smtp.usernameSameAsFrom}
+              id={fieldId('smtp.authentication')}
+              checked={signsIn}
               onChange={event =>
-                set({ usernameSameAsFrom: event.target.checked })
+                set({
+                  authentication: event.target.checked ? 'password' : 'none',
+                })
               }
               color="primary"
               disabled={readOnly}
-              inputProps={{
-                'aria-describedby': `${fieldId('smtp.username')}-helper-text`,
-              }}
+              inputProps={{ 'aria-describedby': authenticationHelpId }}
             />
           }
-          label="Same as sender email address"
+          label="Server requires authentication"
         />
+        <FormHelperText
+          id={authenticationHelpId}
+          error={Boolean(errors['smtp.authentication'])}
+          {...(managed ? CONFIG_KEY_HELPER_TEXT_PROPS : {})}
+        >
+          {help(
+            'smtp.authentication',
+            signsIn
+              ? 'The portal signs in with a username and password. Untick for a relay that admits the portal by its network address instead.'
+              : "No username or password is sent: for a relay that admits the portal by its network address (an internal Postfix, an Exchange connector, Google's SMTP relay with IP allow-listing).",
+          )}
+        </FormHelperText>
       </Grid>
-      <Grid item xs={12} md={6}>
-        <TextField
-          {...common}
-          id={fieldId('smtp.username')}
-          label="Username"
-          value={smtp.usernameSameAsFrom ? smtp.from : smtp.username}
-          onChange={event => set({ username: event.target.value })}
-          inputProps={{ 'aria-required': !smtp.usernameSameAsFrom }}
-          InputProps={{ readOnly: smtp.usernameSameAsFrom }}
-          InputLabelProps={smtp.usernameSameAsFrom ? { shrink: true } : {}}
-          autoComplete="off"
-          error={Boolean(errors['smtp.username'])}
-          helperText={errors['smtp.username'] ?? usernameHelp(smtp, managed)}
-        />
-      </Grid>
-      <Grid item xs={12} md={6}>
-        <SecretField
-          id={fieldId('smtp.password')}
-          label="Password"
-          noun="password"
-          destination="server address, port, security or username"
-          value={smtp.password}
-          state={secret}
-          error={errors['smtp.password']}
-          disabled={readOnly}
-          onChange={password => set({ password })}
-          help="For Gmail and Google Workspace, an app password. "
-          configKey={managed ? configKey('smtp.password') : undefined}
-        />
-      </Grid>
+      {signsIn && (
+        <>
+          <Grid item xs={12}>
+            <FormControlLabel
+              control={
+                <Checkbox
+                  id={fieldId('smtp.usernameSameAsFrom')}
+                  checked={smtp.usernameSameAsFrom}
+                  onChange={event =>
+                    set({ usernameSameAsFrom: event.target.checked })
+                  }
+                  color="primary"
+                  disabled={readOnly}
+                  inputProps={{
+                    'aria-describedby': `${fieldId(
+                      'smtp.username',
+                    )}-helper-text`,
+                  }}
+                />
+              }
+              label="Same as sender email address"
+            />
+          </Grid>
+          <Grid item xs={12} md={6}>
+            <TextField
+              {...common}
+              id={fieldId('smtp.username')}
+              label="Username"
+              value={smtp.usernameSameAsFrom ? smtp.from : smtp.username}
+              onChange={event => set({ username: event.target.value })}
+              inputProps={{ 'aria-required': !smtp.usernameSameAsFrom }}
+              InputProps={{ readOnly: smtp.usernameSameAsFrom }}
+              InputLabelProps={smtp.usernameSameAsFrom ? { shrink: true } : {}}
+              autoComplete="off"
+              error={Boolean(errors['smtp.username'])}
+              helperText={
+                errors['smtp.username'] ?? usernameHelp(smtp, managed)
+              }
+            />
+          </Grid>
+          <Grid item xs={12} md={6}>
+            <SecretField
+              id={fieldId('smtp.password')}
+              label="Password"
+              noun="password"
+              destination="server address, port, security or username"
+              value={smtp.password}
+              state={secret}
+              error={errors['smtp.password']}
+              disabled={readOnly}
+              onChange={password => set({ password })}
+              help="For Gmail and Google Workspace, an app password. "
+              requiredHelp={{
+                'authentication-enabled':
+                  'Enter the password: the saved settings send no authentication, so no password is saved.',
+              }}
+              configKey={managed ? configKey('smtp.password') : undefined}
+            />
+          </Grid>
+        </>
+      )}
     </Grid>
   );
 }

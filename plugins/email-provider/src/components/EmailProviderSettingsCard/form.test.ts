@@ -8,8 +8,19 @@ import {
 } from './form';
 import {
   SAVED_MICROSOFT365,
+  SAVED_MICROSOFT365_CERTIFICATE,
   SAVED_SMTP,
+  SAVED_SMTP_RELAY,
 } from '../../__testUtils__/FakeEmailProviderApi';
+
+const APPLICATION = {
+  from: 'reports@contoso.onmicrosoft.com',
+  tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
+  clientId: '11111111-2222-3333-4444-555555555555',
+};
+
+const PEM =
+  '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n';
 
 describe('form', () => {
   it('reads saved settings into the form, secrets empty', () => {
@@ -21,6 +32,7 @@ describe('form', () => {
       security: 'starttls',
       from: 'reports@example.com',
       fromName: 'ACME Portal',
+      authentication: 'password',
       usernameSameAsFrom: true,
       username: '',
       password: '',
@@ -95,6 +107,94 @@ describe('form', () => {
           usernameSameAsFrom: true,
         },
       },
+    });
+  });
+
+  it('leaves the sign-in out of the PUT body without authentication, even when typed', () => {
+    const draft = draftFromSettings(SAVED_SMTP);
+    draft.smtp = {
+      ...draft.smtp,
+      authentication: 'none',
+      usernameSameAsFrom: false,
+      username: 'typed',
+      password: 'typed',
+    };
+    const result = validateDraft(draft, SAVED_SMTP);
+    expect(result.ok && result.input).toEqual({
+      provider: 'smtp',
+      smtp: {
+        host: 'smtp.example.com',
+        port: 587,
+        security: 'starttls',
+        from: 'reports@example.com',
+        fromName: 'ACME Portal',
+        authentication: 'none',
+        usernameSameAsFrom: true,
+      },
+    });
+  });
+
+  it("sends only the chosen credential's fields, and the cloud unless global", () => {
+    const draft = draftFromSettings(SAVED_MICROSOFT365);
+    draft.microsoft365 = {
+      ...draft.microsoft365,
+      clientSecret: 'typed-secret',
+      clientSecretExpiresAt: '2027-06-30',
+      clientCertificatePem: PEM,
+    };
+    const secret = validateDraft(draft, SAVED_MICROSOFT365);
+    expect(secret.ok && secret.input).toEqual({
+      provider: 'microsoft365',
+      microsoft365: {
+        ...APPLICATION,
+        clientSecret: 'typed-secret',
+        clientSecretExpiresAt: '2027-06-30',
+      },
+    });
+
+    draft.microsoft365 = {
+      ...draft.microsoft365,
+      cloud: 'usgov-dod',
+      credential: 'certificate',
+    };
+    const certificate = validateDraft(draft, SAVED_MICROSOFT365);
+    expect(certificate.ok && certificate.input).toEqual({
+      provider: 'microsoft365',
+      microsoft365: {
+        ...APPLICATION,
+        cloud: 'usgov-dod',
+        credential: 'certificate',
+        clientCertificatePem: PEM,
+      },
+    });
+  });
+
+  it('reads the cloud, the credential and the secret expiry of saved settings', () => {
+    expect(
+      draftFromSettings(SAVED_MICROSOFT365_CERTIFICATE).microsoft365,
+    ).toMatchObject({
+      cloud: 'usgov-high',
+      credential: 'certificate',
+      clientCertificatePem: '',
+    });
+    expect(draftFromSettings(SAVED_MICROSOFT365).microsoft365).toMatchObject({
+      cloud: 'global',
+      credential: 'secret',
+      clientSecretExpiresAt: '',
+    });
+    expect(
+      draftFromSettings({
+        ...SAVED_MICROSOFT365,
+        microsoft365: {
+          ...SAVED_MICROSOFT365.microsoft365,
+          clientSecretExpiresAt: '2027-06-30T00:00:00.000Z',
+        },
+      }).microsoft365.clientSecretExpiresAt,
+    ).toBe('2027-06-30');
+    expect(draftFromSettings(SAVED_SMTP_RELAY).smtp).toMatchObject({
+      authentication: 'none',
+      usernameSameAsFrom: true,
+      username: '',
     });
   });
 

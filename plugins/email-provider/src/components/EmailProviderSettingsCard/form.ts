@@ -4,28 +4,43 @@ import {
   EmailProviderType,
   isSameMicrosoft365Destination,
   isSameSmtpDestination,
+  Microsoft365Cloud,
+  Microsoft365Credential,
+  SmtpAuthentication,
   SmtpSecurity,
   validateEmailProviderSettingsInput,
 } from '@email-provider/backstage-plugin-email-provider-common';
 
-/** SMTP fields as typed: strings until saved, the password empty unless entered. */
+/**
+ * SMTP fields as typed: strings until saved, the password empty unless entered. The username
+ * fields keep what was typed while authentication is off, so ticking it again loses nothing.
+ */
 export type SmtpDraft = {
   host: string;
   port: string;
   security: SmtpSecurity;
   from: string;
   fromName: string;
+  authentication: SmtpAuthentication;
   usernameSameAsFrom: boolean;
   username: string;
   password: string;
 };
 
-/** Microsoft 365 fields as typed; the client secret empty unless entered. */
+/**
+ * Microsoft 365 fields as typed; the client secret and the certificate empty unless entered.
+ * Both credentials' fields are kept, so switching the credential back and forth loses nothing.
+ */
 export type Microsoft365Draft = {
   from: string;
   tenantId: string;
   clientId: string;
+  cloud: Microsoft365Cloud;
+  credential: Microsoft365Credential;
   clientSecret: string;
+  /** `YYYY-MM-DD`, as a date input holds it, or empty. */
+  clientSecretExpiresAt: string;
+  clientCertificatePem: string;
   largeMessages: boolean;
 };
 
@@ -61,12 +76,25 @@ export const PROVIDER_LABELS: Record<EmailProviderType, string> = {
   microsoft365: 'Microsoft 365',
 };
 
+export const CLOUD_LABELS: Record<Microsoft365Cloud, string> = {
+  global: 'Global',
+  'usgov-high': 'US Government (GCC High)',
+  'usgov-dod': 'US Government (DoD)',
+  china: 'China (21Vianet)',
+};
+
+export const CREDENTIAL_LABELS: Record<Microsoft365Credential, string> = {
+  secret: 'Secret',
+  certificate: 'Certificate',
+};
+
 const EMPTY_SMTP: SmtpDraft = {
   host: '',
   port: String(SUGGESTED_PORTS.starttls),
   security: 'starttls',
   from: '',
   fromName: '',
+  authentication: 'password',
   usernameSameAsFrom: true,
   username: '',
   password: '',
@@ -76,7 +104,11 @@ const EMPTY_MICROSOFT365: Microsoft365Draft = {
   from: '',
   tenantId: '',
   clientId: '',
+  cloud: 'global',
+  credential: 'secret',
   clientSecret: '',
+  clientSecretExpiresAt: '',
+  clientCertificatePem: '',
   largeMessages: false,
 };
 
@@ -90,22 +122,31 @@ export function draftFromSettings(settings: EmailProviderSettings): Draft {
   if (settings.provider === 'smtp') {
     const { smtp } = settings;
     draft.smtp = {
+      ...EMPTY_SMTP,
       host: smtp.host,
       port: String(smtp.port),
       security: smtp.security,
       from: smtp.from,
       fromName: smtp.fromName ?? '',
-      usernameSameAsFrom: smtp.usernameSameAsFrom,
-      username: smtp.usernameSameAsFrom ? '' : smtp.username,
-      password: '',
+      ...(smtp.authentication === 'none'
+        ? { authentication: 'none' }
+        : {
+            usernameSameAsFrom: smtp.usernameSameAsFrom,
+            username: smtp.usernameSameAsFrom ? '' : smtp.username,
+          }),
     };
   } else if (settings.provider === 'microsoft365') {
     const { microsoft365 } = settings;
     draft.microsoft365 = {
+      ...EMPTY_MICROSOFT365,
       from: microsoft365.from,
       tenantId: microsoft365.tenantId,
       clientId: microsoft365.clientId,
-      clientSecret: '',
+      cloud: microsoft365.cloud ?? 'global',
+      credential: microsoft365.credential ?? 'secret',
+      // A date input holds the day only.
+      clientSecretExpiresAt:
+        microsoft365.clientSecretExpiresAt?.slice(0, 10) ?? '',
       largeMessages: microsoft365.largeMessages === true,
     };
   }
@@ -156,28 +197,49 @@ function parsePort(port: string): number | undefined {
 }
 
 /**
+ * Why a secret must be entered: there is none saved for this provider (`missing`), the
+ * destination changed (`destination-changed`), the saved Microsoft 365 settings use the other
+ * kind of credential (`credential-changed`), or the saved SMTP settings sign in with no
+ * authentication, so there is no password (`authentication-enabled`).
+ */
+export type SecretRequiredReason =
+  | 'missing'
+  | 'destination-changed'
+  | 'credential-changed'
+  | 'authentication-enabled';
+
+/**
  * Whether the secret field must be filled in: a saved secret may be kept only for the same
  * provider and the same destination (the backend's rule).
  */
 export type SecretState =
   | { saved: true; required: false }
-  | {
-      saved: boolean;
-      required: true;
-      reason: 'missing' | 'destination-changed';
-    };
+  | { saved: boolean; required: true; reason: SecretRequiredReason };
+
+const MISSING: SecretState = {
+  saved: false,
+  required: true,
+  reason: 'missing',
+};
 
 export function smtpSecretState(
   smtp: SmtpDraft,
   saved: EmailProviderSettings,
 ): SecretState {
-  if (saved.provider !== 'smtp' || !saved.smtp.passwordSet) {
-    return { saved: false, required: true, reason: 'missing' };
+  if (saved.provider !== 'smtp') {
+    return MISSING;
+  }
+  if (saved.smtp.authentication === 'none') {
+    return { saved: false, required: true, reason: 'authentication-enabled' };
+  }
+  if (!saved.smtp.passwordSet) {
+    return MISSING;
   }
   const same = isSameSmtpDestination(saved.smtp, {
     host: smtp.host.trim(),
     port: parsePort(smtp.port) ?? NaN,
     security: smtp.security,
+    authentication: smtp.authentication,
     from: smtp.from.trim(),
     usernameSameAsFrom: smtp.usernameSameAsFrom,
     username: smtp.usernameSameAsFrom ? undefined : smtp.username.trim(),
@@ -187,37 +249,72 @@ export function smtpSecretState(
     : { saved: true, required: true, reason: 'destination-changed' };
 }
 
+/** The state of the credential the form chose: the client secret or the certificate. */
 export function microsoft365SecretState(
   microsoft365: Microsoft365Draft,
   saved: EmailProviderSettings,
 ): SecretState {
-  if (
-    saved.provider !== 'microsoft365' ||
-    !saved.microsoft365.clientSecretSet
-  ) {
-    return { saved: false, required: true, reason: 'missing' };
+  if (saved.provider !== 'microsoft365') {
+    return MISSING;
+  }
+  if ((saved.microsoft365.credential ?? 'secret') !== microsoft365.credential) {
+    return { saved: false, required: true, reason: 'credential-changed' };
+  }
+  const isSet =
+    microsoft365.credential === 'certificate'
+      ? saved.microsoft365.clientCertificateSet === true
+      : saved.microsoft365.clientSecretSet;
+  if (!isSet) {
+    return MISSING;
   }
   const same = isSameMicrosoft365Destination(saved.microsoft365, {
     tenantId: microsoft365.tenantId.trim(),
     clientId: microsoft365.clientId.trim(),
+    cloud: microsoft365.cloud,
+    credential: microsoft365.credential,
   });
   return same
     ? { saved: true, required: false }
     : { saved: true, required: true, reason: 'destination-changed' };
 }
 
-export const SECRET_REQUIRED_MESSAGES = {
+/** What the Microsoft 365 destination consists of, for the sentences asking for the secret again. */
+export const MICROSOFT365_DESTINATION = 'tenant ID, client ID or cloud';
+
+const SECRET_REQUIRED_MESSAGES: Record<
+  'smtp' | 'microsoft365' | 'certificate',
+  Partial<Record<SecretRequiredReason, string>> & { missing: string }
+> = {
   smtp: {
     missing: 'Password is required to activate SMTP',
     'destination-changed':
       'Password is required: the server address, port, security or username changed, and a saved password is never sent to a new destination',
+    'authentication-enabled':
+      'Password is required: the saved settings send no authentication, so no password is saved',
   },
   microsoft365: {
     missing: 'Client secret is required to activate Microsoft 365',
-    'destination-changed':
-      'Client secret is required: the tenant ID or client ID changed, and a saved secret is never sent to another application',
+    'destination-changed': `Client secret is required: the ${MICROSOFT365_DESTINATION} changed, and a saved secret is never sent to another application or cloud`,
+    'credential-changed':
+      'Client secret is required: the saved settings sign in with a certificate, not a client secret',
   },
-} as const;
+  certificate: {
+    missing:
+      'Certificate and private key are required to activate Microsoft 365',
+    'destination-changed': `Certificate and private key are required: the ${MICROSOFT365_DESTINATION} changed, and a saved certificate is never sent to another application or cloud`,
+    'credential-changed':
+      'Certificate and private key are required: the saved settings sign in with a client secret, not a certificate',
+  },
+};
+
+/** The sentence saying why a secret is required, for the error next to its field. */
+export function secretRequiredMessage(
+  secret: keyof typeof SECRET_REQUIRED_MESSAGES,
+  reason: SecretRequiredReason,
+): string {
+  const messages = SECRET_REQUIRED_MESSAGES[secret];
+  return messages[reason] ?? messages.missing;
+}
 
 /** The fields the form shows, by their schema path. */
 export const FIELD_PATHS = new Set([
@@ -226,13 +323,18 @@ export const FIELD_PATHS = new Set([
   'smtp.security',
   'smtp.from',
   'smtp.fromName',
+  'smtp.authentication',
   'smtp.usernameSameAsFrom',
   'smtp.username',
   'smtp.password',
   'microsoft365.from',
   'microsoft365.tenantId',
   'microsoft365.clientId',
+  'microsoft365.cloud',
+  'microsoft365.credential',
   'microsoft365.clientSecret',
+  'microsoft365.clientSecretExpiresAt',
+  'microsoft365.clientCertificatePem',
   'microsoft365.largeMessages',
 ]);
 
@@ -262,9 +364,15 @@ function toBody(draft: Draft): Record<string, unknown> {
         security: smtp.security,
         from: smtp.from.trim(),
         ...(smtp.fromName.trim() ? { fromName: smtp.fromName.trim() } : {}),
-        usernameSameAsFrom: smtp.usernameSameAsFrom,
-        ...(smtp.usernameSameAsFrom ? {} : { username: smtp.username.trim() }),
-        ...(smtp.password ? { password: smtp.password } : {}),
+        ...(smtp.authentication === 'none'
+          ? { authentication: 'none' }
+          : {
+              usernameSameAsFrom: smtp.usernameSameAsFrom,
+              ...(smtp.usernameSameAsFrom
+                ? {}
+                : { username: smtp.username.trim() }),
+              ...(smtp.password ? { password: smtp.password } : {}),
+            }),
       },
     };
   }
@@ -276,10 +384,25 @@ function toBody(draft: Draft): Record<string, unknown> {
         from: microsoft365.from.trim(),
         tenantId: microsoft365.tenantId.trim(),
         clientId: microsoft365.clientId.trim(),
-        ...(microsoft365.clientSecret
-          ? { clientSecret: microsoft365.clientSecret }
-          : {}),
-        // Off is left out, as the backend reads it back.
+        // Defaults are left out, as the backend reads them back.
+        ...(microsoft365.cloud === 'global'
+          ? {}
+          : { cloud: microsoft365.cloud }),
+        ...(microsoft365.credential === 'certificate'
+          ? {
+              credential: 'certificate',
+              ...(microsoft365.clientCertificatePem.trim()
+                ? { clientCertificatePem: microsoft365.clientCertificatePem }
+                : {}),
+            }
+          : {
+              ...(microsoft365.clientSecret
+                ? { clientSecret: microsoft365.clientSecret }
+                : {}),
+              ...(microsoft365.clientSecretExpiresAt
+                ? { clientSecretExpiresAt: microsoft365.clientSecretExpiresAt }
+                : {}),
+            }),
         ...(microsoft365.largeMessages ? { largeMessages: true } : {}),
       },
     };
@@ -313,15 +436,29 @@ export function validateDraft(
       add('smtp.port', 'Port must be a whole number between 1 and 65535');
     }
     const secret = smtpSecretState(draft.smtp, saved);
-    if (secret.required && !draft.smtp.password) {
-      add('smtp.password', SECRET_REQUIRED_MESSAGES.smtp[secret.reason]);
+    if (
+      draft.smtp.authentication === 'password' &&
+      secret.required &&
+      !draft.smtp.password
+    ) {
+      add('smtp.password', secretRequiredMessage('smtp', secret.reason));
     }
   } else if (draft.provider === 'microsoft365') {
-    const secret = microsoft365SecretState(draft.microsoft365, saved);
-    if (secret.required && !draft.microsoft365.clientSecret) {
+    const { microsoft365 } = draft;
+    const secret = microsoft365SecretState(microsoft365, saved);
+    const certificate = microsoft365.credential === 'certificate';
+    const entered = certificate
+      ? microsoft365.clientCertificatePem.trim()
+      : microsoft365.clientSecret;
+    if (secret.required && !entered) {
       add(
-        'microsoft365.clientSecret',
-        SECRET_REQUIRED_MESSAGES.microsoft365[secret.reason],
+        certificate
+          ? 'microsoft365.clientCertificatePem'
+          : 'microsoft365.clientSecret',
+        secretRequiredMessage(
+          certificate ? 'certificate' : 'microsoft365',
+          secret.reason,
+        ),
       );
     }
   }
@@ -375,7 +512,9 @@ export function describeSettings(settings: EmailProviderSettings): string {
       settings.smtp.security === 'none'
         ? 'no encryption'
         : SECURITY_LABELS[settings.smtp.security];
-    return `SMTP (${settings.smtp.host}:${settings.smtp.port}, ${security})`;
+    const signIn =
+      settings.smtp.authentication === 'none' ? ', no authentication' : '';
+    return `SMTP (${settings.smtp.host}:${settings.smtp.port}, ${security}${signIn})`;
   }
   if (settings.provider === 'microsoft365') {
     return `Microsoft 365 (${settings.microsoft365.from})`;
