@@ -4,9 +4,9 @@
  * password through `${…}` substitution from the environment. The page shows the settings
  * read-only and still sends the test email; the API refuses changes with 409.
  *
- * Runs after email-provider.spec.ts (one worker runs the files in alphabetical order), whose last
- * test leaves a backend where the guest is no admin; afterwards the backend is put back as global
- * setup started it, for whatever runs next.
+ * Runs last (one worker runs the files in alphabetical order) and restarts the backend with its
+ * own configuration, whatever the specs before it left; afterwards the backend is put back as
+ * global setup started it, for whatever runs next.
  */
 import { expect, test } from '@playwright/test';
 import {
