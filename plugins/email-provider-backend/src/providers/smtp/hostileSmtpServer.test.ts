@@ -306,7 +306,12 @@ const cases: HostileCase[] = [
         certificate: pki.localhost,
         answer: verb =>
           verb === 'STARTTLS'
-            ? connection => connection.write('220 2.0.0 Ready to start TLS\r\n')
+            ? connection => {
+                connection.write('220 2.0.0 Ready to start TLS\r\n');
+                // Silent from here on: the client's TLS hello is not a command to answer, and
+                // an answer to a line break in its random bytes would read as a TLS mismatch.
+                connection.onLine(() => undefined);
+              }
             : undefined,
       }),
     boundMs: TLS_STALLED_MS,
