@@ -65,6 +65,11 @@ export type TestEmailResult = {
 export type VerifyStep = {
   name: string;
   ok: boolean;
+  /**
+   * Present when the step did not run because the settings do not need it, such as the sign-in
+   * of an SMTP server with authentication off; `ok` is then true.
+   */
+  skipped?: true;
   durationMs: number;
   /** What the step found, for example the certificate's subject or the AUTH mechanisms. */
   detail?: string;

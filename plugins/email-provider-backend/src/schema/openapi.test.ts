@@ -434,6 +434,11 @@ describe('the OpenAPI spec describes the fields of real setups', () => {
       passwordSet: false,
     });
     await api('get', '/settings', admin).expect(200);
+    const verified = await api('post', '/verify', admin, {}).expect(200);
+    expect(verified.body.steps.at(-1)).toMatchObject({
+      name: 'login',
+      skipped: true,
+    });
   });
 
   it('Microsoft 365 with a certificate in a national cloud', async () => {

@@ -196,7 +196,9 @@ export async function checkSmtpConnection(
   async function step<T>(
     name: string,
     bound: { ms: number; failure: () => Error } | undefined,
-    action: (signal: AbortSignal) => Promise<{ detail: string; value: T }>,
+    action: (
+      signal: AbortSignal,
+    ) => Promise<{ detail: string; value: T; skipped?: true }>,
   ): Promise<T> {
     const started = Date.now();
     const current = new AbortController();
@@ -208,11 +210,17 @@ export async function checkSmtpConnection(
     }
     check.signal.addEventListener('abort', stop, { once: true });
     try {
-      const { detail, value } = await untilAborted(
+      const { detail, value, skipped } = await untilAborted(
         current.signal,
         action(current.signal),
       );
-      steps.push({ name, ok: true, durationMs: Date.now() - started, detail });
+      steps.push({
+        name,
+        ok: true,
+        ...(skipped ? { skipped } : {}),
+        durationMs: Date.now() - started,
+        detail,
+      });
       return value;
     } catch (error) {
       const failure = (
@@ -345,6 +353,7 @@ export async function checkSmtpConnection(
         if (!provider.signsIn) {
           // What the server offers tells the admin whether it may still want a sign-in.
           return {
+            skipped: true,
             detail: `skipped: authentication is off (the server offers ${
               offer.auth && smtp.allowsAuth
                 ? `AUTH ${offer.auth.slice(0, 200)}`

@@ -1,4 +1,7 @@
-import type { VerifyResult } from '@email-provider/backstage-plugin-email-provider-common';
+import type {
+  VerifyResult,
+  VerifyStep,
+} from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import List from '@material-ui/core/List';
 import ListItem from '@material-ui/core/ListItem';
@@ -7,6 +10,7 @@ import ListItemText from '@material-ui/core/ListItemText';
 import Typography from '@material-ui/core/Typography';
 import CheckCircleIcon from '@material-ui/icons/CheckCircle';
 import ErrorIcon from '@material-ui/icons/Error';
+import RemoveCircleOutlineIcon from '@material-ui/icons/RemoveCircleOutline';
 import Alert from '@material-ui/lab/Alert';
 import { FailureDetails } from './FailureDetails';
 
@@ -41,6 +45,13 @@ export function checkTargetName(target: CheckTarget): string {
   return TARGET_NAMES[target];
 }
 
+function stepOutcome(step: VerifyStep): string {
+  if (step.skipped) {
+    return 'skipped';
+  }
+  return step.ok ? 'passed' : 'failed';
+}
+
 /** What the connection check found, step by step. */
 export function ConnectionCheckResult(props: {
   result: VerifyResult;
@@ -69,7 +80,9 @@ export function ConnectionCheckResult(props: {
         {result.steps.map((step, index) => (
           <ListItem key={`${step.name}-${index}`} alignItems="flex-start">
             <ListItemIcon>
-              {step.ok ? (
+              {step.skipped ? (
+                <RemoveCircleOutlineIcon color="action" titleAccess="skipped" />
+              ) : step.ok ? (
                 <CheckCircleIcon
                   style={{ color: '#2e7d32' }}
                   titleAccess="passed"
@@ -79,9 +92,9 @@ export function ConnectionCheckResult(props: {
               )}
             </ListItemIcon>
             <ListItemText
-              primary={`${stepLabel(step.name)}: ${
-                step.ok ? 'passed' : 'failed'
-              } (${step.durationMs} ms)`}
+              primary={`${stepLabel(step.name)}: ${stepOutcome(step)} (${
+                step.durationMs
+              } ms)`}
               secondaryTypographyProps={{ component: 'div' }}
               secondary={
                 <>

@@ -893,6 +893,36 @@ describe('EmailProviderSettingsCard', () => {
       expect(steps).toHaveTextContent('192.0.2.10');
     });
 
+    it('shows a sign-in the settings do not need as skipped, not passed', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP_RELAY);
+      api.verify.mockResolvedValueOnce({
+        ok: true,
+        provider: 'smtp',
+        steps: [
+          { name: 'smtp', ok: true, durationMs: 4, detail: 'TLS in use' },
+          {
+            name: 'login',
+            ok: true,
+            skipped: true,
+            durationMs: 0,
+            detail:
+              'skipped: authentication is off (the server offers no AUTH)',
+          },
+        ],
+      });
+      const user = renderCard(api);
+      await loaded();
+      await user.click(
+        screen.getByRole('button', { name: 'Check connection' }),
+      );
+      const steps = await screen.findByRole('list', {
+        name: 'Connection check steps',
+      });
+      expect(steps).toHaveTextContent('SMTP greeting: passed (4 ms)');
+      expect(steps).toHaveTextContent('Sign-in: skipped (0 ms)');
+      expect(within(steps).getByTitle('skipped')).toBeInTheDocument();
+    });
+
     it('checks the unsaved settings when the form has changes, and shows the failed step', async () => {
       const api = new FakeEmailProviderApi(SAVED_SMTP);
       api.verify.mockResolvedValueOnce({
