@@ -52,6 +52,17 @@ function stepOutcome(step: VerifyStep): string {
   return step.ok ? 'passed' : 'failed';
 }
 
+function StepIcon({ step }: { step: VerifyStep }) {
+  if (step.skipped) {
+    return <RemoveCircleOutlineIcon color="action" titleAccess="skipped" />;
+  }
+  return step.ok ? (
+    <CheckCircleIcon style={{ color: '#2e7d32' }} titleAccess="passed" />
+  ) : (
+    <ErrorIcon color="error" titleAccess="failed" />
+  );
+}
+
 /** What the connection check found, step by step. */
 export function ConnectionCheckResult(props: {
   result: VerifyResult;
@@ -80,16 +91,7 @@ export function ConnectionCheckResult(props: {
         {result.steps.map((step, index) => (
           <ListItem key={`${step.name}-${index}`} alignItems="flex-start">
             <ListItemIcon>
-              {step.skipped ? (
-                <RemoveCircleOutlineIcon color="action" titleAccess="skipped" />
-              ) : step.ok ? (
-                <CheckCircleIcon
-                  style={{ color: '#2e7d32' }}
-                  titleAccess="passed"
-                />
-              ) : (
-                <ErrorIcon color="error" titleAccess="failed" />
-              )}
+              <StepIcon step={step} />
             </ListItemIcon>
             <ListItemText
               primary={`${stepLabel(step.name)}: ${stepOutcome(step)} (${
