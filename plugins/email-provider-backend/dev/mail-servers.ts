@@ -4,7 +4,8 @@
  *   - an SMTP server on localhost:1025 (StartTLS offered, login dev / dev) that prints every
  *     message it receives;
  *   - a fake of Microsoft Entra and Graph on https://localhost:8443 (tenant, client ID and secret
- *     printed at start) that prints every sendMail it accepts.
+ *     printed at start, and an app certificate written to a file for the certificate credential)
+ *     that prints every sendMail it accepts.
  *
  * Both use a test CA made at start. The script writes it and a config file to a folder and prints
  * how to start the backend so that it trusts the CA (NODE_EXTRA_CA_CERTS) and talks to the fake.
@@ -14,7 +15,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestPki } from '../src/__testUtils__/certificates';
+import {
+  createAppCertificate,
+  createTestPki,
+} from '../src/__testUtils__/certificates';
 import { startMicrosoftFake } from '../src/__testUtils__/MicrosoftFake';
 import { SmtpSink } from '../src/__testUtils__/SmtpSink';
 
@@ -38,7 +42,13 @@ async function main() {
           }`,
       ),
   });
+  const appCertificate = await createAppCertificate({
+    cn: 'backstage-email.localhost',
+  });
+  const appCertificateFile = path.join(dir, 'app-certificate-and-key.pem');
+  fs.writeFileSync(appCertificateFile, appCertificate.pem);
   const microsoft = await startMicrosoftFake(pki, {
+    certificates: [appCertificate.cert],
     mailboxes: ['portal@contoso.onmicrosoft.com'],
     // Mail.ReadWrite too, so that large messages can be tried.
     roles: ['Mail.Send', 'Mail.ReadWrite'],
@@ -69,6 +79,7 @@ Microsoft fake     ${microsoft.authorityHost}
   tenant ID        ${microsoft.settings.tenantId}
   client ID        ${microsoft.settings.clientId}
   client secret    ${microsoft.settings.clientSecret}
+  certificate      ${appCertificateFile} (certificate and key: paste it for Credential Certificate)
   sender           portal@contoso.onmicrosoft.com
 
 Start the backend so that it trusts the test CA and uses the fake:
