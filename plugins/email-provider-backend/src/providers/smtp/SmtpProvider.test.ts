@@ -18,6 +18,7 @@ import { OutgoingMessage } from '../types';
 import { classifySmtpError } from './classifySmtpError';
 import { SmtpPoolThread } from './SmtpPoolThread';
 import { SmtpProvider, SmtpTimeouts } from './SmtpProvider';
+import { smtpRefusal } from '../../__testUtils__/smtpRefusal';
 
 jest.setTimeout(30_000);
 
@@ -779,14 +780,6 @@ describe('SmtpProvider', () => {
   });
 
   describe('relay refusals', () => {
-    const refusal = (command: string, response: string) =>
-      Object.assign(new Error(`Can't send mail: ${response}`), {
-        code: 'EENVELOPE',
-        command,
-        response,
-        responseCode: Number(response.slice(0, 3)),
-        permanent: response.startsWith('5'),
-      });
     const attempt = {
       host: 'mail.example.com',
       port: 587,
@@ -805,7 +798,7 @@ describe('SmtpProvider', () => {
       ['MAIL FROM', '530 5.7.0 Authentication required'],
       ['MAIL FROM', '530 5.7.57 Client not authenticated to send mail'],
     ])('%s %s → relay-denied', (command, response) => {
-      const error = classifySmtpError(refusal(command, response), attempt);
+      const error = classifySmtpError(smtpRefusal(command, response), attempt);
       expect(error.code).toBe('relay-denied');
       expect(error.message).toMatch(
         /refused to pass the message on \(\d{3} \d\.\d\.\d+\): it relays only for signed-in senders/,
@@ -815,7 +808,7 @@ describe('SmtpProvider', () => {
 
     it('a recipient unknown "in relay recipient table" is a rejected recipient, not a relay refusal', () => {
       const error = classifySmtpError(
-        refusal(
+        smtpRefusal(
           'RCPT TO',
           '550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown in relay recipient table',
         ),
@@ -826,7 +819,10 @@ describe('SmtpProvider', () => {
 
     it('Security None, and the server offers no sign-in at all on the plain connection → says to choose SSL/TLS', () => {
       const error = classifySmtpError(
-        refusal('RCPT TO', '554 5.7.1 <ada@example.com>: Relay access denied'),
+        smtpRefusal(
+          'RCPT TO',
+          '554 5.7.1 <ada@example.com>: Relay access denied',
+        ),
         {
           ...attempt,
           security: 'none',

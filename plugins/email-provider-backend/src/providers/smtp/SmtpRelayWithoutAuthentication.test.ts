@@ -10,6 +10,7 @@ import { ProviderError } from '../ProviderError';
 import { OutgoingMessage } from '../types';
 import { classifySmtpError } from './classifySmtpError';
 import { SmtpProvider } from './SmtpProvider';
+import { smtpRefusal } from '../../__testUtils__/smtpRefusal';
 
 jest.setTimeout(30_000);
 
@@ -215,14 +216,6 @@ describe('connection check without authentication', () => {
 });
 
 describe('classifying refusals when authentication is off', () => {
-  const refusal = (command: string, response: string) =>
-    Object.assign(new Error(`Can't send mail: ${response}`), {
-      code: 'EENVELOPE',
-      command,
-      response,
-      responseCode: Number(response.slice(0, 3)),
-      permanent: response.startsWith('5'),
-    });
   const attempt = {
     host: 'relay.example.com',
     port: 25,
@@ -233,7 +226,10 @@ describe('classifying refusals when authentication is off', () => {
 
   it("Exchange's 530 5.7.57 Client not authenticated → says to turn authentication on", () => {
     const error = classifySmtpError(
-      refusal('MAIL FROM', '530 5.7.57 Client not authenticated to send mail'),
+      smtpRefusal(
+        'MAIL FROM',
+        '530 5.7.57 Client not authenticated to send mail',
+      ),
       attempt,
     );
     expect(error.code).toBe('relay-denied');
@@ -244,7 +240,7 @@ describe('classifying refusals when authentication is off', () => {
 
   it("Google's relay denial for an address it does not know → names both fixes", () => {
     const error = classifySmtpError(
-      refusal(
+      smtpRefusal(
         'RCPT TO',
         '550 5.7.0 Mail relay denied [198.51.100.7]. Invalid credentials for relay for one of the domains in: portal.example.com',
       ),
@@ -258,7 +254,7 @@ describe('classifying refusals when authentication is off', () => {
 
   it('Security None, a server that wants StartTLS before mail → says to choose StartTLS, not to sign in', () => {
     const error = classifySmtpError(
-      refusal('MAIL FROM', '530 5.7.0 Must issue a STARTTLS command first'),
+      smtpRefusal('MAIL FROM', '530 5.7.0 Must issue a STARTTLS command first'),
       { ...attempt, security: 'none' },
     );
     expect(error.code).toBe('relay-denied');
@@ -269,7 +265,7 @@ describe('classifying refusals when authentication is off', () => {
 
   it('with a password, a relay refusal keeps its sentence', () => {
     const error = classifySmtpError(
-      refusal('MAIL FROM', '530 5.7.0 Authentication required'),
+      smtpRefusal('MAIL FROM', '530 5.7.0 Authentication required'),
       { ...attempt, authentication: undefined },
     );
     expect(error.message).toMatch(
