@@ -37,17 +37,54 @@ function renderCard(
   return userEvent.setup();
 }
 
+type User = ReturnType<typeof userEvent.setup>;
+
 /** The form has loaded once the provider radios are there. */
 async function loaded() {
   await screen.findByRole('radiogroup', { name: 'Provider' });
 }
 
+/** Renders the card over `api`, or over a fake serving those settings, and waits for the form. */
+async function renderLoadedCard(
+  apiOrSettings?: FakeEmailProviderApi | EmailProviderSettings,
+  options?: Parameters<typeof renderCard>[1],
+) {
+  const api =
+    apiOrSettings instanceof FakeEmailProviderApi
+      ? apiOrSettings
+      : new FakeEmailProviderApi(apiOrSettings);
+  const user = renderCard(api, options);
+  await loaded();
+  return { api, user };
+}
+
 const field = (label: string) => screen.getByLabelText(label);
 
-async function fillSmtp(
-  user: ReturnType<typeof userEvent.setup>,
-  values: Partial<Record<string, string>>,
+const clickButton = (user: User, name: string) =>
+  user.click(screen.getByRole('button', { name }));
+
+/** A fake serving `settings` whose next save the backend refuses with that error. */
+async function apiRefusingNextSave(
+  settings: EmailProviderSettings,
+  ...refusal: Parameters<typeof responseError>
 ) {
+  const api = new FakeEmailProviderApi(settings);
+  api.saveSettings.mockRejectedValueOnce(await responseError(...refusal));
+  return api;
+}
+
+/** Clicks Save and returns the arguments of the card's call to `saveSettings`, once it is made. */
+async function saveAndGetRequest(user: User, api: FakeEmailProviderApi) {
+  await clickButton(user, 'Save');
+  await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
+  return api.saveSettings.mock.calls[0];
+}
+
+/** Picks the option labelled `option` in the combobox named `name`. */
+const choose = (user: User, name: string, option: string) =>
+  user.selectOptions(screen.getByRole('combobox', { name }), option);
+
+async function fillSmtp(user: User, values: Partial<Record<string, string>>) {
   for (const [label, value] of Object.entries(values)) {
     await user.clear(field(label));
     if (value) {
@@ -122,8 +159,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('says that no provider is active', async () => {
-      renderCard(new FakeEmailProviderApi());
-      await loaded();
+      await renderLoadedCard();
       expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
         'No email provider is active',
       );
@@ -132,8 +168,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('shows the saved SMTP settings, since when and by whom, without the password', async () => {
-      renderCard(new FakeEmailProviderApi(SAVED_SMTP));
-      await loaded();
+      await renderLoadedCard(SAVED_SMTP);
       const status = screen.getByTestId('email-provider-status');
       expect(status).toHaveTextContent(
         'Active: SMTP (smtp.example.com:587, StartTLS)',
@@ -167,8 +202,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('shows the saved Microsoft 365 settings without the client secret', async () => {
-      renderCard(new FakeEmailProviderApi(SAVED_MICROSOFT365));
-      await loaded();
+      await renderLoadedCard(SAVED_MICROSOFT365);
       expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
         'Active: Microsoft 365 (reports@contoso.onmicrosoft.com)',
       );
@@ -205,16 +239,14 @@ describe('EmailProviderSettingsCard', () => {
       expect(await screen.findByRole('alert')).toHaveTextContent(
         'could not be loaded: database down',
       );
-      await user.click(screen.getByRole('button', { name: 'Try again' }));
+      await clickButton(user, 'Try again');
       await loaded();
     });
   });
 
   describe('saving', () => {
     it('activates SMTP with the settings typed', async () => {
-      const api = new FakeEmailProviderApi();
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       await fillSmtp(user, {
         'Server address': 'smtp.gmail.com',
@@ -222,7 +254,7 @@ describe('EmailProviderSettingsCard', () => {
         'Sender name': 'ACME Portal',
         Password: 'app-password',
       });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
 
       await waitFor(() =>
         expect(api.saveSettings).toHaveBeenCalledWith(
@@ -252,9 +284,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('signs in with another username when the box is unticked', async () => {
-      const api = new FakeEmailProviderApi();
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       await user.click(
         screen.getByRole('checkbox', { name: 'Same as sender email address' }),
@@ -265,7 +295,7 @@ describe('EmailProviderSettingsCard', () => {
         Username: 'AKIAEXAMPLE',
         Password: 'secret',
       });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       await waitFor(() =>
         expect(api.saveSettings).toHaveBeenCalledWith(
           expect.objectContaining({
@@ -280,16 +310,14 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('names each invalid field next to it, announces it, and sends nothing', async () => {
-      const api = new FakeEmailProviderApi();
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       await fillSmtp(user, {
         'Server address': 'smtp://mail.example.com',
         Port: '70000',
         'Sender email address': 'Reports <reports@example.com>',
       });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
 
       expect(await screen.findByRole('alert')).toHaveTextContent(
         'The settings were not saved: 4 fields need attention.',
@@ -323,26 +351,24 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('says a port must be a number', async () => {
-      const user = renderCard(new FakeEmailProviderApi());
-      await loaded();
+      const { user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       await fillSmtp(user, { Port: 'abc' });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       expect(field('Port')).toHaveAccessibleDescription(
         'Port must be a whole number between 1 and 65535',
       );
     });
 
     it('validates the Microsoft 365 fields', async () => {
-      const user = renderCard(new FakeEmailProviderApi());
-      await loaded();
+      const { user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'Microsoft 365' }));
       await fillSmtp(user, {
         'Sender email address': 'reports@contoso.onmicrosoft.com',
         'Tenant ID': 'common',
         'Client ID': 'my-app',
       });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       expect(field('Tenant ID')).toHaveAccessibleDescription(
         expect.stringContaining('Tenant ID must be the directory (tenant) ID'),
       );
@@ -357,23 +383,20 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it("shows the server's refusal next to the field it names and keeps the input", async () => {
-      const api = new FakeEmailProviderApi();
-      api.saveSettings.mockRejectedValueOnce(
-        await responseError(
-          400,
-          'InputError',
-          'smtp.host: Server address is not allowed: only smtp.acme.com may be used; settings: something else',
-        ),
+      const api = await apiRefusingNextSave(
+        { provider: 'none' },
+        400,
+        'InputError',
+        'smtp.host: Server address is not allowed: only smtp.acme.com may be used; settings: something else',
       );
-      const user = renderCard(api);
-      await loaded();
+      const { user } = await renderLoadedCard(api);
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       await fillSmtp(user, {
         'Server address': 'smtp.gmail.com',
         'Sender email address': 'reports@acme.com',
         Password: 'app-password',
       });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
 
       const alert = await screen.findByRole('alert');
       expect(alert).toHaveTextContent(
@@ -395,18 +418,15 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('tells the admin when someone else saved in between, and reloads on request', async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      api.saveSettings.mockRejectedValueOnce(
-        await responseError(
-          409,
-          'ConflictError',
-          'The email provider settings were changed by someone else in the meantime (they are now at version 5); reload them and save again',
-        ),
+      const api = await apiRefusingNextSave(
+        SAVED_SMTP,
+        409,
+        'ConflictError',
+        'The email provider settings were changed by someone else in the meantime (they are now at version 5); reload them and save again',
       );
-      const user = renderCard(api);
-      await loaded();
+      const { user } = await renderLoadedCard(api);
       await fillSmtp(user, { 'Sender name': 'Portal' });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
 
       const alert = await screen.findByRole('alert');
       expect(alert).toHaveTextContent('Someone else changed the settings');
@@ -433,9 +453,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('asks before switching provider, naming what will be deleted', async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(SAVED_SMTP);
       await user.click(screen.getByRole('radio', { name: 'Microsoft 365' }));
       await fillSmtp(user, {
         'Sender email address': 'reports@contoso.onmicrosoft.com',
@@ -443,7 +461,7 @@ describe('EmailProviderSettingsCard', () => {
         'Client ID': '11111111-2222-3333-4444-555555555555',
         'Client secret': 'abc~secret',
       });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
 
       const dialog = await screen.findByRole('dialog', {
         name: 'Switch to Microsoft 365?',
@@ -458,7 +476,7 @@ describe('EmailProviderSettingsCard', () => {
       expect(api.saveSettings).not.toHaveBeenCalled();
       expect(field('Tenant ID')).toHaveValue('contoso.onmicrosoft.com');
 
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       await user.click(
         await screen.findByRole('button', {
           name: 'Delete SMTP settings and switch',
@@ -484,11 +502,9 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('asks before None deletes all settings', async () => {
-      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(SAVED_MICROSOFT365);
       await user.click(screen.getByRole('radio', { name: 'None' }));
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
 
       const dialog = await screen.findByRole('dialog', {
         name: 'Delete all email settings?',
@@ -509,16 +525,14 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('does not ask when nothing saved is deleted', async () => {
-      const api = new FakeEmailProviderApi();
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       await fillSmtp(user, {
         'Server address': 'localhost',
         'Sender email address': 'portal@example.com',
         Password: 'dev',
       });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
       expect(screen.queryByRole('dialog')).not.toBeInTheDocument();
     });
@@ -526,13 +540,9 @@ describe('EmailProviderSettingsCard', () => {
 
   describe('secrets', () => {
     it('keeps the saved password when the field is left empty', async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(SAVED_SMTP);
       await fillSmtp(user, { 'Sender name': 'Reports' });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
-      const [input] = api.saveSettings.mock.calls[0];
+      const [input] = await saveAndGetRequest(user, api);
       expect(input).toEqual({
         provider: 'smtp',
         smtp: expect.not.objectContaining({ password: expect.anything() }),
@@ -544,23 +554,21 @@ describe('EmailProviderSettingsCard', () => {
       ['Port', '2525'],
       ['Sender email address', 'alerts@example.com'],
     ])('asks for the password again when %s changes', async (label, value) => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(SAVED_SMTP);
       await fillSmtp(user, { [label]: value });
       expect(field('Password')).toHaveAccessibleDescription(
         expect.stringContaining(
           'Enter the password again: the server address, port, security or username changed',
         ),
       );
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       expect(field('Password')).toHaveAccessibleDescription(
         'Password is required: the server address, port, security or username changed, and a saved password is never sent to a new destination',
       );
       expect(api.saveSettings).not.toHaveBeenCalled();
 
       await user.type(field('Password'), 'new-password');
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       await waitFor(() =>
         expect(api.saveSettings).toHaveBeenCalledWith(
           expect.objectContaining({
@@ -572,21 +580,15 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('asks for the password again when the security changes', async () => {
-      const user = renderCard(new FakeEmailProviderApi(SAVED_SMTP));
-      await loaded();
-      await user.selectOptions(
-        screen.getByRole('combobox', { name: 'Security' }),
-        'SSL/TLS',
-      );
+      const { user } = await renderLoadedCard(SAVED_SMTP);
+      await choose(user, 'Security', 'SSL/TLS');
       expect(field('Password')).toHaveAccessibleDescription(
         expect.stringContaining('Enter the password again'),
       );
     });
 
     it('asks for the client secret again when the tenant, client or cloud changes', async () => {
-      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(SAVED_MICROSOFT365);
       await fillSmtp(user, {
         'Client ID': '22222222-2222-3333-4444-555555555555',
       });
@@ -595,7 +597,7 @@ describe('EmailProviderSettingsCard', () => {
           'Enter the client secret again: the tenant ID, client ID or cloud changed',
         ),
       );
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       expect(field('Client secret')).toHaveAccessibleDescription(
         expect.stringContaining(
           'Client secret is required: the tenant ID, client ID or cloud changed',
@@ -615,8 +617,7 @@ describe('EmailProviderSettingsCard', () => {
     };
 
     it('shows the option checked when it is on, with the permission it needs', async () => {
-      renderCard(new FakeEmailProviderApi(savedWithLargeMessages));
-      await loaded();
+      await renderLoadedCard(savedWithLargeMessages);
       const checkbox = screen.getByRole('checkbox', { name: LARGE_MESSAGES });
       expect(checkbox).toBeChecked();
       expect(checkbox).toHaveAccessibleDescription(
@@ -625,11 +626,9 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('saves it with the settings, keeping the saved secret', async () => {
-      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(SAVED_MICROSOFT365);
       await user.click(screen.getByRole('checkbox', { name: LARGE_MESSAGES }));
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
 
       await waitFor(() =>
         expect(api.saveSettings).toHaveBeenCalledWith(
@@ -652,14 +651,10 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('leaves it out of the saved settings when it is turned off', async () => {
-      const api = new FakeEmailProviderApi(savedWithLargeMessages);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(savedWithLargeMessages);
       await user.click(screen.getByRole('checkbox', { name: LARGE_MESSAGES }));
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-
-      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
-      expect(api.saveSettings.mock.calls[0][0]).toEqual({
+      const [input] = await saveAndGetRequest(user, api);
+      expect(input).toEqual({
         provider: 'microsoft365',
         microsoft365: {
           from: 'reports@contoso.onmicrosoft.com',
@@ -690,11 +685,8 @@ describe('EmailProviderSettingsCard', () => {
           },
         ],
       });
-      const user = renderCard(api);
-      await loaded();
-      await user.click(
-        screen.getByRole('button', { name: 'Check connection' }),
-      );
+      const { user } = await renderLoadedCard(api);
+      await clickButton(user, 'Check connection');
 
       expect(await screen.findByRole('alert')).toHaveTextContent(
         'The connection check failed at "Mail.ReadWrite permission for large messages": The app lacks the Mail.ReadWrite application permission',
@@ -704,8 +696,7 @@ describe('EmailProviderSettingsCard', () => {
 
   describe('port suggestion', () => {
     it('suggests the usual port for the security chosen', async () => {
-      const user = renderCard(new FakeEmailProviderApi());
-      await loaded();
+      const { user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       const security = screen.getByRole('combobox', { name: 'Security' });
       expect(field('Port')).toHaveValue('587');
@@ -718,20 +709,15 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('keeps a port the admin typed', async () => {
-      const user = renderCard(new FakeEmailProviderApi());
-      await loaded();
+      const { user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       await fillSmtp(user, { Port: '2525' });
-      await user.selectOptions(
-        screen.getByRole('combobox', { name: 'Security' }),
-        'SSL/TLS',
-      );
+      await choose(user, 'Security', 'SSL/TLS');
       expect(field('Port')).toHaveValue('2525');
     });
 
     it('hints when the port usually expects the other TLS mode', async () => {
-      const user = renderCard(new FakeEmailProviderApi());
-      await loaded();
+      const { user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       await fillSmtp(user, { Port: '465' });
       expect(field('Port')).toHaveAccessibleDescription(
@@ -744,9 +730,8 @@ describe('EmailProviderSettingsCard', () => {
 
   describe('test email', () => {
     async function openDialog(api: FakeEmailProviderApi) {
-      const user = renderCard(api);
-      await loaded();
-      await user.click(screen.getByRole('button', { name: 'Send test email' }));
+      const { user } = await renderLoadedCard(api);
+      await clickButton(user, 'Send test email');
       const dialog = await screen.findByRole('dialog', {
         name: 'Send a test email',
       });
@@ -859,11 +844,9 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('says the test uses the saved settings when the form has changes', async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      const user = renderCard(api);
-      await loaded();
+      const { user } = await renderLoadedCard(SAVED_SMTP);
       await fillSmtp(user, { 'Server address': 'smtp.other.com' });
-      await user.click(screen.getByRole('button', { name: 'Send test email' }));
+      await clickButton(user, 'Send test email');
       expect(
         await screen.findByRole('dialog', { name: 'Send a test email' }),
       ).toHaveTextContent('the test uses the saved settings');
@@ -872,12 +855,8 @@ describe('EmailProviderSettingsCard', () => {
 
   describe('check connection', () => {
     it('checks the saved settings when the form has no changes', async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      const user = renderCard(api);
-      await loaded();
-      await user.click(
-        screen.getByRole('button', { name: 'Check connection' }),
-      );
+      const { api, user } = await renderLoadedCard(SAVED_SMTP);
+      await clickButton(user, 'Check connection');
       expect(
         await screen.findByRole('heading', {
           name: 'Connection check of the saved settings',
@@ -910,11 +889,8 @@ describe('EmailProviderSettingsCard', () => {
           },
         ],
       });
-      const user = renderCard(api);
-      await loaded();
-      await user.click(
-        screen.getByRole('button', { name: 'Check connection' }),
-      );
+      const { user } = await renderLoadedCard(api);
+      await clickButton(user, 'Check connection');
       const steps = await screen.findByRole('list', {
         name: 'Connection check steps',
       });
@@ -943,12 +919,9 @@ describe('EmailProviderSettingsCard', () => {
           },
         ],
       });
-      const user = renderCard(api);
-      await loaded();
+      const { user } = await renderLoadedCard(api);
       await fillSmtp(user, { Port: '465', Password: 'pw' });
-      await user.click(
-        screen.getByRole('button', { name: 'Check connection' }),
-      );
+      await clickButton(user, 'Check connection');
 
       expect(
         await screen.findByRole('heading', {
@@ -973,13 +946,9 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('validates unsaved settings before checking them', async () => {
-      const api = new FakeEmailProviderApi();
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
-      await user.click(
-        screen.getByRole('button', { name: 'Check connection' }),
-      );
+      await clickButton(user, 'Check connection');
       expect(await screen.findByRole('alert')).toHaveTextContent(
         'The connection was not checked',
       );
@@ -992,9 +961,7 @@ describe('EmailProviderSettingsCard', () => {
 
   describe('permissions', () => {
     it('is read-only without the update permission', async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      renderCard(api, { update: false });
-      await loaded();
+      await renderLoadedCard(SAVED_SMTP, { update: false });
       expect(
         screen.getByText(/You can see these settings but not change them/)
           .parentElement,
@@ -1025,9 +992,16 @@ describe('EmailProviderSettingsCard', () => {
   });
 
   describe('SMTP without authentication', () => {
+    /** The PUT body's SMTP server and sender, as `SAVED_SMTP_RELAY` holds them. */
+    const RELAY_SERVER = {
+      host: 'relay.example.com',
+      port: 25,
+      security: 'starttls',
+      from: 'portal@example.com',
+    };
+
     it('has Server requires authentication ticked by default, with the sign-in fields', async () => {
-      const user = renderCard(new FakeEmailProviderApi());
-      await loaded();
+      const { user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       const box = screen.getByRole('checkbox', {
         name: REQUIRES_AUTHENTICATION,
@@ -1044,9 +1018,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('unticked hides username and password and saves authentication none without them', async () => {
-      const api = new FakeEmailProviderApi();
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
       await user.click(
         screen.getByRole('checkbox', { name: 'Same as sender email address' }),
@@ -1073,16 +1045,11 @@ describe('EmailProviderSettingsCard', () => {
       ).toHaveAccessibleDescription(
         expect.stringContaining('No username or password is sent'),
       );
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-
-      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
-      expect(api.saveSettings.mock.calls[0][0]).toEqual({
+      const [input] = await saveAndGetRequest(user, api);
+      expect(input).toEqual({
         provider: 'smtp',
         smtp: {
-          host: 'relay.example.com',
-          port: 25,
-          security: 'starttls',
-          from: 'portal@example.com',
+          ...RELAY_SERVER,
           authentication: 'none',
           // The schema's default; the backend ignores it without authentication.
           usernameSameAsFrom: true,
@@ -1099,8 +1066,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('loads saved settings without authentication unticked', async () => {
-      renderCard(new FakeEmailProviderApi(SAVED_SMTP_RELAY));
-      await loaded();
+      await renderLoadedCard(SAVED_SMTP_RELAY);
       expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
         'Active: SMTP (relay.example.com:25, StartTLS, no authentication)',
       );
@@ -1112,9 +1078,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('asks for a password when authentication is ticked again', async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP_RELAY);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(SAVED_SMTP_RELAY);
       await user.click(
         screen.getByRole('checkbox', { name: REQUIRES_AUTHENTICATION }),
       );
@@ -1122,7 +1086,7 @@ describe('EmailProviderSettingsCard', () => {
       expect(field('Password')).toHaveAccessibleDescription(
         'Enter the password: the saved settings send no authentication, so no password is saved.',
       );
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       expect(field('Password')).toHaveAccessibleDescription(
         'Password is required: the saved settings send no authentication, so no password is saved',
       );
@@ -1130,16 +1094,11 @@ describe('EmailProviderSettingsCard', () => {
       expect(api.saveSettings).not.toHaveBeenCalled();
 
       await user.type(field('Password'), 'relay-password');
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
-      expect(api.saveSettings.mock.calls[0]).toEqual([
+      expect(await saveAndGetRequest(user, api)).toEqual([
         {
           provider: 'smtp',
           smtp: {
-            host: 'relay.example.com',
-            port: 25,
-            security: 'starttls',
-            from: 'portal@example.com',
+            ...RELAY_SERVER,
             usernameSameAsFrom: true,
             password: 'relay-password',
           },
@@ -1149,18 +1108,15 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it("shows the server's demand for a password next to the field", async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      api.saveSettings.mockRejectedValueOnce(
-        await responseError(
-          400,
-          'InputError',
-          'smtp.password: Password is required: the server now requires authentication',
-        ),
+      const api = await apiRefusingNextSave(
+        SAVED_SMTP,
+        400,
+        'InputError',
+        'smtp.password: Password is required: the server now requires authentication',
       );
-      const user = renderCard(api);
-      await loaded();
+      const { user } = await renderLoadedCard(api);
       await fillSmtp(user, { 'Sender name': 'Portal' });
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       expect(
         await screen.findByText(
           'The server refused the settings; nothing was saved.',
@@ -1173,23 +1129,26 @@ describe('EmailProviderSettingsCard', () => {
   });
 
   describe('Microsoft 365 cloud and credential', () => {
-    async function fillMicrosoft365(user: ReturnType<typeof userEvent.setup>) {
-      await user.click(screen.getByRole('radio', { name: 'Microsoft 365' }));
-      await fillSmtp(user, {
-        'Sender email address': 'reports@contoso.onmicrosoft.com',
-        'Tenant ID': '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
-        'Client ID': '11111111-2222-3333-4444-555555555555',
-      });
-    }
     const APPLICATION = {
       from: 'reports@contoso.onmicrosoft.com',
       tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
       clientId: '11111111-2222-3333-4444-555555555555',
     };
 
+    /** Opens a card with nothing saved and types `APPLICATION` into Microsoft 365. */
+    async function renderWithApplicationTyped() {
+      const { api, user } = await renderLoadedCard();
+      await user.click(screen.getByRole('radio', { name: 'Microsoft 365' }));
+      await fillSmtp(user, {
+        'Sender email address': APPLICATION.from,
+        'Tenant ID': APPLICATION.tenantId,
+        'Client ID': APPLICATION.clientId,
+      });
+      return { api, user };
+    }
+
     it('offers the clouds and credentials by name, Global and Secret first', async () => {
-      const user = renderCard(new FakeEmailProviderApi());
-      await loaded();
+      const { user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'Microsoft 365' }));
       const cloud = screen.getByRole('combobox', { name: 'Cloud' });
       expect(cloud).toHaveValue('global');
@@ -1223,18 +1182,11 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('saves a national cloud', async () => {
-      const api = new FakeEmailProviderApi();
-      const user = renderCard(api);
-      await loaded();
-      await fillMicrosoft365(user);
-      await user.selectOptions(
-        screen.getByRole('combobox', { name: 'Cloud' }),
-        'US Government (GCC High)',
-      );
+      const { api, user } = await renderWithApplicationTyped();
+      await choose(user, 'Cloud', 'US Government (GCC High)');
       await user.type(field('Client secret'), 'abc~secret');
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
-      expect(api.saveSettings.mock.calls[0][0]).toEqual({
+      const [input] = await saveAndGetRequest(user, api);
+      expect(input).toEqual({
         provider: 'microsoft365',
         microsoft365: {
           ...APPLICATION,
@@ -1249,15 +1201,11 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('saves the client secret with the expiry date copied from Entra', async () => {
-      const api = new FakeEmailProviderApi();
-      const user = renderCard(api);
-      await loaded();
-      await fillMicrosoft365(user);
+      const { api, user } = await renderWithApplicationTyped();
       await user.type(field('Client secret'), 'abc~secret');
       await user.type(field(SECRET_EXPIRES), '2027-06-30');
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
-      expect(api.saveSettings.mock.calls[0][0]).toEqual({
+      const [input] = await saveAndGetRequest(user, api);
+      expect(input).toEqual({
         provider: 'microsoft365',
         microsoft365: {
           ...APPLICATION,
@@ -1270,29 +1218,20 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('loads a saved client secret expiry date', async () => {
-      renderCard(
-        new FakeEmailProviderApi(microsoft365WithSecretExpiring('2031-01-15')),
-      );
-      await loaded();
+      await renderLoadedCard(microsoft365WithSecretExpiring('2031-01-15'));
       expect(field(SECRET_EXPIRES)).toHaveValue('2031-01-15');
     });
 
     it('saves a certificate instead of a client secret, and shows it as saved without its key', async () => {
-      const api = new FakeEmailProviderApi();
-      const user = renderCard(api);
-      await loaded();
-      await fillMicrosoft365(user);
+      const { api, user } = await renderWithApplicationTyped();
       await user.type(field('Client secret'), 'typed-before');
-      await user.selectOptions(
-        screen.getByRole('combobox', { name: 'Credential' }),
-        'Certificate',
-      );
+      await choose(user, 'Credential', 'Certificate');
       expect(screen.queryByLabelText('Client secret')).not.toBeInTheDocument();
       expect(screen.queryByLabelText(SECRET_EXPIRES)).not.toBeInTheDocument();
       const pem = field(CERTIFICATE_FIELD);
       expect(pem.tagName).toBe('TEXTAREA');
 
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       expect(pem).toHaveAccessibleDescription(
         'Certificate and private key are required to activate Microsoft 365',
       );
@@ -1300,9 +1239,8 @@ describe('EmailProviderSettingsCard', () => {
 
       await user.click(pem);
       await user.paste(PEM);
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
-      expect(api.saveSettings.mock.calls[0][0]).toEqual({
+      const [input] = await saveAndGetRequest(user, api);
+      expect(input).toEqual({
         provider: 'microsoft365',
         microsoft365: {
           ...APPLICATION,
@@ -1324,9 +1262,9 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('loads saved certificate settings and keeps the certificate when saved unchanged', async () => {
-      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365_CERTIFICATE);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(
+        SAVED_MICROSOFT365_CERTIFICATE,
+      );
       expect(screen.getByRole('combobox', { name: 'Cloud' })).toHaveValue(
         'usgov-high',
       );
@@ -1341,9 +1279,7 @@ describe('EmailProviderSettingsCard', () => {
       expect(screen.queryByLabelText('Client secret')).not.toBeInTheDocument();
 
       await user.click(screen.getByRole('checkbox', { name: LARGE_MESSAGES }));
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-      await waitFor(() => expect(api.saveSettings).toHaveBeenCalled());
-      expect(api.saveSettings.mock.calls[0]).toEqual([
+      expect(await saveAndGetRequest(user, api)).toEqual([
         {
           provider: 'microsoft365',
           microsoft365: {
@@ -1357,57 +1293,43 @@ describe('EmailProviderSettingsCard', () => {
       ]);
     });
 
-    it('asks for the client secret again when the cloud changes', async () => {
-      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
-      const user = renderCard(api);
-      await loaded();
-      await user.selectOptions(
-        screen.getByRole('combobox', { name: 'Cloud' }),
-        'China (21Vianet)',
-      );
-      expect(field('Client secret')).toHaveAccessibleDescription(
-        'Enter the client secret again: the tenant ID, client ID or cloud changed, and a saved client secret is never sent to a new destination.',
-      );
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-      expect(field('Client secret')).toHaveAccessibleDescription(
-        'Client secret is required: the tenant ID, client ID or cloud changed, and a saved secret is never sent to another application or cloud',
-      );
-      expect(api.saveSettings).not.toHaveBeenCalled();
-    });
-
-    it('asks for the certificate when the credential changes from a secret', async () => {
-      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365);
-      const user = renderCard(api);
-      await loaded();
-      await user.selectOptions(
-        screen.getByRole('combobox', { name: 'Credential' }),
-        'Certificate',
-      );
-      expect(field(CERTIFICATE_FIELD)).toHaveAccessibleDescription(
-        'Paste the certificate and its private key: the saved settings sign in with a client secret, which saving deletes. Stored encrypted and never shown again.',
-      );
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-      expect(field(CERTIFICATE_FIELD)).toHaveAccessibleDescription(
-        'Certificate and private key are required: the saved settings sign in with a client secret, not a certificate',
-      );
-      expect(api.saveSettings).not.toHaveBeenCalled();
-    });
-
-    it('asks for a client secret when the credential changes from a certificate', async () => {
-      const api = new FakeEmailProviderApi(SAVED_MICROSOFT365_CERTIFICATE);
-      const user = renderCard(api);
-      await loaded();
-      await user.selectOptions(
-        screen.getByRole('combobox', { name: 'Credential' }),
-        'Secret',
-      );
-      expect(field('Client secret')).toHaveAccessibleDescription(
-        'Enter a client secret: the saved settings sign in with a certificate, which saving deletes. Stored encrypted and never shown again.',
-      );
-      await user.click(screen.getByRole('button', { name: 'Save' }));
-      expect(field('Client secret')).toHaveAccessibleDescription(
-        'Client secret is required: the saved settings sign in with a certificate, not a client secret',
-      );
+    it.each([
+      {
+        name: 'asks for the client secret again when the cloud changes',
+        saved: SAVED_MICROSOFT365,
+        combobox: 'Cloud',
+        option: 'China (21Vianet)',
+        label: 'Client secret',
+        hint: 'Enter the client secret again: the tenant ID, client ID or cloud changed, and a saved client secret is never sent to a new destination.',
+        required:
+          'Client secret is required: the tenant ID, client ID or cloud changed, and a saved secret is never sent to another application or cloud',
+      },
+      {
+        name: 'asks for the certificate when the credential changes from a secret',
+        saved: SAVED_MICROSOFT365,
+        combobox: 'Credential',
+        option: 'Certificate',
+        label: CERTIFICATE_FIELD,
+        hint: 'Paste the certificate and its private key: the saved settings sign in with a client secret, which saving deletes. Stored encrypted and never shown again.',
+        required:
+          'Certificate and private key are required: the saved settings sign in with a client secret, not a certificate',
+      },
+      {
+        name: 'asks for a client secret when the credential changes from a certificate',
+        saved: SAVED_MICROSOFT365_CERTIFICATE,
+        combobox: 'Credential',
+        option: 'Secret',
+        label: 'Client secret',
+        hint: 'Enter a client secret: the saved settings sign in with a certificate, which saving deletes. Stored encrypted and never shown again.',
+        required:
+          'Client secret is required: the saved settings sign in with a certificate, not a client secret',
+      },
+    ])('$name', async ({ saved, combobox, option, label, hint, required }) => {
+      const { api, user } = await renderLoadedCard(saved);
+      await choose(user, combobox, option);
+      expect(field(label)).toHaveAccessibleDescription(hint);
+      await clickButton(user, 'Save');
+      expect(field(label)).toHaveAccessibleDescription(required);
       expect(api.saveSettings).not.toHaveBeenCalled();
     });
   });
@@ -1417,19 +1339,13 @@ describe('EmailProviderSettingsCard', () => {
       screen.queryByTestId('email-provider-credential-expiry');
 
     it('says nothing 31 days before the client secret expires', async () => {
-      renderCard(
-        new FakeEmailProviderApi(
-          microsoft365WithSecretExpiring(dayFromToday(31)),
-        ),
-      );
-      await loaded();
+      await renderLoadedCard(microsoft365WithSecretExpiring(dayFromToday(31)));
       expect(expiryAlert()).not.toBeInTheDocument();
     });
 
     it('warns 30 days before the client secret expires', async () => {
       const day = dayFromToday(30);
-      renderCard(new FakeEmailProviderApi(microsoft365WithSecretExpiring(day)));
-      await loaded();
+      await renderLoadedCard(microsoft365WithSecretExpiring(day));
       const alert = expiryAlert();
       expect(alert).toHaveTextContent(
         `The client secret expires on ${day}, in 30 days: create a new one in Entra and paste it here.`,
@@ -1439,12 +1355,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('says tomorrow the day before', async () => {
-      renderCard(
-        new FakeEmailProviderApi(
-          microsoft365WithSecretExpiring(dayFromToday(1)),
-        ),
-      );
-      await loaded();
+      await renderLoadedCard(microsoft365WithSecretExpiring(dayFromToday(1)));
       expect(expiryAlert()).toHaveTextContent(
         `The client secret expires on ${dayFromToday(1)}, tomorrow:`,
       );
@@ -1452,8 +1363,7 @@ describe('EmailProviderSettingsCard', () => {
 
     it('shows an error once the client secret has expired', async () => {
       const day = dayFromToday(-1);
-      renderCard(new FakeEmailProviderApi(microsoft365WithSecretExpiring(day)));
-      await loaded();
+      await renderLoadedCard(microsoft365WithSecretExpiring(day));
       const alert = screen.getByRole('alert');
       expect(alert).toHaveTextContent(
         `The client secret expired on ${day}: Microsoft 365 refuses it, so the portal sends no email. To send again, create a new one in Entra and paste it here.`,
@@ -1463,10 +1373,7 @@ describe('EmailProviderSettingsCard', () => {
 
     it('warns about a certificate in its own words', async () => {
       const day = dayFromToday(12);
-      renderCard(
-        new FakeEmailProviderApi(microsoft365WithCertificateExpiring(day)),
-      );
-      await loaded();
+      await renderLoadedCard(microsoft365WithCertificateExpiring(day));
       expect(expiryAlert()).toHaveTextContent(
         `The certificate expires on ${day}, in 12 days: create a new one, upload it to the app in Entra and paste it here with its private key.`,
       );
@@ -1474,18 +1381,14 @@ describe('EmailProviderSettingsCard', () => {
 
     it('shows an error once the certificate has expired', async () => {
       const day = dayFromToday(-3);
-      renderCard(
-        new FakeEmailProviderApi(microsoft365WithCertificateExpiring(day)),
-      );
-      await loaded();
+      await renderLoadedCard(microsoft365WithCertificateExpiring(day));
       expect(screen.getByRole('alert')).toHaveTextContent(
         `The certificate expired on ${day}: Microsoft 365 refuses it`,
       );
     });
 
     it('says nothing without a known expiry', async () => {
-      renderCard(new FakeEmailProviderApi(SAVED_MICROSOFT365));
-      await loaded();
+      await renderLoadedCard(SAVED_MICROSOFT365);
       expect(expiryAlert()).not.toBeInTheDocument();
     });
   });
@@ -1497,9 +1400,7 @@ describe('EmailProviderSettingsCard', () => {
       "to change them, change the configuration and restart the portal's backend";
 
     it('shows SMTP from the configuration read-only, each field naming its key, without Save', async () => {
-      const api = new FakeEmailProviderApi(MANAGED_SMTP);
-      renderCard(api);
-      await loaded();
+      await renderLoadedCard(MANAGED_SMTP);
 
       expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
         "Active: SMTP (smtp.config.example.com:587, StartTLS), set by the portal's configuration.",
@@ -1565,8 +1466,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('shows Microsoft 365 from the configuration read-only, the client secret as set', async () => {
-      renderCard(new FakeEmailProviderApi(MANAGED_MICROSOFT365));
-      await loaded();
+      await renderLoadedCard(MANAGED_MICROSOFT365);
       expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
         "Active: Microsoft 365 (reports@contoso.onmicrosoft.com), set by the portal's configuration.",
       );
@@ -1612,10 +1512,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('shows SMTP without authentication from the configuration, the box unticked and disabled', async () => {
-      renderCard(
-        new FakeEmailProviderApi({ ...SAVED_SMTP_RELAY, managedBy: 'config' }),
-      );
-      await loaded();
+      await renderLoadedCard({ ...SAVED_SMTP_RELAY, managedBy: 'config' });
       const box = screen.getByRole('checkbox', {
         name: REQUIRES_AUTHENTICATION,
       });
@@ -1629,10 +1526,7 @@ describe('EmailProviderSettingsCard', () => {
 
     it('shows a certificate from the configuration as set, with its thumbprint, and where to renew it', async () => {
       const settings = microsoft365WithCertificateExpiring(dayFromToday(5));
-      renderCard(
-        new FakeEmailProviderApi({ ...settings, managedBy: 'config' }),
-      );
-      await loaded();
+      await renderLoadedCard({ ...settings, managedBy: 'config' });
       expect(screen.getByRole('combobox', { name: 'Cloud' })).toBeDisabled();
       expect(screen.getByRole('combobox', { name: 'Cloud' })).toHaveValue(
         'usgov-high',
@@ -1660,10 +1554,8 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('sends the test email through the configured settings', async () => {
-      const api = new FakeEmailProviderApi(MANAGED_SMTP);
-      const user = renderCard(api);
-      await loaded();
-      await user.click(screen.getByRole('button', { name: 'Send test email' }));
+      const { api, user } = await renderLoadedCard(MANAGED_SMTP);
+      await clickButton(user, 'Send test email');
       const dialog = await screen.findByRole('dialog', {
         name: 'Send a test email',
       });
@@ -1680,12 +1572,8 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('checks the connection of the configured settings, sending no settings', async () => {
-      const api = new FakeEmailProviderApi(MANAGED_SMTP);
-      const user = renderCard(api);
-      await loaded();
-      await user.click(
-        screen.getByRole('button', { name: 'Check connection' }),
-      );
+      const { api, user } = await renderLoadedCard(MANAGED_SMTP);
+      await clickButton(user, 'Check connection');
       expect(
         await screen.findByRole('heading', {
           name: 'Connection check of the settings from the configuration',
@@ -1696,8 +1584,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('says that configuration switched sending off, and offers nothing to test', async () => {
-      renderCard(new FakeEmailProviderApi(MANAGED_NONE));
-      await loaded();
+      await renderLoadedCard(MANAGED_NONE);
       expect(screen.getByTestId('email-provider-status')).toHaveTextContent(
         "No email provider is active: sending is switched off by the portal's configuration.",
       );
@@ -1710,21 +1597,18 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('shows the configured settings to a user without the update permission, with nothing to run', async () => {
-      renderCard(new FakeEmailProviderApi(MANAGED_SMTP), { update: false });
-      await loaded();
+      await renderLoadedCard(MANAGED_SMTP, { update: false });
       expect(screen.getByRole('note')).toHaveTextContent(CONFIG_NOTE);
       expect(field('Server address')).toBeDisabled();
       expect(screen.queryByRole('button')).not.toBeInTheDocument();
     });
 
     it('says nothing was saved and shows the configured settings when the configuration took over', async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(SAVED_SMTP);
       await fillSmtp(user, { 'Sender name': 'Portal' });
       // The backend restarted with emailProvider.managedSettings while the page was open.
       api.settings = MANAGED_SMTP;
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
 
       const alert = await screen.findByRole('alert');
       expect(alert).toHaveTextContent(
@@ -1743,12 +1627,10 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('says nothing was deleted when the configuration took over before None was saved', async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      const user = renderCard(api);
-      await loaded();
+      const { api, user } = await renderLoadedCard(SAVED_SMTP);
       await user.click(screen.getByRole('radio', { name: 'None' }));
       api.settings = MANAGED_NONE;
-      await user.click(screen.getByRole('button', { name: 'Save' }));
+      await clickButton(user, 'Save');
       await user.click(
         await screen.findByRole('button', { name: 'Delete all settings' }),
       );
@@ -1766,9 +1648,9 @@ describe('EmailProviderSettingsCard', () => {
 
   describe('unsaved changes', () => {
     it('asks before following a link away from unsaved changes', async () => {
-      const api = new FakeEmailProviderApi(SAVED_SMTP);
-      const user = renderCard(api, { withLink: true });
-      await loaded();
+      const { user } = await renderLoadedCard(SAVED_SMTP, {
+        withLink: true,
+      });
       await fillSmtp(user, { 'Sender name': 'Changed' });
       await user.click(screen.getByRole('link', { name: 'Catalog' }));
       const dialog = await screen.findByRole('dialog', {
@@ -1779,8 +1661,7 @@ describe('EmailProviderSettingsCard', () => {
     });
 
     it('asks the browser to confirm closing or reloading the page', async () => {
-      const user = renderCard(new FakeEmailProviderApi(SAVED_SMTP));
-      await loaded();
+      const { user } = await renderLoadedCard(SAVED_SMTP);
       const clean = new Event('beforeunload', { cancelable: true });
       act(() => {
         window.dispatchEvent(clean);

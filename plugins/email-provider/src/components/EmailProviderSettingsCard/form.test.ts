@@ -1,3 +1,5 @@
+import type { EmailProviderSettings } from '@email-provider/backstage-plugin-email-provider-common';
+import type { Draft } from './form';
 import {
   differsFromSaved,
   draftFromSettings,
@@ -18,6 +20,20 @@ const APPLICATION = {
   tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
   clientId: '11111111-2222-3333-4444-555555555555',
 };
+
+/** The PUT body's SMTP server and sender, as `SAVED_SMTP` holds them. */
+const SMTP_SERVER = {
+  host: 'smtp.example.com',
+  port: 587,
+  security: 'starttls',
+  from: 'reports@example.com',
+};
+
+/** The PUT body that saving `draft` would send, or `false` when the draft is invalid. */
+function putBody(draft: Draft, saved: EmailProviderSettings) {
+  const result = validateDraft(draft, saved);
+  return result.ok && result.input;
+}
 
 const PEM =
   '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n';
@@ -60,14 +76,9 @@ describe('form', () => {
       input: { microsoft365: { largeMessages: true } },
     });
     draft.microsoft365.largeMessages = false;
-    const off = validateDraft(draft, saved);
-    expect(off.ok && off.input).toEqual({
+    expect(putBody(draft, saved)).toEqual({
       provider: 'microsoft365',
-      microsoft365: {
-        from: 'reports@contoso.onmicrosoft.com',
-        tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
-        clientId: '11111111-2222-3333-4444-555555555555',
-      },
+      microsoft365: APPLICATION,
     });
   });
 
@@ -99,13 +110,7 @@ describe('form', () => {
       ok: true,
       input: {
         provider: 'smtp',
-        smtp: {
-          host: 'smtp.example.com',
-          port: 587,
-          security: 'starttls',
-          from: 'reports@example.com',
-          usernameSameAsFrom: true,
-        },
+        smtp: { ...SMTP_SERVER, usernameSameAsFrom: true },
       },
     });
   });
@@ -119,14 +124,10 @@ describe('form', () => {
       username: 'typed',
       password: 'typed',
     };
-    const result = validateDraft(draft, SAVED_SMTP);
-    expect(result.ok && result.input).toEqual({
+    expect(putBody(draft, SAVED_SMTP)).toEqual({
       provider: 'smtp',
       smtp: {
-        host: 'smtp.example.com',
-        port: 587,
-        security: 'starttls',
-        from: 'reports@example.com',
+        ...SMTP_SERVER,
         fromName: 'ACME Portal',
         authentication: 'none',
         usernameSameAsFrom: true,
@@ -142,8 +143,7 @@ describe('form', () => {
       clientSecretExpiresAt: '2027-06-30',
       clientCertificatePem: PEM,
     };
-    const secret = validateDraft(draft, SAVED_MICROSOFT365);
-    expect(secret.ok && secret.input).toEqual({
+    expect(putBody(draft, SAVED_MICROSOFT365)).toEqual({
       provider: 'microsoft365',
       microsoft365: {
         ...APPLICATION,
@@ -157,8 +157,7 @@ describe('form', () => {
       cloud: 'usgov-dod',
       credential: 'certificate',
     };
-    const certificate = validateDraft(draft, SAVED_MICROSOFT365);
-    expect(certificate.ok && certificate.input).toEqual({
+    expect(putBody(draft, SAVED_MICROSOFT365)).toEqual({
       provider: 'microsoft365',
       microsoft365: {
         ...APPLICATION,
