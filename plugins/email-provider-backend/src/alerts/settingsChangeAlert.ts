@@ -13,7 +13,7 @@ const PROVIDER_NAMES: Record<EmailProviderType, string> = {
 };
 
 /** The active provider in one sentence, from the read shape, so never with a secret. */
-function describeSettings(settings: EmailProviderSettings): string {
+export function describeSettings(settings: EmailProviderSettings): string {
   switch (settings.provider) {
     case 'smtp': {
       const { smtp } = settings;

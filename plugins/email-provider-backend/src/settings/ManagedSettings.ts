@@ -11,7 +11,10 @@ import {
   validateEmailProviderSettingsInput,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import type { AdminNotifier } from '../alerts/AdminNotifier';
-import { managedSettingsAlert } from '../alerts/settingsChangeAlert';
+import {
+  describeSettings,
+  managedSettingsAlert,
+} from '../alerts/settingsChangeAlert';
 import type { SettingsChange, SettingsService } from './SettingsService';
 
 /**
@@ -97,6 +100,7 @@ export async function adoptManagedSettings(options: {
     }
     throw error;
   }
+  const configured = (await settings.read()).settings;
   if (deleted) {
     const event = await auditor.createEvent({
       eventId: 'settings-update',
@@ -105,32 +109,18 @@ export async function adoptManagedSettings(options: {
     });
     await event.success({ meta: deleted });
     await notifier.send(
-      managedSettingsAlert({
-        deleted,
-        settings: (await settings.read()).settings,
-      }),
+      managedSettingsAlert({ deleted, settings: configured }),
     );
   }
   logger.info(
-    `The email provider is set by configuration (${MANAGED_SETTINGS_CONFIG_KEY}): ${describeProvider(
-      input,
+    `The email provider is set by configuration (${MANAGED_SETTINGS_CONFIG_KEY}): ${describeSettings(
+      configured,
     )}; the page and the API show it read-only${
       deleted
         ? `; the ${deleted.previousProvider} settings saved in the database were deleted`
         : ''
     }`,
   );
-}
-
-function describeProvider(input: EmailProviderSettingsInput): string {
-  switch (input.provider) {
-    case 'smtp':
-      return `SMTP through ${input.smtp.host}:${input.smtp.port} as ${input.smtp.from}`;
-    case 'microsoft365':
-      return `Microsoft 365 as ${input.microsoft365.from}`;
-    default:
-      return 'none, sending is switched off';
-  }
 }
 
 function fromConfigScalars(value: JsonValue): JsonValue {

@@ -393,7 +393,9 @@ describe.each(databases.eachSupportedId())(
         .set('Authorization', admin)
         .send(managedSmtp({ port: sink.port, usernameSameAsFrom: true }));
       expect(put.status).toBe(409);
-      expect(logLines.join('\n')).toContain('none, sending is switched off');
+      expect(logLines.join('\n')).toContain(
+        'emailProvider.managedSettings): none: the portal sends no email',
+      );
     });
   },
 );

@@ -584,15 +584,8 @@ function readCredential(options: Microsoft365ProviderOptions): AppCredential {
       privateKeyTexts(pem),
     );
   }
+  // parseClientCertificate also refused a key Entra cannot take (not RSA, or under 2048 bits).
   const secrets = privateKeyTexts(pem, certificate.privateKey);
-  if (certificate.privateKey.asymmetricKeyType !== 'rsa') {
-    return unusable(
-      `The certificate ${describeCertificate(certificate)} has an ${String(
-        certificate.privateKey.asymmetricKeyType,
-      ).toUpperCase()} key, but client assertions for Microsoft Entra are signed with RSA (PS256): create an RSA certificate (2048 bits or more)`,
-      secrets,
-    );
-  }
   return { kind: 'certificate', certificate, secrets };
 }
 
