@@ -21,6 +21,8 @@ import { OutboxIntake } from './delivery/OutboxIntake';
 import { createRouter } from './routes/router';
 import { DatabaseSettingsStore } from './settings/DatabaseSettingsStore';
 import { SecretCipher } from './settings/SecretCipher';
+import { DeliveryLog } from './deliveryLog/DeliveryLog';
+import { RecipientHasher } from './deliveryLog/RecipientHasher';
 import { SettingsService } from './settings/SettingsService';
 import {
   adoptManagedSettings,
@@ -110,6 +112,7 @@ export const emailProviderPlugin = createBackendPlugin({
           });
         }
         const outbox = new DatabaseOutboxStore(db);
+        const recipients = RecipientHasher.fromCipher(cipher);
         const worker = new OutboxWorker({
           store: outbox,
           settings,
@@ -173,10 +176,12 @@ export const emailProviderPlugin = createBackendPlugin({
         httpRouter.use(
           createMessagesRouter({
             store: outbox,
+            log: new DeliveryLog(db, recipients),
             intake: new OutboxIntake({
               store: outbox,
               settings,
               options: deliveryOptions,
+              recipients,
               onStored: () => worker.notifyEnqueued(),
             }),
             deliveryOptions,

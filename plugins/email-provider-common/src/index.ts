@@ -14,4 +14,5 @@ export type * from './settings/types';
 export * from './settings/managed';
 export type * from './delivery';
 export * from './messages';
+export * from './deliveryLog';
 export * from './settings/destination';

@@ -1,6 +1,9 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import { migrateDatabase } from '../database/migrateDatabase';
+import { randomBytes } from 'node:crypto';
+import { DeliveryLog } from '../deliveryLog/DeliveryLog';
+import { RecipientHasher } from '../deliveryLog/RecipientHasher';
 import { DatabaseOutboxStore, NewMessage } from './DatabaseOutboxStore';
 
 jest.setTimeout(60_000);
@@ -22,6 +25,7 @@ function message(overrides: Partial<NewMessage> = {}): NewMessage {
       text: 'x',
     }),
     expiresAfterMs: HOUR,
+    recipientHashes: [],
     ...overrides,
   };
 }
@@ -65,7 +69,7 @@ describe.each(databases.eachSupportedId())(
       expect(again).toEqual({ id: first.id, status: 'queued', created: false });
       expect(otherCaller.id).not.toBe(first.id);
       expect(new Set(noKey.map(m => m.id)).size).toBe(2);
-      expect((await store.list({ limit: 10, offset: 0 })).totalCount).toBe(4);
+      expect(await knex('email_provider_messages')).toHaveLength(4);
     });
 
     it('claims due messages once, within the in-flight limit, and lets a lapsed claim be taken over', async () => {
@@ -460,7 +464,7 @@ describe.each(databases.eachSupportedId())(
       expect(await store.get(fresh)).toMatchObject({ status: 'queued' });
     });
 
-    it('lists with filters and paging, and summarizes health', async () => {
+    it('lists what it stored, and summarizes health', async () => {
       for (let i = 0; i < 3; i++)
         await enqueue(message({ caller: 'plugin:alerts' }));
       await enqueue(message());
@@ -477,24 +481,20 @@ describe.each(databases.eachSupportedId())(
         failure: { ...failure, transient: false },
       });
 
+      const log = new DeliveryLog(knex, new RecipientHasher([randomBytes(32)]));
       expect(
-        await store.list({ caller: 'plugin:alerts', limit: 2, offset: 0 }),
+        await log.list({ caller: 'plugin:alerts' }, { limit: 2 }),
       ).toMatchObject({ totalCount: 3, items: [{}, {}] });
       expect(
-        (
-          await store.list({ status: 'failed', limit: 10, offset: 0 })
-        ).items.map(i => i.id),
+        (await log.list({ status: 'failed' }, { limit: 10 })).items.map(
+          i => i.id,
+        ),
       ).toEqual([claimed.id]);
       expect(
-        (
-          await store.list({
-            since: new Date(Date.now() + HOUR),
-            limit: 10,
-            offset: 0,
-          })
-        ).totalCount,
+        (await log.list({ from: new Date(Date.now() + HOUR) }, { limit: 10 }))
+          .totalCount,
       ).toBe(0);
-      const record = (await store.list({ limit: 1, offset: 0 })).items[0];
+      const record = (await log.list({}, { limit: 1 })).items[0];
       expect(record).not.toHaveProperty('payload');
 
       expect(await store.summary()).toEqual({

@@ -1,6 +1,5 @@
 import { NotFoundError, ConflictError } from '@backstage/errors';
 import type {
-  DeliveryList,
   DeliveryRecord,
   DeliverySummary,
   EmailFailure,
@@ -9,10 +8,16 @@ import type {
 import { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
 
-const MESSAGES = 'email_provider_messages';
+/** The outbox table; the delivery log reads it too (see `DeliveryLog`). */
+export const MESSAGES = 'email_provider_messages';
 const PACING = 'email_provider_delivery_pacing';
+export const RECIPIENTS = 'email_provider_message_recipients';
+const RECIPIENT_ROWS_PER_INSERT = 5000;
+export const HOURS = 'email_provider_delivery_hours';
+export const HOUR_MS = 3600_000;
 
-type MessageRow = {
+/** A row of the outbox table, as both databases return it. */
+export type MessageRow = {
   id: string;
   caller: string;
   idempotency_key: string | null;
@@ -50,6 +55,8 @@ export type NewMessage = {
   messageId: string;
   /** The request as JSON, attachments included. */
   payload: string;
+  /** The keyed hashes of its distinct recipients' addresses, for the log's search. */
+  recipientHashes: string[];
   /** How long it may wait, for a provider or for retries, before it is given up. */
   expiresAfterMs: number;
 };
@@ -97,16 +104,7 @@ export type DeliveryHealth = {
   waitingSince?: Date;
 };
 
-export type DeliveryFilter = {
-  status?: MessageStatus;
-  caller?: string;
-  since?: Date;
-  until?: Date;
-  limit: number;
-  offset: number;
-};
-
-function toDate(value: Date | number | string): Date {
+export function toDate(value: Date | number | string): Date {
   // PostgreSQL returns Dates, SQLite the milliseconds knex wrote.
   return value instanceof Date ? value : new Date(Number(value) || value);
 }
@@ -115,7 +113,7 @@ function iso(value: Date | number | string | null): string | undefined {
   return value === null ? undefined : toDate(value).toISOString();
 }
 
-function toRecord(row: MessageRow): DeliveryRecord {
+export function toRecord(row: MessageRow): DeliveryRecord {
   return {
     id: row.id,
     status: row.status,
@@ -149,7 +147,7 @@ function toRecord(row: MessageRow): DeliveryRecord {
   };
 }
 
-const RECORD_COLUMNS: Array<keyof MessageRow> = [
+export const RECORD_COLUMNS: Array<keyof MessageRow> = [
   'id',
   'caller',
   'category',
@@ -210,23 +208,42 @@ export class DatabaseOutboxStore {
       created_at: now,
       updated_at: now,
     }));
-    await this.db(MESSAGES)
-      .insert(rows)
-      .onConflict(['caller', 'idempotency_key'])
-      .ignore();
-    const keyed = rows.filter(row => row.idempotency_key !== null);
     const stored = new Map<string, { id: string; status: MessageStatus }>();
-    if (keyed.length > 0) {
-      const found = await this.db<MessageRow>(MESSAGES)
-        .select('id', 'status', 'caller', 'idempotency_key')
-        .whereIn(
-          ['caller', 'idempotency_key'],
-          keyed.map(row => [row.caller, row.idempotency_key!]),
-        );
-      for (const row of found) {
-        stored.set(JSON.stringify([row.caller, row.idempotency_key]), row);
+    await this.db.transaction(async trx => {
+      await trx(MESSAGES)
+        .insert(rows)
+        .onConflict(['caller', 'idempotency_key'])
+        .ignore();
+      const keyed = rows.filter(row => row.idempotency_key !== null);
+      if (keyed.length > 0) {
+        const found = await trx<MessageRow>(MESSAGES)
+          .select('id', 'status', 'caller', 'idempotency_key')
+          .whereIn(
+            ['caller', 'idempotency_key'],
+            keyed.map(row => [row.caller, row.idempotency_key!]),
+          );
+        for (const row of found) {
+          stored.set(JSON.stringify([row.caller, row.idempotency_key]), row);
+        }
       }
-    }
+      const recipients = rows.flatMap((row, index) =>
+        row.idempotency_key === null ||
+        stored.get(JSON.stringify([row.caller, row.idempotency_key]))?.id ===
+          row.id
+          ? messages[index].recipientHashes.map(hash => ({
+              message_id: row.id,
+              recipient_hash: hash,
+              created_at: now,
+            }))
+          : [],
+      );
+      if (recipients.length > 0) {
+        // In chunks: SQLite takes at most 32,766 values in one statement.
+        await this.db
+          .batchInsert(RECIPIENTS, recipients, RECIPIENT_ROWS_PER_INSERT)
+          .transacting(trx);
+      }
+    });
     return rows.map(row => {
       if (row.idempotency_key === null) {
         return { id: row.id, status: row.status, created: true };
@@ -547,35 +564,25 @@ export class DatabaseOutboxStore {
       });
   }
 
-  /** Deletes finished messages older than the retention period. */
+  /**
+   * Deletes finished messages older than the retention period, with their recipients, and the
+   * chart's counts of the hours they may have been in.
+   */
   async purge(updatedBefore: Date): Promise<number> {
-    return this.db(MESSAGES)
-      .whereIn('status', ['sent', 'failed'])
-      .andWhere('updated_at', '<', updatedBefore)
-      .delete();
-  }
-
-  async list(filter: DeliveryFilter): Promise<DeliveryList> {
-    const base = this.db<MessageRow>(MESSAGES).where(q => {
-      if (filter.status) q.where('status', filter.status);
-      if (filter.caller) q.where('caller', filter.caller);
-      if (filter.since) q.where('created_at', '>=', filter.since);
-      if (filter.until) q.where('created_at', '<', filter.until);
+    const expired = (query: Knex.QueryBuilder) =>
+      query
+        .whereIn('status', ['sent', 'failed'])
+        .andWhere('updated_at', '<', updatedBefore);
+    return this.db.transaction(async trx => {
+      await trx(RECIPIENTS)
+        .whereIn('message_id', expired(trx(MESSAGES).select('id')))
+        .delete();
+      await trx(HOURS)
+        .where('hour', '<', Math.ceil(updatedBefore.getTime() / HOUR_MS))
+        .delete();
+      const deleted: number = await expired(trx(MESSAGES)).delete();
+      return deleted;
     });
-    const [{ total }] = await base.clone().count({ total: '*' });
-    const rows: MessageRow[] = await base
-      .clone()
-      .select(...RECORD_COLUMNS)
-      .orderBy([
-        { column: 'created_at', order: 'desc' },
-        { column: 'id', order: 'desc' },
-      ])
-      .limit(filter.limit)
-      .offset(filter.offset);
-    return {
-      items: rows.map(toRecord),
-      totalCount: Number(total),
-    };
   }
 
   async get(id: string): Promise<DeliveryRecord> {
@@ -611,7 +618,12 @@ export class DatabaseOutboxStore {
         `Message ${id} is ${current.status}; only a failed message can be retried`,
       );
     }
-    return this.get(id);
+    const record = await this.get(id);
+    // Its hour is no longer settled: the chart counts it live again.
+    await this.db(HOURS)
+      .where('hour', Math.floor(Date.parse(record.createdAt) / HOUR_MS))
+      .delete();
+    return record;
   }
 
   /**

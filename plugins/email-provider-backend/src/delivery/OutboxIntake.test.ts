@@ -5,6 +5,8 @@ import type { SendEmailRequest } from '@email-provider/backstage-plugin-email-pr
 import { Knex } from 'knex';
 import { migratedSettingsService } from '../__testUtils__/testSettings';
 import { SettingsService } from '../settings/SettingsService';
+import { randomBytes } from 'node:crypto';
+import { RecipientHasher } from '../deliveryLog/RecipientHasher';
 import { DatabaseOutboxStore } from './DatabaseOutboxStore';
 import { readDeliveryOptions } from './DeliveryOptions';
 import { OutboxIntake } from './OutboxIntake';
@@ -40,6 +42,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
       store,
       settings,
       options: readDeliveryOptions(new ConfigReader({})),
+      recipients: new RecipientHasher([randomBytes(32)]),
       onStored: () => {
         stored += 1;
       },
@@ -183,6 +186,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
           emailProvider: { delivery: { maxMessageSizeMb: 1 } },
         }),
       ),
+      recipients: new RecipientHasher([randomBytes(32)]),
       onStored: () => undefined,
     });
     await expect(

@@ -13,10 +13,11 @@ import { SettingsService } from '../settings/SettingsService';
 import { DatabaseOutboxStore, NewMessage } from './DatabaseOutboxStore';
 import { DeliveryOptions } from './DeliveryOptions';
 import {
-  countRecipients,
   measureRequest,
   newMessageId,
+  recipientsOf,
 } from './outboxMessages';
+import { RecipientHasher } from '../deliveryLog/RecipientHasher';
 
 // One INSERT stays well under the bind-parameter limits of PostgreSQL and SQLite, and a batch
 // of large messages does not hold much more than one in memory at a time.
@@ -52,6 +53,7 @@ export class OutboxIntake {
       store: DatabaseOutboxStore;
       settings: SettingsService;
       options: DeliveryOptions;
+      recipients: RecipientHasher;
       /** Called after a batch stored at least one new message. */
       onStored: () => void;
     },
@@ -131,6 +133,7 @@ export class OutboxIntake {
           continue;
         }
         const { request } = pending;
+        const recipients = recipientsOf(request);
         storable.push({
           pending,
           message: {
@@ -138,7 +141,8 @@ export class OutboxIntake {
             idempotencyKey: request.idempotencyKey,
             category: request.category,
             subject: request.subject,
-            recipientsCount: countRecipients(request),
+            recipientsCount: recipients.length,
+            recipientHashes: this.deps.recipients.hashAll(recipients),
             sizeBytes: pending.totalBytes,
             messageId: newMessageId(active!.from),
             payload: JSON.stringify(request),

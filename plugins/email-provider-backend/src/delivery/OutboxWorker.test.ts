@@ -157,6 +157,7 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
             .slice(2)}@example.com>`,
           payload: JSON.stringify(request),
           expiresAfterMs: 3600_000,
+          recipientHashes: [],
         },
       ]);
       ids.push(id);
@@ -436,6 +437,7 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
               ],
             }),
             expiresAfterMs: 3600_000,
+          recipientHashes: [],
           },
         ]);
       }

@@ -79,6 +79,7 @@ describe('the admin API while delivering (POSTGRES_15)', () => {
                 text: `Body ${i}`,
               }),
               expiresAfterMs: 3600_000,
+              recipientHashes: [],
             };
           }),
         );

@@ -129,6 +129,7 @@ async function prepare(count: number, sink: SmtpSink) {
             text: `Body ${i}`,
           }),
           expiresAfterMs: 3600_000,
+          recipientHashes: [],
         };
       }),
     );

@@ -42,10 +42,9 @@ export function measureRequest(request: SendEmailRequest): MessageSize {
   );
 }
 
-export function countRecipients(request: SendEmailRequest): number {
-  return (
-    request.to.length + (request.cc?.length ?? 0) + (request.bcc?.length ?? 0)
-  );
+/** Everyone the message goes to: `to`, `cc` and `bcc`. */
+export function recipientsOf(request: SendEmailRequest): string[] {
+  return [...request.to, ...(request.cc ?? []), ...(request.bcc ?? [])];
 }
 
 /** The Message-ID domain: the sender's, as mail servers expect. */

@@ -1,5 +1,8 @@
 import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
 import {
+  deliveryLogFilterSchema,
+  deliveryLogQuerySchema,
+  deliveryStatsQuerySchema,
   emailProviderDeliveriesReadPermission,
   emailProviderSettingsUpdatePermission,
   sendEmailRequestSchema,
@@ -10,19 +13,32 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { DatabaseOutboxStore } from '../delivery/DatabaseOutboxStore';
 import { DeliveryOptions } from '../delivery/DeliveryOptions';
+import { DeliveryLog, DeliveryLogCriteria } from '../deliveryLog/DeliveryLog';
+import { writeDeliveryCsv } from '../deliveryLog/deliveryCsv';
 import { OutboxIntake } from '../delivery/OutboxIntake';
 import { AdminAccess } from './AdminAccess';
 import { parseInput } from './parseInput';
 import { JsonBodyReader } from './JsonBodyReader';
 
-const listQuerySchema = z.strictObject({
-  status: z.enum(['queued', 'sending', 'sent', 'failed']).optional(),
-  caller: z.string().max(255).optional(),
-  since: z.iso.datetime({ offset: true }).optional(),
-  until: z.iso.datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-});
+const optionalDate = (value: string | undefined) =>
+  value === undefined ? undefined : new Date(value);
+
+function criteriaOf(
+  filter: z.output<typeof deliveryLogFilterSchema> & {
+    since?: string;
+    until?: string;
+  },
+): DeliveryLogCriteria {
+  return {
+    status: filter.status,
+    caller: filter.caller,
+    category: filter.category,
+    recipient: filter.recipient,
+    words: filter.q,
+    from: optionalDate(filter.from ?? filter.since),
+    to: optionalDate(filter.to ?? filter.until),
+  };
+}
 
 /**
  * The outbox API: other plugins store messages (`POST /messages`, service principals only),
@@ -30,6 +46,7 @@ const listQuerySchema = z.strictObject({
  */
 export function createMessagesRouter(options: {
   store: DatabaseOutboxStore;
+  log: DeliveryLog;
   intake: OutboxIntake;
   deliveryOptions: DeliveryOptions;
   httpAuth: HttpAuthService;
@@ -37,7 +54,8 @@ export function createMessagesRouter(options: {
   auditor: AuditorService;
   onEnqueued: () => void;
 }): express.Router {
-  const { store, intake, deliveryOptions, httpAuth, access, auditor } = options;
+  const { store, log, intake, deliveryOptions, httpAuth, access, auditor } =
+    options;
   const router = Router();
 
   // Base64 grows attachments by a third; the intake checks the decoded size against the limit.
@@ -66,16 +84,50 @@ export function createMessagesRouter(options: {
 
   router.get('/messages', async (req, res) => {
     await access.authorize(req, emailProviderDeliveriesReadPermission);
-    const query = parseInput(listQuerySchema, req.query);
+    const query = parseInput(deliveryLogQuerySchema, req.query);
     res.json(
-      await store.list({
-        status: query.status,
-        caller: query.caller,
-        since: query.since ? new Date(query.since) : undefined,
-        until: query.until ? new Date(query.until) : undefined,
+      await log.list(criteriaOf(query), {
         limit: query.limit,
+        cursor: query.cursor,
         offset: query.offset,
       }),
+    );
+  });
+
+  router.get('/messages/export.csv', async (req, res) => {
+    await access.authorize(req, emailProviderDeliveriesReadPermission);
+    const criteria = criteriaOf(
+      parseInput(
+        deliveryLogFilterSchema.extend({
+          since: deliveryLogQuerySchema.shape.since,
+          until: deliveryLogQuerySchema.shape.until,
+        }),
+        req.query,
+      ),
+    );
+    const event = await auditor.createEvent({
+      eventId: 'deliveries-export',
+      severityLevel: 'medium',
+      request: req,
+      // The filter without the address: the audit log is no address book either.
+      meta: {
+        status: criteria.status ?? null,
+        caller: criteria.caller ?? null,
+        category: criteria.category ?? null,
+        byRecipient: criteria.recipient !== undefined,
+        q: criteria.words ?? null,
+        from: criteria.from?.toISOString() ?? null,
+        to: criteria.to?.toISOString() ?? null,
+      },
+    });
+    await writeDeliveryCsv(res, log.records(criteria), {
+      filename: `email-deliveries-${new Date().toISOString().slice(0, 10)}.csv`,
+    }).then(
+      rows => event.success({ meta: { rows } }),
+      async error => {
+        await event.fail({ error });
+        throw error;
+      },
     );
   });
 
@@ -104,6 +156,18 @@ export function createMessagesRouter(options: {
       await event.fail({ error: error as Error });
       throw error;
     }
+  });
+
+  router.get('/stats', async (req, res) => {
+    await access.authorize(req, emailProviderDeliveriesReadPermission);
+    const query = parseInput(deliveryStatsQuerySchema, req.query);
+    res.json(
+      await log.stats({
+        bucket: query.bucket,
+        since: optionalDate(query.since),
+        until: optionalDate(query.until),
+      }),
+    );
   });
 
   router.get('/summary', async (req, res) => {

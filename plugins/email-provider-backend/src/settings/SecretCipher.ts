@@ -122,6 +122,19 @@ export class SecretCipher {
     private readonly previous: DerivedKey[],
   ) {}
 
+  /**
+   * Keys for another use of the encryption key, such as hashing recipients, derived so that
+   * neither use reveals the other's key: the current key's first, then the previous keys', so
+   * what older keys produced can still be matched.
+   */
+  deriveKeys(purpose: string): Buffer[] {
+    return [this.current, ...this.previous].map(({ key }) =>
+      Buffer.from(
+        hkdfSync('sha256', key, '', `backstage email-provider ${purpose}`, 32),
+      ),
+    );
+  }
+
   encrypt(plaintext: string, context: SecretContext): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.current.key, iv, {

@@ -2,12 +2,14 @@ import { createApiRef } from '@backstage/frontend-plugin-api';
 import type {
   DeliveryList,
   DeliveryRecord,
+  DeliveryLogFilter,
+  DeliveryLogQuery,
+  DeliveryStats,
   DeliverySummary,
   EmailFailure,
   EmailProviderAccess,
   EmailProviderSettings,
   EmailProviderSettingsInput,
-  MessageStatus,
   TestEmailResult,
   VerifyResult,
 } from '@email-provider/backstage-plugin-email-provider-common';
@@ -47,21 +49,14 @@ export type TestEmailFailureResult = {
 export type TestEmailOutcome = TestEmailResult | TestEmailFailureResult;
 
 /**
- * Which part of the delivery log to read (`GET /messages`): newest first, `limit` messages (1 to
- * 200, 50 by default) from `offset`.
+ * Which part of the delivery log to read (`GET /messages`): the messages matching every filter
+ * given, newest first, `limit` of them (1 to 200, 50 by default) after `cursor` (the previous
+ * page's `nextCursor`) or from `offset`. `since` and `until` are the former names of `from` and
+ * `to`.
  *
  * @public
  */
-export type DeliveryFilter = {
-  status?: MessageStatus;
-  /** The plugin (service principal) that sent the messages, as the log names it. */
-  caller?: string;
-  /** ISO 8601 date-times: created at or after `since`, before `until`. */
-  since?: string;
-  until?: string;
-  limit?: number;
-  offset?: number;
-};
+export type DeliveryFilter = DeliveryLogQuery;
 
 /**
  * The email-provider backend's admin API, as the settings page uses it. Every method throws a
@@ -99,8 +94,19 @@ export interface EmailProviderApi {
   verify(request?: {
     settings?: EmailProviderSettingsInput;
   }): Promise<VerifyResult>;
-  /** `GET /messages`: the delivery log, newest first, with the total count for paging. */
+  /** `GET /messages`: a page of the delivery log, newest first, with a count for paging. */
   listMessages(filter?: DeliveryFilter): Promise<DeliveryList>;
+  /**
+   * `GET /messages/export.csv`: every message matching the filter as CSV (no bodies,
+   * attachments, addresses or secrets), for a download.
+   */
+  exportMessages(filter?: DeliveryLogFilter): Promise<Blob>;
+  /** `GET /stats`: messages sent, failed and waiting per hour or per day, for the chart. */
+  getStats(query?: {
+    bucket?: 'hour' | 'day';
+    since?: string;
+    until?: string;
+  }): Promise<DeliveryStats>;
   /** `GET /summary`: last success, last failure, messages waiting, failed in the last 24 hours. */
   getSummary(): Promise<DeliverySummary>;
   /**

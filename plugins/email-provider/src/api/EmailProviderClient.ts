@@ -2,7 +2,9 @@ import type { DiscoveryApi, FetchApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import type {
   DeliveryList,
+  DeliveryLogFilter,
   DeliveryRecord,
+  DeliveryStats,
   DeliverySummary,
   EmailProviderAccess,
   EmailProviderSettings,
@@ -21,6 +23,18 @@ import type {
 function parseVersion(etag: string | null): number | undefined {
   const match = etag ? /^(?:W\/)?"?(\d+)"?$/.exec(etag.trim()) : null;
   return match ? Number(match[1]) : undefined;
+}
+
+/** `path?key=value…` for the parameters that are set. */
+function withQuery(path: string, parameters: object): string {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(parameters)) {
+    if (value !== undefined && value !== '') {
+      query.set(key, String(value));
+    }
+  }
+  const search = query.toString();
+  return search ? `${path}?${search}` : path;
 }
 
 function isTestEmailFailure(body: unknown): body is TestEmailFailureResult {
@@ -105,14 +119,24 @@ export class EmailProviderClient implements EmailProviderApi {
   }
 
   async listMessages(filter: DeliveryFilter = {}): Promise<DeliveryList> {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(filter)) {
-      if (value !== undefined && value !== '') {
-        query.set(key, String(value));
-      }
+    return this.json('GET', withQuery('messages', filter));
+  }
+
+  async exportMessages(filter: DeliveryLogFilter = {}): Promise<Blob> {
+    const response = await this.request(
+      'GET',
+      withQuery('messages/export.csv', filter),
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
     }
-    const search = query.toString();
-    return this.json('GET', search ? `messages?${search}` : 'messages');
+    return response.blob();
+  }
+
+  async getStats(
+    query: { bucket?: 'hour' | 'day'; since?: string; until?: string } = {},
+  ): Promise<DeliveryStats> {
+    return this.json('GET', withQuery('stats', query));
   }
 
   async getSummary(): Promise<DeliverySummary> {
