@@ -113,6 +113,7 @@ export const emailProviderPlugin = createBackendPlugin({
         }
         const outbox = new DatabaseOutboxStore(db);
         const recipients = RecipientHasher.fromCipher(cipher);
+        const log = new DeliveryLog(db, recipients);
         const worker = new OutboxWorker({
           store: outbox,
           settings,
@@ -135,6 +136,15 @@ export const emailProviderPlugin = createBackendPlugin({
             const purged = await outbox.purge(before);
             logger.info(`Purged ${purged} finished email message(s)`);
           },
+        });
+
+        await scheduler.scheduleTask({
+          id: 'email-provider-delivery-hours',
+          scope: 'global',
+          frequency: { minutes: 10 },
+          timeout: { minutes: 10 },
+          initialDelay: { seconds: 30 },
+          fn: () => log.settle(),
         });
 
         if (alertOptions.enabled) {
@@ -176,7 +186,7 @@ export const emailProviderPlugin = createBackendPlugin({
         httpRouter.use(
           createMessagesRouter({
             store: outbox,
-            log: new DeliveryLog(db, recipients),
+            log,
             intake: new OutboxIntake({
               store: outbox,
               settings,

@@ -12,7 +12,8 @@ import { randomUUID } from 'node:crypto';
 export const MESSAGES = 'email_provider_messages';
 const PACING = 'email_provider_delivery_pacing';
 export const RECIPIENTS = 'email_provider_message_recipients';
-const RECIPIENT_ROWS_PER_INSERT = 5000;
+// Knex writes a multi-row insert on SQLite as one compound SELECT, which takes at most 500 rows.
+const RECIPIENT_ROWS_PER_INSERT = 500;
 export const HOURS = 'email_provider_delivery_hours';
 export const HOUR_MS = 3600_000;
 
@@ -238,7 +239,7 @@ export class DatabaseOutboxStore {
           : [],
       );
       if (recipients.length > 0) {
-        // In chunks: SQLite takes at most 32,766 values in one statement.
+        // In chunks: SQLite takes at most 500 rows in one insert.
         await this.db
           .batchInsert(RECIPIENTS, recipients, RECIPIENT_ROWS_PER_INSERT)
           .transacting(trx);
@@ -682,17 +683,18 @@ export class DatabaseOutboxStore {
     // The latest success among the messages attempted last, which the index on attempts finds
     // at once; a maximum over every sent message reads them all. A message sent later than
     // a hundred others that started after it would need an attempt minutes long.
-    const [lastSent] = await this.db
-      .max({ at: 'sent_at' })
-      .from(
-        this.db(MESSAGES)
-          .select('sent_at')
-          .where('status', 'sent')
-          .whereNotNull('last_attempt_at')
-          .orderBy('last_attempt_at', 'desc')
-          .limit(100)
-          .as('latest'),
-      );
+    const [lastSent]: Array<{ at: Date | number | string | null }> =
+      await this.db
+        .max({ at: 'sent_at' })
+        .from(
+          this.db(MESSAGES)
+            .select('sent_at')
+            .where('status', 'sent')
+            .whereNotNull('last_attempt_at')
+            .orderBy('last_attempt_at', 'desc')
+            .limit(100)
+            .as('latest'),
+        );
     const [lastFailed] = await this.db(MESSAGES).max({ at: 'last_failed_at' });
     const [{ waiting }] = await this.db(MESSAGES)
       .whereIn('status', ['queued', 'sending'])

@@ -12,11 +12,7 @@ import { needsUploadSession } from '../providers/microsoft365/graphRequestSize';
 import { SettingsService } from '../settings/SettingsService';
 import { DatabaseOutboxStore, NewMessage } from './DatabaseOutboxStore';
 import { DeliveryOptions } from './DeliveryOptions';
-import {
-  measureRequest,
-  newMessageId,
-  recipientsOf,
-} from './outboxMessages';
+import { measureRequest, newMessageId, recipientsOf } from './outboxMessages';
 import { RecipientHasher } from '../deliveryLog/RecipientHasher';
 
 // One INSERT stays well under the bind-parameter limits of PostgreSQL and SQLite, and a batch

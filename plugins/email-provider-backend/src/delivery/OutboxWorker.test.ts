@@ -437,7 +437,7 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
               ],
             }),
             expiresAfterMs: 3600_000,
-          recipientHashes: [],
+            recipientHashes: [],
           },
         ]);
       }

@@ -4,24 +4,26 @@ import type { Response } from 'express';
 import { once } from 'node:events';
 
 /** The export's columns: the log's metadata; no body, attachment, address or secret exists here. */
-const COLUMNS: Array<{ header: string; value: (r: DeliveryRecord) => unknown }> =
-  [
-    { header: 'created_at', value: r => r.createdAt },
-    { header: 'status', value: r => r.status },
-    { header: 'caller', value: r => r.caller },
-    { header: 'category', value: r => r.category },
-    { header: 'subject', value: r => r.subject },
-    { header: 'recipients', value: r => r.recipientsCount },
-    { header: 'size_bytes', value: r => r.sizeBytes },
-    { header: 'attempts', value: r => r.attempts },
-    { header: 'provider', value: r => r.provider },
-    { header: 'sent_at', value: r => r.sentAt },
-    { header: 'updated_at', value: r => r.updatedAt },
-    { header: 'error_code', value: r => r.lastError?.code },
-    { header: 'error_message', value: r => r.lastError?.message },
-    { header: 'message_id', value: r => r.messageId },
-    { header: 'id', value: r => r.id },
-  ];
+const COLUMNS: Array<{
+  header: string;
+  value: (r: DeliveryRecord) => unknown;
+}> = [
+  { header: 'created_at', value: r => r.createdAt },
+  { header: 'status', value: r => r.status },
+  { header: 'caller', value: r => r.caller },
+  { header: 'category', value: r => r.category },
+  { header: 'subject', value: r => r.subject },
+  { header: 'recipients', value: r => r.recipientsCount },
+  { header: 'size_bytes', value: r => r.sizeBytes },
+  { header: 'attempts', value: r => r.attempts },
+  { header: 'provider', value: r => r.provider },
+  { header: 'sent_at', value: r => r.sentAt },
+  { header: 'updated_at', value: r => r.updatedAt },
+  { header: 'error_code', value: r => r.lastError?.code },
+  { header: 'error_message', value: r => r.lastError?.message },
+  { header: 'message_id', value: r => r.messageId },
+  { header: 'id', value: r => r.id },
+];
 
 function toCsv(records: DeliveryRecord[], first: boolean): string {
   return stringify(
@@ -32,6 +34,9 @@ function toCsv(records: DeliveryRecord[], first: boolean): string {
       // Spreadsheets run a cell that starts with = + - or @ as a formula; subjects come from
       // other plugins, and through them from anyone.
       escape_formulas: true,
+      // RFC 4180 quotes a field with any line break; csv-stringify alone quotes only a CRLF, and
+      // an error message may hold a bare LF.
+      quoted_match: /[\r\n]/,
       // Excel reads a file without it as the local code page.
       bom: first,
       record_delimiter: 'windows',

@@ -15,6 +15,7 @@ import {
   MicrosoftFake,
   startMicrosoftFake,
 } from '../__testUtils__/MicrosoftFake';
+import { recordingAuditor } from '../__testUtils__/recordingAuditor';
 import { SmtpSink } from '../__testUtils__/SmtpSink';
 
 jest.setTimeout(30_000);
@@ -52,9 +53,11 @@ afterAll(async () => {
 });
 
 async function startPortal(delivery: object = {}) {
+  const auditor = recordingAuditor();
   const { server } = await startTestBackend({
     features: [
       emailProviderPlugin,
+      auditor.factory,
       mockServices.permissions.mock({
         authorize: async (requests, { credentials }) => {
           const ref = (credentials.principal as { userEntityRef?: string })
@@ -112,7 +115,7 @@ async function startPortal(delivery: object = {}) {
         password: 'pw-1234',
       },
     }).expect(200);
-  return { api, configureSmtp };
+  return { api, configureSmtp, auditEvents: auditor.events };
 }
 
 const csv = Buffer.from('week,count\n48,12\n').toString('base64');
@@ -451,5 +454,206 @@ describe('the delivery log', () => {
         )
       ).status,
     ).toBe(409);
+  });
+});
+
+describe('searching, exporting and charting the delivery log', () => {
+  const reader = mockCredentials.user.header(READER);
+  const ids = (res: request.Response) =>
+    res.body.items.map((item: { id: string }) => item.id);
+
+  /** Three messages, sent one after another, all delivered. */
+  async function portalWithMessages() {
+    const portal = await startPortal();
+    await portal.configureSmtp();
+    const post = async (fields: object) =>
+      (await portal.api('post', '/messages', SERVICE, { ...report, ...fields }))
+        .body.id as string;
+    const weekly = await post({ to: ['ada@example.com'], cc: [] });
+    const monthly = await post({
+      to: ['grace@example.com'],
+      cc: [],
+      bcc: ['Bob@Example.com'],
+      subject: 'Monthly summary',
+      category: 'monthly-report',
+    });
+    const reset = await post({
+      to: ['bob@example.com'],
+      cc: [],
+      subject: 'Password reset',
+      category: 'account',
+    });
+    const records = [];
+    for (const id of [weekly, monthly, reset]) {
+      records.push(await waitForStatus(portal.api, id, 'sent'));
+    }
+    return { ...portal, weekly, monthly, reset, records };
+  }
+
+  it('filters GET /messages by recipient, category, subject words and time, and pages by cursor', async () => {
+    const { api, weekly, monthly, reset, records } = await portalWithMessages();
+    const list = (query: string) =>
+      api('get', `/messages?${query}`, reader).expect(200);
+
+    expect(ids(await list('recipient=bob%40example.com'))).toEqual([
+      reset,
+      monthly,
+    ]);
+    expect(
+      ids(await list('recipient=BOB%40EXAMPLE.COM&category=monthly-report')),
+    ).toEqual([monthly]);
+    expect(ids(await list('recipient=bo%40example.com'))).toEqual([]);
+    expect(ids(await list('category=account'))).toEqual([reset]);
+    expect(ids(await list('q=week'))).toEqual([weekly]);
+    expect(ids(await list('q=summary%20month&status=sent'))).toEqual([monthly]);
+    const monthlyCreated = encodeURIComponent(records[1].createdAt);
+    expect(ids(await list(`from=${monthlyCreated}`))).toEqual([reset, monthly]);
+    expect(ids(await list(`to=${monthlyCreated}`))).toEqual([weekly]);
+    // The former names of from and to.
+    expect(ids(await list(`since=${monthlyCreated}`))).toEqual([
+      reset,
+      monthly,
+    ]);
+
+    const first = await list('limit=2');
+    expect(first.body).toMatchObject({
+      totalCount: 3,
+      nextCursor: expect.any(String),
+    });
+    expect(ids(first)).toEqual([reset, monthly]);
+    const second = await list(`limit=2&cursor=${first.body.nextCursor}`);
+    expect(ids(second)).toEqual([weekly]);
+    expect(second.body).not.toHaveProperty('nextCursor');
+    expect(second.body).not.toHaveProperty('totalCountCapped');
+  });
+
+  it.each([
+    [
+      '/messages?recipient=Bob%20%3Cbob%40example.com%3E',
+      'recipient: recipient must be a single plain address such as name@example.com',
+    ],
+    ['/messages?recipient=bob', 'recipient: recipient must be a single plain'],
+    [
+      '/messages?from=yesterday',
+      'from: from must be an ISO 8601 date-time such as 2026-12-01T09:00:00Z',
+    ],
+    ['/messages?to=2026-12-01', 'to: to must be an ISO 8601 date-time'],
+    ['/messages?colour=red', 'colour'],
+    [
+      '/messages?cursor=not%20a%20cursor',
+      'cursor: cursor must be a nextCursor the log returned',
+    ],
+    [
+      '/messages?cursor=MTIzLjQ1Ng',
+      'cursor is not a nextCursor the delivery log returned',
+    ],
+    ['/messages?q=%3F%21', 'q must contain at least one letter or digit'],
+    [
+      '/messages/export.csv?recipient=bob',
+      'recipient: recipient must be a single plain',
+    ],
+    ['/messages/export.csv?q=%3F%21', 'q must contain at least one letter'],
+    ['/messages/export.csv?limit=5', 'limit'],
+    ['/stats?bucket=week', 'bucket: bucket must be hour or day'],
+    ['/stats?since=last%20week', 'since: since must be an ISO 8601 date-time'],
+    [
+      '/stats?since=2026-12-10T10:30:00Z&until=2026-12-10T10:30:00Z',
+      'until must be after since',
+    ],
+    [
+      '/stats?bucket=hour&since=2025-01-01T00:00:00Z',
+      'at most 744 are answered at once',
+    ],
+  ])('answers 400 to %s', async (path, message) => {
+    const { api } = await startPortal();
+    const res = await api('get', path, reader);
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body.error).toMatchObject({ name: 'InputError' });
+    expect(res.body.error.message).toContain(message);
+  });
+
+  it('exports the filtered log as CSV to readers, with an audit event that names no address', async () => {
+    const { api, auditEvents, monthly, reset, weekly } =
+      await portalWithMessages();
+    const other = mockCredentials.user.header(OTHER);
+    const path = '/messages/export.csv?recipient=Bob%40Example.com&status=sent';
+    expect((await api('get', path, other)).status).toBe(403);
+    expect((await api('get', path, mockCredentials.none.header())).status).toBe(
+      401,
+    );
+    expect(
+      auditEvents.filter(e => e.eventId.startsWith('deliveries-export')),
+    ).toEqual([]);
+
+    const res = await api('get', path, reader);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(res.headers['content-disposition']).toMatch(
+      /^attachment; filename="email-deliveries-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
+    const lines = res.text.split('\r\n');
+    expect(lines[0]).toMatch(/^\uFEFFcreated_at,status,caller,/);
+    expect(lines.slice(1, -1).map(line => line.split(',').at(-1))).toEqual([
+      reset,
+      monthly,
+    ]);
+    expect(res.text).not.toContain(weekly);
+    expect(res.text.toLowerCase()).not.toContain('bob@example.com');
+    expect(res.text).not.toContain('See the attachment.');
+
+    const exports = auditEvents.filter(e =>
+      e.eventId.startsWith('deliveries-export'),
+    );
+    expect(exports).toEqual([
+      {
+        eventId: 'deliveries-export',
+        meta: expect.objectContaining({ byRecipient: true, status: 'sent' }),
+      },
+      { eventId: 'deliveries-export:success', meta: { rows: 2 } },
+    ]);
+    expect(JSON.stringify(auditEvents).toLowerCase()).not.toContain(
+      'bob@example.com',
+    );
+  });
+
+  it('charts the messages per hour or day for readers', async () => {
+    const { api } = await portalWithMessages();
+    const sum = (res: request.Response, field: string) =>
+      res.body.buckets.reduce(
+        (total: number, bucket: Record<string, number>) =>
+          total + bucket[field],
+        0,
+      );
+
+    const hours = await api('get', '/stats', reader).expect(200);
+    expect(hours.body.bucket).toBe('hour');
+    expect(hours.body.buckets).toHaveLength(24);
+    expect(sum(hours, 'sent')).toBe(3);
+    expect(sum(hours, 'waiting')).toBe(0);
+
+    // Two days back from the start of this hour, with the offset of a reader in New York.
+    const start = Math.floor(Date.now() / 3600_000) * 3600_000 - 48 * 3600_000;
+    const since = new Date(start - 5 * 3600_000)
+      .toISOString()
+      .replace('Z', '-05:00');
+    const days = await api(
+      'get',
+      `/stats?bucket=day&since=${encodeURIComponent(since)}`,
+      reader,
+    ).expect(200);
+    expect(days.body.buckets.map((b: { start: string }) => b.start)).toEqual([
+      new Date(start).toISOString(),
+      new Date(start + 24 * 3600_000).toISOString(),
+      new Date(start + 48 * 3600_000).toISOString(),
+    ]);
+    expect(days.body.buckets[2]).toMatchObject({ sent: 3, failed: 0 });
+
+    expect(
+      (await api('get', '/stats', mockCredentials.user.header(OTHER))).status,
+    ).toBe(403);
+    expect(
+      (await api('get', '/stats', mockCredentials.none.header())).status,
+    ).toBe(401);
   });
 });

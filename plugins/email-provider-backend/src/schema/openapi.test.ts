@@ -3,13 +3,17 @@ import {
   mockCredentials,
   mockServices,
   startTestBackend,
+  TestDatabases,
 } from '@backstage/backend-test-utils';
+import { DELIVERY_LOG_COUNT_LIMIT } from '@email-provider/backstage-plugin-email-provider-common';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
+import { Knex } from 'knex';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import request from 'supertest';
+import { DatabaseOutboxStore } from '../delivery/DatabaseOutboxStore';
 import { emailProviderPlugin } from '../plugin';
 import {
   createTestPki,
@@ -23,7 +27,8 @@ import openapiYaml from './openapi.yaml';
 
 // Every request below goes through @backstage/backend-openapi-utils' validating proxy: a route,
 // status code, parameter, request body or response body that openapi.yaml does not describe
-// fails the test. So each route is called here with its success and its error answers.
+// fails the test. So each route is called here with its success and its error answers. The
+// proxy reads JSON answers only; the CSV export is checked against the spec by `exportCsv`.
 
 jest.setTimeout(60_000);
 
@@ -44,6 +49,8 @@ let pki: TestPki;
 let untrust: () => void;
 let sink: SmtpSink;
 let app: http.Server;
+/** The backend behind the validating proxy, for the answers the proxy cannot read (CSV). */
+let backend: http.Server;
 
 /**
  * The plugin in a real test backend, behind a pass-through that also serves the spec at
@@ -52,10 +59,12 @@ let app: http.Server;
  */
 async function startValidatedBackend(
   extraConfig: object = {},
+  database?: Knex,
 ): Promise<http.Server> {
   const { server } = await startTestBackend({
     features: [
       emailProviderPlugin,
+      ...(database ? [mockServices.database.factory({ knex: database })] : []),
       mockServices.permissions.mock({
         authorize: async (requests, { credentials }) => {
           const ref = (credentials.principal as { userEntityRef?: string })
@@ -89,6 +98,7 @@ async function startValidatedBackend(
       }),
     ],
   });
+  backend = server;
   const backendPort = (server.address() as AddressInfo).port;
   const mounted = Object.fromEntries(
     Object.entries(spec.paths).map(([path, item]) => [
@@ -136,6 +146,56 @@ function api(
     [method](`/api/email-provider${path}`)
     .set('Authorization', caller);
   return body ? req.send(body) : req;
+}
+
+type OpenApiResponse = {
+  content?: Record<string, unknown>;
+  headers?: Record<string, unknown>;
+};
+type OpenApiOperation = {
+  parameters: Array<{ name?: string; $ref?: string }>;
+  responses: Record<string, OpenApiResponse | { $ref: string }>;
+};
+
+/** A `#/components/...` reference of the spec, resolved. */
+function resolveRef<T>(value: T | { $ref: string }): T {
+  if (typeof value !== 'object' || value === null || !('$ref' in value)) {
+    return value as T;
+  }
+  return value.$ref
+    .slice(2)
+    .split('/')
+    .reduce<any>((node, key) => node[key], spec) as T;
+}
+
+/**
+ * `GET /messages/export.csv` past the validating proxy, which reads JSON answers only, checked
+ * against the spec here: its query parameters, its status code, and its content type and headers.
+ */
+async function exportCsv(path: string, caller: string) {
+  const operation = (
+    spec.paths['/messages/export.csv'] as { get: OpenApiOperation }
+  ).get;
+  const documented = operation.parameters.map(p => resolveRef(p).name);
+  for (const name of new URL(path, 'http://localhost').searchParams.keys()) {
+    expect(documented).toContain(name);
+  }
+  const res = await request(backend)
+    .get(`/api/email-provider${path}`)
+    .set('Authorization', caller);
+  const described = operation.responses[String(res.status)];
+  expect({ status: res.status, described: described !== undefined }).toEqual({
+    status: res.status,
+    described: true,
+  });
+  const response = resolveRef(described);
+  expect(Object.keys(response.content ?? {})).toContain(
+    res.headers['content-type'],
+  );
+  for (const header of Object.keys(response.headers ?? {})) {
+    expect(res.headers[header.toLowerCase()]).toEqual(expect.any(String));
+  }
+  return res;
 }
 
 const smtpSettings = (password = PASSWORD) => ({
@@ -348,6 +408,85 @@ describe('the OpenAPI spec describes every answer of the backend', () => {
     await waitForStatus(refused.body.id, 'failed');
   });
 
+  it('GET /messages by recipient, category, words and time, page by page', async () => {
+    const first = await api('get', '/messages?limit=1', reader).expect(200);
+    expect(first.body).toMatchObject({
+      totalCount: 2,
+      nextCursor: expect.any(String),
+    });
+    const last = await api(
+      'get',
+      `/messages?limit=1&cursor=${first.body.nextCursor}`,
+      reader,
+    ).expect(200);
+    expect(last.body.items).toHaveLength(1);
+    expect(last.body).not.toHaveProperty('nextCursor');
+
+    const found = await api(
+      'get',
+      '/messages?recipient=Ada%40example.com&category=weekly-report&q=week&status=sent&caller=plugin:reports&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00.000%2B02:00&limit=10&offset=0',
+      reader,
+    ).expect(200);
+    expect(found.body.items).toHaveLength(1);
+    expect(found.body.items[0].status).toBe('sent');
+    await api('get', '/messages?recipient=Ada', reader).expect(400);
+    await api('get', '/messages?cursor=MTIzLjQ1Ng', reader).expect(400);
+    await api('get', '/messages?from=yesterday', reader).expect(400);
+  });
+
+  it('GET /stats', async () => {
+    const hours = await api('get', '/stats', reader).expect(200);
+    expect(hours.body.bucket).toBe('hour');
+    expect(hours.body.buckets).toHaveLength(24);
+    const failed = hours.body.buckets.filter(
+      (bucket: { failed: number }) => bucket.failed > 0,
+    );
+    expect(failed).toEqual([
+      expect.objectContaining({
+        failed: 1,
+        failedByCode: { 'recipient-rejected': 1 },
+      }),
+    ]);
+    // Two days back from the start of this hour, as a reader east of UTC writes it.
+    const hour = Math.floor(Date.now() / 3600_000) * 3600_000;
+    const since = new Date(hour - 46 * 3600_000)
+      .toISOString()
+      .replace('Z', '+02:00');
+    const until = new Date(hour + 3600_000).toISOString();
+    const days = await api(
+      'get',
+      `/stats?bucket=day&since=${encodeURIComponent(since)}&until=${until}`,
+      reader,
+    ).expect(200);
+    expect(days.body.buckets).toHaveLength(3);
+    expect(days.body.buckets[0].start).toBe(
+      new Date(hour - 48 * 3600_000).toISOString(),
+    );
+    const total = (field: 'sent' | 'failed') =>
+      days.body.buckets.reduce(
+        (sum: number, bucket: Record<typeof field, number>) =>
+          sum + bucket[field],
+        0,
+      );
+    expect([total('sent'), total('failed')]).toEqual([1, 1]);
+    await api('get', '/stats?bucket=week', reader).expect(400);
+    await api('get', '/stats', other).expect(403);
+    await api('get', '/stats', NONE).expect(401);
+  });
+
+  it('GET /messages/export.csv', async () => {
+    const path =
+      '/messages/export.csv?status=failed&caller=plugin:reports&category=weekly-report&q=weekly&from=2000-01-01T00:00:00Z&to=2100-01-01T00:00:00Z';
+    const csv = await exportCsv(path, reader);
+    expect(csv.status).toBe(200);
+    expect(csv.text.split('\r\n')).toHaveLength(3);
+    expect(
+      (await exportCsv('/messages/export.csv?recipient=Ada', reader)).status,
+    ).toBe(400);
+    expect((await exportCsv('/messages/export.csv', other)).status).toBe(403);
+    expect((await exportCsv('/messages/export.csv', NONE)).status).toBe(401);
+  });
+
   it('GET /summary', async () => {
     const summary = await api('get', '/summary', reader).expect(200);
     expect(summary.body).toMatchObject({
@@ -479,5 +618,40 @@ describe('the OpenAPI spec describes the fields of real setups', () => {
     expect(read.body.microsoft365.credentialExpiresAt).toBe(
       '2027-06-30T00:00:00.000Z',
     );
+  });
+});
+
+describe('the OpenAPI spec describes a log longer than it counts', () => {
+  const databases = TestDatabases.create({ ids: ['SQLITE_3'] });
+
+  it('GET /messages with totalCountCapped', async () => {
+    const knex = await databases.init('SQLITE_3');
+    app = await startValidatedBackend({}, knex);
+    // Stored straight into the outbox the backend migrated: a log that long is too slow to post.
+    const store = new DatabaseOutboxStore(knex);
+    for (let stored = 0; stored <= DELIVERY_LOG_COUNT_LIMIT; stored += 500) {
+      await store.enqueueAll(
+        Array.from({ length: 500 }, (_, i) => ({
+          caller: 'plugin:reports',
+          subject: `Report ${stored + i}`,
+          recipientsCount: 1,
+          recipientHashes: [],
+          sizeBytes: 100,
+          messageId: `<${stored + i}@example.com>`,
+          payload: '{}',
+          expiresAfterMs: 24 * 3600_000,
+        })),
+      );
+    }
+    const page = await api(
+      'get',
+      '/messages?limit=1',
+      mockCredentials.user.header(READER),
+    ).expect(200);
+    expect(page.body).toMatchObject({
+      totalCount: DELIVERY_LOG_COUNT_LIMIT,
+      totalCountCapped: true,
+      nextCursor: expect.any(String),
+    });
   });
 });
