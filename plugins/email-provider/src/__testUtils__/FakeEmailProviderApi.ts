@@ -1,11 +1,15 @@
 import { ResponseError } from '@backstage/errors';
 import {
+  DELIVERY_LOG_COUNT_LIMIT,
   MANAGED_BY_CONFIG,
   MANAGED_SETTINGS_CONFIG_KEY,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import type {
   DeliveryList,
+  DeliveryLogFilter,
   DeliveryRecord,
+  DeliveryStats,
+  DeliveryStatsBucket,
   DeliverySummary,
   EmailProviderAccess,
   EmailProviderSettings,
@@ -206,6 +210,24 @@ export const FAILED_DELIVERY = deliveryRecord({
   },
 });
 
+/** Whether a record matches every filter given, as the backend reads them. */
+function matchesFilter(record: DeliveryRecord, filter: DeliveryLogFilter) {
+  const created = Date.parse(record.createdAt);
+  const subjectWords = record.subject.toLowerCase().split(/\W+/);
+  return (
+    (!filter.status || record.status === filter.status) &&
+    (!filter.caller || record.caller === filter.caller) &&
+    (!filter.category || record.category === filter.category) &&
+    (!filter.q ||
+      filter.q
+        .toLowerCase()
+        .split(/\s+/)
+        .every(word => subjectWords.some(w => w.startsWith(word)))) &&
+    (!filter.from || created >= Date.parse(filter.from)) &&
+    (!filter.to || created < Date.parse(filter.to))
+  );
+}
+
 /** An email provider admin's access, with admins listed in `emailProvider.admins`. */
 export const ADMIN_ACCESS: EmailProviderAccess = {
   settings: { read: true, update: true },
@@ -231,6 +253,14 @@ export class FakeEmailProviderApi implements EmailProviderApi {
   /** The delivery log, newest first, as `listMessages` pages through it. */
   messages: DeliveryRecord[] = [];
   summary: DeliverySummary = { waiting: 0, failedLast24Hours: 0 };
+  /** Which messages go to which addresses, for the recipient filter: id → addresses. */
+  recipients: Record<string, string[]> = {};
+  /** How many matching messages `listMessages` counts before it says "more than". */
+  countLimit = DELIVERY_LOG_COUNT_LIMIT;
+  /** What `getStats` answers; by default as many empty buckets as asked for. */
+  stats?: DeliveryStats;
+  /** What `exportMessages` answers. */
+  csv = 'id,status,subject\r\n';
   /** What `getAccess` answers: an admin by default. */
   access: EmailProviderAccess = ADMIN_ACCESS;
 
@@ -363,14 +393,59 @@ export class FakeEmailProviderApi implements EmailProviderApi {
     async (filter: DeliveryFilter = {}): Promise<DeliveryList> => {
       const matching = this.messages.filter(
         message =>
-          (!filter.status || message.status === filter.status) &&
-          (!filter.caller || message.caller === filter.caller),
+          matchesFilter(message, filter) &&
+          (!filter.recipient ||
+            (this.recipients[message.id] ?? []).includes(
+              filter.recipient.toLowerCase(),
+            )),
       );
-      const offset = filter.offset ?? 0;
+      // The cursor names the last message of the page before, as the backend's does in its way.
+      const start = filter.cursor
+        ? matching.findIndex(
+            message => `after_${message.id}` === filter.cursor,
+          ) + 1
+        : filter.offset ?? 0;
+      const items = matching.slice(start, start + (filter.limit ?? 50));
+      const last = items[items.length - 1];
       return {
-        items: matching.slice(offset, offset + (filter.limit ?? 50)),
-        totalCount: matching.length,
+        items,
+        totalCount: Math.min(matching.length, this.countLimit),
+        ...(matching.length > this.countLimit
+          ? { totalCountCapped: true as const }
+          : {}),
+        ...(last && start + items.length < matching.length
+          ? { nextCursor: `after_${last.id}` }
+          : {}),
       };
+    },
+  );
+
+  exportMessages = jest.fn(
+    async (_filter: DeliveryLogFilter = {}): Promise<Blob> =>
+      new Blob([this.csv], { type: 'text/csv' }),
+  );
+
+  getStats = jest.fn(
+    async (
+      query: { bucket?: 'hour' | 'day'; since?: string; until?: string } = {},
+    ): Promise<DeliveryStats> => {
+      const bucket = query.bucket ?? 'hour';
+      if (this.stats?.bucket === bucket) {
+        return this.stats;
+      }
+      const length = bucket === 'hour' ? 3_600_000 : 86_400_000;
+      const since = Date.parse(query.since ?? '2026-11-29T00:00:00.000Z');
+      const buckets: DeliveryStatsBucket[] = Array.from(
+        { length: bucket === 'hour' ? 24 : 30 },
+        (_, index) => ({
+          start: new Date(since + index * length).toISOString(),
+          sent: 0,
+          failed: 0,
+          waiting: 0,
+          failedByCode: {},
+        }),
+      );
+      return { bucket, buckets };
     },
   );
 

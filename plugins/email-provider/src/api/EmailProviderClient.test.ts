@@ -216,6 +216,121 @@ describe('EmailProviderClient', () => {
     ]);
   });
 
+  it('sends every filter and the cursor of the page to read, leaving out empty ones', async () => {
+    const seen: URLSearchParams[] = [];
+    const list = {
+      items: [],
+      totalCount: 10_000,
+      totalCountCapped: true,
+      nextCursor: 'c2',
+    };
+    server.use(
+      http.get(`${BASE}/messages`, ({ request }) => {
+        seen.push(new URL(request.url).searchParams);
+        return HttpResponse.json(list);
+      }),
+    );
+    await expect(
+      client.listMessages({
+        status: 'sent',
+        recipient: 'ada+reports@example.com',
+        caller: 'plugin:reports',
+        category: 'weekly-report',
+        q: 'weekly report',
+        from: '2026-11-29T08:00:00.000+01:00',
+        to: '2026-11-29T09:00:00.000+01:00',
+        limit: 50,
+        cursor: 'c1',
+      }),
+    ).resolves.toEqual(list);
+    await client.listMessages({ caller: '', q: undefined, limit: 25 });
+    expect(Object.fromEntries(seen[0])).toEqual({
+      status: 'sent',
+      recipient: 'ada+reports@example.com',
+      caller: 'plugin:reports',
+      category: 'weekly-report',
+      q: 'weekly report',
+      from: '2026-11-29T08:00:00.000+01:00',
+      to: '2026-11-29T09:00:00.000+01:00',
+      limit: '50',
+      cursor: 'c1',
+    });
+    expect(seen[1].toString()).toBe('limit=25');
+  });
+
+  it('exports the filtered log as CSV, and throws the error of a refused export', async () => {
+    const csv = 'id,status,subject\r\nm-1,failed,Nightly build report\r\n';
+    const seen: string[] = [];
+    server.use(
+      http.get(`${BASE}/messages/export.csv`, ({ request }) => {
+        expect(request.headers.get('authorization')).toBe('Bearer user-token');
+        const query = new URL(request.url).searchParams;
+        seen.push(query.toString());
+        return query.get('status') === 'nope'
+          ? HttpResponse.json(
+              errorBody(
+                400,
+                'InputError',
+                'status must be queued, sending, sent or failed',
+              ),
+              { status: 400 },
+            )
+          : new HttpResponse(csv, { headers: { 'Content-Type': 'text/csv' } });
+      }),
+    );
+    const blob = await client.exportMessages({
+      status: 'failed',
+      q: 'nightly',
+    });
+    expect(await blob.text()).toBe(csv);
+    expect(blob.type).toBe('text/csv');
+    await expect(client.exportMessages()).resolves.toBeDefined();
+    expect(seen).toEqual(['status=failed&q=nightly', '']);
+
+    const error = await client
+      .exportMessages({ status: 'nope' as 'failed' })
+      .catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(400);
+    expect(error.body.error.message).toBe(
+      'status must be queued, sending, sent or failed',
+    );
+  });
+
+  it('reads the statistics per hour or per day from a point in time', async () => {
+    const stats = {
+      bucket: 'day',
+      buckets: [
+        {
+          start: '2026-11-28T23:00:00.000Z',
+          sent: 3,
+          failed: 1,
+          waiting: 0,
+          failedByCode: { timeout: 1 },
+        },
+      ],
+    };
+    const seen: string[] = [];
+    server.use(
+      http.get(`${BASE}/stats`, ({ request }) => {
+        expect(request.headers.get('authorization')).toBe('Bearer user-token');
+        seen.push(new URL(request.url).search);
+        return HttpResponse.json(stats);
+      }),
+    );
+    await expect(
+      client.getStats({
+        bucket: 'day',
+        since: '2026-11-29T00:00:00.000+01:00',
+      }),
+    ).resolves.toEqual(stats);
+    await client.getStats();
+    expect(seen).toEqual([
+      '?bucket=day&since=2026-11-29T00%3A00%3A00.000%2B01%3A00',
+      '',
+    ]);
+  });
+
   it('reads the delivery summary', async () => {
     const summary = {
       lastSuccessAt: '2026-11-29T08:00:00.000Z',

@@ -1,41 +1,30 @@
 import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import type {
+  DeliveryList,
+  DeliveryLogFilter,
   DeliveryRecord,
-  MessageStatus,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
 import { makeStyles } from '@material-ui/core/styles';
-import Table from '@material-ui/core/Table';
-import TableBody from '@material-ui/core/TableBody';
-import TableCell from '@material-ui/core/TableCell';
-import TableContainer from '@material-ui/core/TableContainer';
-import TableHead from '@material-ui/core/TableHead';
 import TablePagination from '@material-ui/core/TablePagination';
-import TableRow from '@material-ui/core/TableRow';
-import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
 import RefreshIcon from '@material-ui/icons/Refresh';
 import Alert from '@material-ui/lab/Alert';
-import { ChangeEvent, useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { emailProviderApiRef } from '../../api';
 import { useCredentialExpiry } from '../CredentialExpiry';
-import { DeliveryStatus } from './DeliveryStatus';
+import { DeliveryChart } from './DeliveryChart';
+import { DeliveryFilters } from './DeliveryFilters';
 import { DeliverySummaryPanel } from './DeliverySummaryPanel';
-import { errorMessage, formatTime, STATUS_LABELS } from './format';
+import { DeliveryTable } from './DeliveryTable';
+import { ExportCsvButton } from './ExportCsvButton';
+import { errorMessage, formatCount, STATUS_LABELS } from './format';
+import { useCursorPages } from './useCursorPages';
+import { filterKey, useDeliveryFilters } from './useDeliveryFilters';
 import { useDeliveryLog } from './useDeliveryLog';
-
-type StatusFilter = 'all' | MessageStatus;
-
-const STATUS_FILTERS: Array<{ value: StatusFilter; label: string }> = [
-  { value: 'all', label: 'All' },
-  { value: 'queued', label: STATUS_LABELS.queued },
-  { value: 'sending', label: STATUS_LABELS.sending },
-  { value: 'sent', label: STATUS_LABELS.sent },
-  { value: 'failed', label: STATUS_LABELS.failed },
-];
 
 const ROWS_PER_PAGE = [10, 25, 50, 100];
 
@@ -49,23 +38,10 @@ const useStyles = makeStyles(theme => ({
     flexWrap: 'wrap',
     alignItems: 'center',
     gap: theme.spacing(2),
-    marginBottom: theme.spacing(2),
+    margin: theme.spacing(2, 0),
   },
-  statusFilter: { minWidth: 160 },
-  // Narrower cells than Material UI's small table, so that every column fits beside the nav.
-  table: {
-    '& th, & td': { padding: theme.spacing(1, 1.5) },
-  },
-  head: { whiteSpace: 'nowrap' },
+  fullWidth: { flexBasis: '100%' },
   secondary: { color: theme.palette.text.secondary },
-  nowrap: { whiteSpace: 'nowrap' },
-  timeCell: { minWidth: 110 },
-  subjectCell: { minWidth: 120 },
-  statusCell: {
-    whiteSpace: 'nowrap',
-    '& button': { marginTop: theme.spacing(0.5) },
-  },
-  errorCell: { minWidth: 200, maxWidth: 480, overflowWrap: 'anywhere' },
   gridItem: { minWidth: 0 },
   visuallyHidden: {
     position: 'absolute',
@@ -82,97 +58,40 @@ const useStyles = makeStyles(theme => ({
 
 type Outcome = { severity: 'success' | 'error'; text: string };
 
-const subjectId = (record: DeliveryRecord) =>
-  `email-delivery-${record.id}-subject`;
-
-function Time(props: { iso: string }) {
-  return <time dateTime={props.iso}>{formatTime(props.iso)}</time>;
+/** What the table says when the page has no messages, by the filters that are set. */
+function describeEmpty(filter: DeliveryLogFilter): string {
+  const { status, ...others } = filter;
+  if (Object.keys(others).length > 0) {
+    return 'No messages match these filters.';
+  }
+  return status
+    ? `No ${STATUS_LABELS[status].toLowerCase()} messages.`
+    : 'No messages yet: no plugin has sent email through the portal.';
 }
 
-function LastError(props: { error: NonNullable<DeliveryRecord['lastError']> }) {
-  const { error } = props;
-  const classes = useStyles();
-  return (
-    <>
-      <Typography variant="body2">{error.message}</Typography>
-      <Typography
-        variant="caption"
-        component="div"
-        className={classes.secondary}
-      >
-        Code <code>{error.code}</code>
-        {error.providerReply && (
-          <>
-            ; the server answered <code>{error.providerReply}</code>
-          </>
-        )}
-      </Typography>
-    </>
-  );
-}
-
-function DeliveryRow(props: {
-  record: DeliveryRecord;
-  canRetry: boolean;
-  retrying: boolean;
-  onRetry(record: DeliveryRecord): void;
-}) {
-  const { record, canRetry, retrying, onRetry } = props;
-  const classes = useStyles();
-  return (
-    <TableRow data-testid={`email-delivery-${record.id}`}>
-      <TableCell className={classes.timeCell}>
-        <Time iso={record.createdAt} />
-        {record.sentAt && (
-          <div className={classes.secondary}>
-            sent <Time iso={record.sentAt} />
-          </div>
-        )}
-        {record.status === 'queued' &&
-          record.attempts > 0 &&
-          record.nextAttemptAt && (
-            <div className={classes.secondary}>
-              next attempt <Time iso={record.nextAttemptAt} />
-            </div>
-          )}
-      </TableCell>
-      <TableCell className={classes.nowrap}>{record.caller}</TableCell>
-      <TableCell className={classes.nowrap}>
-        {record.category ?? <span className={classes.secondary}>none</span>}
-      </TableCell>
-      <TableCell id={subjectId(record)} className={classes.subjectCell}>
-        {record.subject}
-      </TableCell>
-      <TableCell align="right">{record.recipientsCount}</TableCell>
-      <TableCell className={classes.statusCell}>
-        <DeliveryStatus status={record.status} />
-        {canRetry && record.status === 'failed' && (
-          <div>
-            <Button
-              size="small"
-              variant="outlined"
-              color="primary"
-              disabled={retrying}
-              aria-describedby={subjectId(record)}
-              onClick={() => onRetry(record)}
-            >
-              {retrying ? 'Retrying…' : 'Retry'}
-            </Button>
-          </div>
-        )}
-      </TableCell>
-      <TableCell align="right">{record.attempts}</TableCell>
-      <TableCell className={classes.errorCell}>
-        {record.lastError && <LastError error={record.lastError} />}
-      </TableCell>
-    </TableRow>
-  );
+/** `26–50 of 120`, or `26–50 of more than 10,000` when the server stopped counting. */
+function describeRows(
+  page: number,
+  rowsPerPage: number,
+  list: DeliveryList,
+): string {
+  const total = list.totalCountCapped
+    ? `more than ${formatCount(list.totalCount)}`
+    : formatCount(list.totalCount);
+  if (list.items.length === 0) {
+    return `0 of ${total}`;
+  }
+  const first = page * rowsPerPage + 1;
+  return `${formatCount(first)}–${formatCount(
+    first + list.items.length - 1,
+  )} of ${total}`;
 }
 
 /**
  * The delivery log: the health summary (with the credential's expiry for users who may read the
- * settings), then the recent messages with a status filter, paging, a refresh button,
- * auto-refresh, and Retry on failed messages for users who may update the settings.
+ * settings), the chart of messages per hour or day, then the recent messages with filters, a CSV
+ * export, paging by cursor, a refresh button, auto-refresh, and Retry on failed messages for
+ * users who may update the settings.
  */
 export function DeliveryLog(props: {
   canRetry: boolean;
@@ -183,9 +102,9 @@ export function DeliveryLog(props: {
   const credentialExpiry = useCredentialExpiry(canReadSettings);
   const classes = useStyles();
   const api = useApi(emailProviderApiRef);
-  const [status, setStatus] = useState<StatusFilter>('all');
-  const [page, setPage] = useState(0);
+  const filters = useDeliveryFilters();
   const [rowsPerPage, setRowsPerPage] = useState(25);
+  const pages = useCursorPages(`${filterKey(filters.applied)}|${rowsPerPage}`);
   // Messages retried from this page, followed closely until done: id → until when.
   const [following, setFollowing] = useState<Record<string, number>>({});
   const [retrying, setRetrying] = useState<string>();
@@ -197,11 +116,7 @@ export function DeliveryLog(props: {
       ? Math.min(FOLLOW_INTERVAL_MS, refreshIntervalMs)
       : refreshIntervalMs;
   const log = useDeliveryLog(
-    {
-      status: status === 'all' ? undefined : status,
-      limit: rowsPerPage,
-      offset: page * rowsPerPage,
-    },
+    { ...filters.applied, limit: rowsPerPage, cursor: pages.cursor },
     intervalMs,
   );
   const { list } = log;
@@ -227,12 +142,22 @@ export function DeliveryLog(props: {
     });
   }, [list]);
 
-  // A page past the end (messages were purged, or fewer match now): go to the last one.
+  // A page emptied since it was reached (its messages were purged, or no longer match, as a
+  // retried one that was failed): back to the page before, which led here. One page per empty
+  // answer, as that answer is still shown until the page before is read.
+  const { page, previous: previousPage } = pages;
+  const steppedBackFrom = useRef<DeliveryList>();
   useEffect(() => {
-    if (list && list.items.length === 0 && page > 0) {
-      setPage(Math.max(0, Math.ceil(list.totalCount / rowsPerPage) - 1));
+    if (
+      list &&
+      list.items.length === 0 &&
+      page > 0 &&
+      steppedBackFrom.current !== list
+    ) {
+      steppedBackFrom.current = list;
+      previousPage();
     }
-  }, [list, page, rowsPerPage]);
+  }, [list, page, previousPage]);
 
   // The outcome of a retry takes the focus, as the button it came from may be gone.
   useEffect(() => {
@@ -291,8 +216,6 @@ export function DeliveryLog(props: {
     );
   }
 
-  const filterLabel = STATUS_FILTERS.find(f => f.value === status)?.label;
-
   return (
     <Grid container spacing={3}>
       {log.summary && (
@@ -304,28 +227,15 @@ export function DeliveryLog(props: {
         </Grid>
       )}
       <Grid item xs={12} className={classes.gridItem}>
+        <DeliveryChart
+          readAt={log.updatedAt}
+          onSelectRange={filters.setTimeRange}
+        />
+      </Grid>
+      <Grid item xs={12} className={classes.gridItem}>
         <InfoCard title="Recent messages">
+          <DeliveryFilters filters={filters} serverError={log.filterError} />
           <div className={classes.toolbar}>
-            <TextField
-              id="email-deliveries-status-filter"
-              select
-              label="Status"
-              variant="outlined"
-              size="small"
-              className={classes.statusFilter}
-              value={status}
-              SelectProps={{ native: true }}
-              onChange={(event: ChangeEvent<{ value: unknown }>) => {
-                setStatus(event.target.value as StatusFilter);
-                setPage(0);
-              }}
-            >
-              {STATUS_FILTERS.map(filter => (
-                <option key={filter.value} value={filter.value}>
-                  {filter.label}
-                </option>
-              ))}
-            </TextField>
             <Button
               variant="outlined"
               startIcon={<RefreshIcon />}
@@ -333,6 +243,10 @@ export function DeliveryLog(props: {
             >
               Refresh
             </Button>
+            <ExportCsvButton
+              applyFilters={filters.applyNow}
+              className={classes.fullWidth}
+            />
             <Typography variant="body2" className={classes.secondary}>
               {log.loading ? (
                 'Refreshing…'
@@ -380,65 +294,38 @@ export function DeliveryLog(props: {
             </Box>
           )}
 
-          <TableContainer>
-            <Table
-              size="small"
-              aria-label="Recent messages"
-              className={classes.table}
-            >
-              <TableHead>
-                <TableRow className={classes.head}>
-                  <TableCell>Time</TableCell>
-                  <TableCell>Caller</TableCell>
-                  <TableCell>Category</TableCell>
-                  <TableCell>Subject</TableCell>
-                  <TableCell align="right">Recipients</TableCell>
-                  <TableCell>Status</TableCell>
-                  <TableCell align="right">Attempts</TableCell>
-                  <TableCell>Last error</TableCell>
-                </TableRow>
-              </TableHead>
-              <TableBody>
-                {list.items.length === 0 ? (
-                  <TableRow>
-                    <TableCell colSpan={8}>
-                      {status !== 'all'
-                        ? `No ${filterLabel?.toLowerCase()} messages.`
-                        : 'No messages yet: no plugin has sent email through the portal.'}
-                    </TableCell>
-                  </TableRow>
-                ) : (
-                  list.items.map(record => (
-                    <DeliveryRow
-                      key={record.id}
-                      record={record}
-                      canRetry={canRetry}
-                      retrying={retrying === record.id}
-                      onRetry={retry}
-                    />
-                  ))
-                )}
-              </TableBody>
-            </Table>
-          </TableContainer>
+          <DeliveryTable
+            records={list.items}
+            empty={describeEmpty(filters.applied)}
+            canRetry={canRetry}
+            retryingId={retrying}
+            onRetry={retry}
+          />
           <TablePagination
             component="div"
-            count={list.totalCount}
-            page={Math.min(
-              page,
-              Math.max(0, Math.ceil(list.totalCount / rowsPerPage) - 1),
-            )}
+            // Pages follow one another by cursor: the count only labels them (see below), and
+            // Next is there while the server has a next page.
+            count={-1}
+            page={page}
             rowsPerPage={rowsPerPage}
             rowsPerPageOptions={ROWS_PER_PAGE}
+            labelDisplayedRows={() => describeRows(page, rowsPerPage, list)}
+            nextIconButtonProps={{ disabled: !list.nextCursor }}
             SelectProps={{
               native: true,
               inputProps: { 'aria-label': 'Rows per page' },
             }}
-            onPageChange={(_event, next) => setPage(next)}
-            onRowsPerPageChange={event => {
-              setRowsPerPage(Number(event.target.value));
-              setPage(0);
+            onPageChange={(_event, next) => {
+              if (next < page) {
+                pages.previous();
+              } else if (list.nextCursor && list.nextCursor !== pages.cursor) {
+                // (Equal when Next is pressed again before the next page is read.)
+                pages.next(list.nextCursor);
+              }
             }}
+            onRowsPerPageChange={event =>
+              setRowsPerPage(Number(event.target.value))
+            }
           />
           <div
             role="status"

@@ -1,7 +1,10 @@
-import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { act, screen, waitFor, within } from '@testing-library/react';
-import userEvent from '@testing-library/user-event';
-import { emailProviderApiRef } from '../../api';
+import {
+  messageRow as row,
+  messageRows as rows,
+  messagesTable as table,
+  renderDeliveriesCard as renderCard,
+} from '../../__testUtils__/deliveriesCard';
 import {
   deliveryRecord,
   FAILED_DELIVERY,
@@ -20,40 +23,6 @@ function dayFromToday(days: number): string {
     .toISOString()
     .slice(0, 10);
 }
-import { EmailDeliveriesCard } from './EmailDeliveriesCard';
-
-function renderCard(
-  api: FakeEmailProviderApi,
-  options: {
-    read?: boolean;
-    update?: boolean;
-    settingsRead?: boolean;
-    refreshIntervalMs?: number;
-  } = {},
-) {
-  const { read = true, update = true, settingsRead = true } = options;
-  api.access = {
-    settings: { read: settingsRead, update },
-    deliveries: { read },
-    adminsConfigured: true,
-  };
-  renderInTestApp(
-    <EmailDeliveriesCard refreshIntervalMs={options.refreshIntervalMs} />,
-    { apis: [[emailProviderApiRef, api]] },
-  );
-  return userEvent.setup();
-}
-
-/** The log has loaded once the table of messages is there. */
-const table = () => screen.findByRole('table', { name: 'Recent messages' });
-
-/** The table's rows without the header row. */
-async function rows() {
-  const [, ...body] = within(await table()).getAllByRole('row');
-  return body;
-}
-
-const row = (id: string) => screen.getByTestId(`email-delivery-${id}`);
 
 const SENT = deliveryRecord({
   id: 'sent-1',
@@ -199,11 +168,7 @@ describe('EmailDeliveriesCard', () => {
     const api = apiWithLog();
     renderCard(api);
     expect(await rows()).toHaveLength(3);
-    expect(api.listMessages).toHaveBeenCalledWith({
-      status: undefined,
-      limit: 25,
-      offset: 0,
-    });
+    expect(api.listMessages).toHaveBeenCalledWith({ limit: 25 });
 
     const failed = row('failed-1');
     expect(failed).toHaveTextContent('plugin:ci-reports');
@@ -268,7 +233,6 @@ describe('EmailDeliveriesCard', () => {
       expect(api.listMessages).toHaveBeenLastCalledWith({
         status: 'failed',
         limit: 25,
-        offset: 0,
       }),
     );
     await waitFor(async () => expect(await rows()).toHaveLength(1));
@@ -278,14 +242,15 @@ describe('EmailDeliveriesCard', () => {
     expect(await screen.findByText('No sending messages.')).toBeVisible();
   });
 
-  it('pages through the log', async () => {
+  it('pages through the log by cursor, forward and back', async () => {
     const api = new FakeEmailProviderApi();
     api.messages = Array.from({ length: 30 }, (_, index) =>
       deliveryRecord({ id: `m-${index}`, subject: `Message ${index}` }),
     );
     const user = renderCard(api);
     expect(await rows()).toHaveLength(25);
-    expect(screen.getByText('1-25 of 30')).toBeInTheDocument();
+    expect(api.listMessages).toHaveBeenLastCalledWith({ limit: 25 });
+    expect(screen.getByText('1–25 of 30')).toBeInTheDocument();
     expect(
       screen.getByRole('button', { name: 'Previous page' }),
     ).toBeDisabled();
@@ -293,29 +258,72 @@ describe('EmailDeliveriesCard', () => {
     await user.click(screen.getByRole('button', { name: 'Next page' }));
     await waitFor(() =>
       expect(api.listMessages).toHaveBeenLastCalledWith({
-        status: undefined,
         limit: 25,
-        offset: 25,
+        cursor: 'after_m-24',
       }),
     );
     await waitFor(async () => expect(await rows()).toHaveLength(5));
-    expect(screen.getByText('26-30 of 30')).toBeInTheDocument();
+    expect(screen.getByText('26–30 of 30')).toBeInTheDocument();
     expect(screen.getByText('Message 29')).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Next page' })).toBeDisabled();
 
+    await user.click(screen.getByRole('button', { name: 'Previous page' }));
+    await waitFor(async () => expect(await rows()).toHaveLength(25));
+    expect(api.listMessages).toHaveBeenLastCalledWith({ limit: 25 });
+    expect(screen.getByText('1–25 of 30')).toBeInTheDocument();
+    expect(screen.getByText('Message 0')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Next page' }));
+    await waitFor(async () => expect(await rows()).toHaveLength(5));
     await user.selectOptions(
       screen.getByRole('combobox', { name: 'Rows per page' }),
       '10',
     );
     await waitFor(() =>
-      expect(api.listMessages).toHaveBeenLastCalledWith({
-        status: undefined,
-        limit: 10,
-        offset: 0,
-      }),
+      expect(api.listMessages).toHaveBeenLastCalledWith({ limit: 10 }),
     );
     await waitFor(async () => expect(await rows()).toHaveLength(10));
-    expect(screen.getByText('1-10 of 30')).toBeInTheDocument();
+    expect(screen.getByText('1–10 of 30')).toBeInTheDocument();
+  });
+
+  it('says "more than" when the server stopped counting', async () => {
+    const api = new FakeEmailProviderApi();
+    api.messages = Array.from({ length: 60 }, (_, index) =>
+      deliveryRecord({ id: `m-${index}` }),
+    );
+    api.countLimit = 40;
+    const user = renderCard(api);
+    expect(await rows()).toHaveLength(25);
+    expect(screen.getByText('1–25 of more than 40')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Next page' }));
+    expect(
+      await screen.findByText('26–50 of more than 40'),
+    ).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Next page' }));
+    expect(
+      await screen.findByText('51–60 of more than 40'),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Next page' })).toBeDisabled();
+  });
+
+  it('goes back a page when the page shown has emptied', async () => {
+    const api = new FakeEmailProviderApi();
+    api.messages = Array.from({ length: 30 }, (_, index) =>
+      deliveryRecord({ id: `m-${index}`, subject: `Message ${index}` }),
+    );
+    const user = renderCard(api);
+    expect(await rows()).toHaveLength(25);
+    await user.click(screen.getByRole('button', { name: 'Next page' }));
+    await waitFor(async () => expect(await rows()).toHaveLength(5));
+
+    // The last five are purged.
+    api.messages = api.messages.slice(0, 25);
+    await user.click(screen.getByRole('button', { name: 'Refresh' }));
+    await waitFor(() =>
+      expect(screen.getByText('1–25 of 25')).toBeInTheDocument(),
+    );
+    expect(api.listMessages).toHaveBeenLastCalledWith({ limit: 25 });
+    expect(screen.getByText('Message 0')).toBeInTheDocument();
   });
 
   it('retries a failed message, shows that it is queued again, and announces when it is sent', async () => {

@@ -11,9 +11,10 @@ const DEFAULT_REFRESH_MS = 10_000;
 
 /**
  * The delivery log of the email provider: a health summary (last success, last failure,
- * messages waiting, failed in the last 24 hours, and when the Microsoft 365 credential expires)
- * and the recent messages with their status, attempts and last error, filtered by status and
- * paged. It refreshes itself while it is shown.
+ * messages waiting, failed in the last 24 hours, and when the Microsoft 365 credential expires),
+ * a chart of the messages sent, failed and waiting per hour or per day, and the recent messages
+ * with their status, attempts and last error, filtered (status, recipient, caller, category,
+ * subject words, time range), exported as CSV and paged. It refreshes itself while it is shown.
  * Users the backend does not let read the log (`email-provider.deliveries.read`) see a
  * not-allowed message; a failed message can be retried by those it lets change the settings
  * (`email-provider.settings.update`). The backend checks both again.

@@ -1,19 +1,13 @@
+import { ResponseError } from '@backstage/errors';
 import { useApi } from '@backstage/frontend-plugin-api';
 import type {
   DeliveryList,
   DeliveryRecord,
   DeliverySummary,
-  MessageStatus,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { emailProviderApiRef } from '../../api';
+import { DeliveryFilter, emailProviderApiRef } from '../../api';
 import { errorMessage, STATUS_LABELS } from './format';
-
-export type DeliveryQuery = {
-  status?: MessageStatus;
-  limit: number;
-  offset: number;
-};
 
 export type DeliveryLogState = {
   list?: DeliveryList;
@@ -22,6 +16,8 @@ export type DeliveryLogState = {
   loadError?: string;
   /** Set when a refresh failed while older data is still shown. */
   refreshError?: string;
+  /** The server's reason for refusing the query's filters (a 400); older data is still shown. */
+  filterError?: string;
   loading: boolean;
   /** When the data shown was read. */
   updatedAt?: Date;
@@ -29,8 +25,15 @@ export type DeliveryLogState = {
   changes?: string;
 };
 
-const queryKey = (query: DeliveryQuery) =>
-  `${query.status ?? ''}|${query.limit}|${query.offset}`;
+/** The query without its unset parameters, as a string that is the same for the same query. */
+const queryKey = (query: DeliveryFilter) =>
+  JSON.stringify(
+    Object.fromEntries(
+      Object.entries(query)
+        .filter(([, value]) => value !== undefined)
+        .sort(([a], [b]) => a.localeCompare(b)),
+    ),
+  );
 
 /** What changed between two reads of the same page of the log, said in one sentence. */
 function describeChanges(
@@ -63,18 +66,18 @@ function describeChanges(
  * and every `intervalMs` while the document is visible (not while it is hidden; at once when it
  * becomes visible again after a longer pause).
  */
-export function useDeliveryLog(query: DeliveryQuery, intervalMs: number) {
+export function useDeliveryLog(query: DeliveryFilter, intervalMs: number) {
   const api = useApi(emailProviderApiRef);
   const [state, setState] = useState<DeliveryLogState>({ loading: true });
   const sequence = useRef(0);
   const inFlight = useRef(false);
   const shown = useRef<{ key: string; items: DeliveryRecord[] }>();
   const lastRead = useRef(0);
-  const { status, limit, offset } = query;
+  // The query by value: a new object with the same parameters reads nothing again.
+  const key = queryKey(query);
 
   const refresh = useCallback(async () => {
-    const current = { status, limit, offset };
-    const key = queryKey(current);
+    const current: DeliveryFilter = JSON.parse(key);
     const mine = ++sequence.current;
     inFlight.current = true;
     setState(previous => ({
@@ -109,17 +112,27 @@ export function useDeliveryLog(query: DeliveryQuery, intervalMs: number) {
         return;
       }
       const message = errorMessage(error);
-      setState(previous =>
-        previous.list
-          ? { ...previous, loading: false, refreshError: message }
-          : { loading: false, loadError: message },
-      );
+      const refused =
+        error instanceof ResponseError && error.statusCode === 400;
+      setState(previous => {
+        if (!previous.list) {
+          return { loading: false, loadError: message };
+        }
+        return refused
+          ? {
+              ...previous,
+              loading: false,
+              filterError: message,
+              refreshError: undefined,
+            }
+          : { ...previous, loading: false, refreshError: message };
+      });
     } finally {
       if (mine === sequence.current) {
         inFlight.current = false;
       }
     }
-  }, [api, status, limit, offset]);
+  }, [api, key]);
 
   // Read at once when the query changes.
   useEffect(() => {

@@ -30,7 +30,10 @@ export function DeliveryHints() {
         <strong>Microsoft limits how much one mailbox may send:</strong> 30
         messages a minute and 10,000 recipients a day. The portal paces its mail
         to stay under them, so a large batch takes a while.{' '}
-        <Link to={deliveryDocs}>How the portal delivers mail</Link>
+        {/* Underlined: inside a sentence, colour alone would not tell the link apart. */}
+        <Link to={deliveryDocs} underline="always">
+          How the portal delivers mail
+        </Link>
       </Typography>
     </InfoCard>
   );
