@@ -30,6 +30,13 @@ import { StatsBucket, useDeliveryStats } from './useDeliveryStats';
 
 const CHART_HEIGHT = 260;
 
+/** The stacked series, bottom up, in the portal's status colours. */
+const SERIES = [
+  { dataKey: 'sent', name: 'Sent', color: 'ok' },
+  { dataKey: 'failed', name: 'Failed', color: 'error' },
+  { dataKey: 'waiting', name: 'Waiting', color: 'warning' },
+] as const;
+
 const useStyles = makeStyles(theme => ({
   controls: {
     display: 'flex',
@@ -160,33 +167,18 @@ export function DeliveryChart(props: {
               )}
             />
             {/* Redrawn at every refresh: animating each would draw the eye for nothing. */}
-            <Bar
-              dataKey="sent"
-              name="Sent"
-              stackId="messages"
-              fill={theme.palette.status.ok}
-              cursor="pointer"
-              isAnimationActive={false}
-              onClick={data => select(data.payload)}
-            />
-            <Bar
-              dataKey="failed"
-              name="Failed"
-              stackId="messages"
-              fill={theme.palette.status.error}
-              cursor="pointer"
-              isAnimationActive={false}
-              onClick={data => select(data.payload)}
-            />
-            <Bar
-              dataKey="waiting"
-              name="Waiting"
-              stackId="messages"
-              fill={theme.palette.status.warning}
-              cursor="pointer"
-              isAnimationActive={false}
-              onClick={data => select(data.payload)}
-            />
+            {SERIES.map(series => (
+              <Bar
+                key={series.dataKey}
+                dataKey={series.dataKey}
+                name={series.name}
+                stackId="messages"
+                fill={theme.palette.status[series.color]}
+                cursor="pointer"
+                isAnimationActive={false}
+                onClick={data => select(data.payload)}
+              />
+            ))}
           </BarChart>
         </ResponsiveContainer>
       </div>
