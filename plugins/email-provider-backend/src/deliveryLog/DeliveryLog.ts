@@ -124,12 +124,6 @@ export class DeliveryLog {
     page: DeliveryLogPage,
   ): Promise<DeliveryList> {
     const matching = this.matching(criteria);
-    const rowsQuery = this.newestFirst(matching.clone(), page.limit + 1);
-    if (page.cursor) {
-      this.after(rowsQuery, decodeCursor(page.cursor));
-    } else if (page.offset) {
-      rowsQuery.offset(page.offset);
-    }
     const countQuery = this.db.count({ total: '*' }).from(
       matching
         .clone()
@@ -137,11 +131,46 @@ export class DeliveryLog {
         .limit(DELIVERY_LOG_COUNT_LIMIT + 1)
         .as('matching'),
     );
-    const [rows, counted] = await Promise.all([rowsQuery, countQuery]);
-    const totalCount = Number(
-      (counted[0] as { total?: number | string } | undefined)?.total ?? 0,
-    );
-    const items = (rows as MessageRow[]).slice(0, page.limit).map(toRecord);
+    const total = (counted: unknown[]) =>
+      Number(
+        (counted[0] as { total?: number | string } | undefined)?.total ?? 0,
+      );
+    const pageOf = (query: Knex.QueryBuilder) => {
+      const rowsQuery = this.newestFirst(query, page.limit + 1);
+      if (page.cursor) {
+        this.after(rowsQuery, decodeCursor(page.cursor));
+      } else if (page.offset) {
+        rowsQuery.offset(page.offset);
+      }
+      return rowsQuery;
+    };
+
+    let rows: MessageRow[];
+    let totalCount: number;
+    if (criteria.words && this.isPostgres) {
+      // PostgreSQL walks the log newest first until enough rows pass a word filter, which reads
+      // tens of thousands of rows for a rare word; when the count shows the matches are few,
+      // they are read from the word index and sorted instead.
+      totalCount = total(await countQuery);
+      rows = await pageOf(
+        totalCount <= DELIVERY_LOG_COUNT_LIMIT
+          ? this.db
+              .withMaterialized(
+                'found',
+                matching.clone().select(...RECORD_COLUMNS),
+              )
+              .from('found')
+          : matching.clone(),
+      );
+    } else {
+      const [found, counted] = await Promise.all([
+        pageOf(matching.clone()),
+        countQuery,
+      ]);
+      rows = found;
+      totalCount = total(counted);
+    }
+    const items = rows.slice(0, page.limit).map(toRecord);
     return {
       items,
       totalCount: Math.min(totalCount, DELIVERY_LOG_COUNT_LIMIT),
