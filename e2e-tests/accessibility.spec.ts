@@ -11,20 +11,15 @@
  * started again with a fresh in-memory database, as global setup left it.
  */
 import { AxeBuilder } from '@axe-core/playwright';
-import {
-  APIRequestContext,
-  expect,
-  Page,
-  test,
-  TestInfo,
-} from '@playwright/test';
+import { expect, Page, test, TestInfo } from '@playwright/test';
 import { freePort, readState, restartBackend } from './support/portal';
 import {
-  guestToken,
+  enqueueMessage,
+  openEmailProviderPage,
+  saveSmtpSettings,
   screenshot,
-  sidebar,
-  signInAsGuest,
   waitForMail,
+  waitForMessageStatus,
 } from './support/steps';
 
 const WCAG_21_AA_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -118,38 +113,11 @@ async function expectNoSeriousViolations(
     .toEqual([]);
 }
 
-/** SMTP through the suite's server (or another port), saved as the admin would save it. */
-async function saveSmtpSettings(request: APIRequestContext, port?: number) {
-  const { backendUrl, smtp } = readState();
-  const response = await request.put(
-    `${backendUrl}/api/email-provider/settings`,
-    {
-      headers: { Authorization: `Bearer ${await guestToken(request)}` },
-      data: {
-        provider: 'smtp',
-        smtp: {
-          host: 'localhost',
-          port: port ?? smtp.port,
-          security: 'starttls',
-          from: 'accessibility@example.com',
-          fromName: 'Accessibility Check',
-          usernameSameAsFrom: false,
-          username: smtp.username,
-          password: smtp.password,
-        },
-      },
-    },
-  );
-  expect(response.status()).toBe(200);
-}
-
-async function openEmailProviderPage(page: Page) {
-  await signInAsGuest(page);
-  await sidebar(page).getByRole('link', { name: 'Email provider' }).click();
-  await expect(
-    page.getByRole('heading', { level: 1, name: 'Email provider' }),
-  ).toBeVisible();
-}
+/** The sender of the settings these tests save. */
+const SENDER = {
+  from: 'accessibility@example.com',
+  fromName: 'Accessibility Check',
+};
 
 /** Whether a test in this worker saved settings or sent mail, which the next spec must not see. */
 let backendChanged = false;
@@ -198,7 +166,7 @@ test('the "Send a test email" dialog has no serious accessibility findings, open
 }, testInfo) => {
   const { smtp, smtpMailFile } = readState();
   backendChanged = true;
-  await saveSmtpSettings(request);
+  await saveSmtpSettings(request, SENDER);
   await openEmailProviderPage(page);
   await expect(
     page.getByText(`Active: SMTP (localhost:${smtp.port}, StartTLS)`),
@@ -235,39 +203,22 @@ test('the Deliveries tab with a sent and a failed message has no serious accessi
   page,
   request,
 }, testInfo) => {
-  const { backendUrl, serviceToken } = readState();
-  const api = `${backendUrl}/api/email-provider`;
-  const admin = { Authorization: `Bearer ${await guestToken(request)}` };
-
   /** A message as another plugin sends it, once it is done: sent, or given up on. */
   const sendMessage = async (subject: string, status: 'sent' | 'failed') => {
-    const enqueued = await request.post(`${api}/messages`, {
-      headers: { Authorization: `Bearer ${serviceToken.token}` },
-      data: {
-        to: ['accessibility@example.com'],
-        subject,
-        text: 'Scanned for accessibility.',
-        category: 'accessibility-check',
-      },
+    const id = await enqueueMessage(request, {
+      to: ['accessibility@example.com'],
+      subject,
+      text: 'Scanned for accessibility.',
+      category: 'accessibility-check',
     });
-    expect(enqueued.status()).toBe(202);
-    const { id } = await enqueued.json();
-    await expect
-      .poll(
-        async () =>
-          (await (
-            await request.get(`${api}/messages/${id}`, { headers: admin })
-          ).json()) as { status: string },
-        { timeout: 15_000 },
-      )
-      .toMatchObject({ status });
+    await waitForMessageStatus(request, id, status);
   };
 
   // Nothing listens at that port: two quick attempts (the e2e config), then it fails.
   backendChanged = true;
-  await saveSmtpSettings(request, await freePort());
+  await saveSmtpSettings(request, SENDER, await freePort());
   await sendMessage('Accessibility check, failed', 'failed');
-  await saveSmtpSettings(request);
+  await saveSmtpSettings(request, SENDER);
   await sendMessage('Accessibility check, sent', 'sent');
 
   await openEmailProviderPage(page);

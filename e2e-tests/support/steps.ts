@@ -1,3 +1,4 @@
+import type { DeliveryRecord } from '@email-provider/backstage-plugin-email-provider-common';
 import { expect, Page, APIRequestContext } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -66,4 +67,95 @@ export async function waitForMail<T>(
     }
     await sleep(250);
   }
+}
+
+/** Opens the Email provider page from the sidebar, signed in as the guest (an email provider admin). */
+export async function openEmailProviderPage(page: Page) {
+  await signInAsGuest(page);
+  await sidebar(page).getByRole('link', { name: 'Email provider' }).click();
+  await expect(
+    page.getByRole('heading', { level: 1, name: 'Email provider' }),
+  ).toBeVisible();
+}
+
+/**
+ * SMTP with StartTLS and the suite's SMTP credentials, saved through the API as the admin would
+ * save the form: to the suite's SMTP server, or to another server or port of the test's own.
+ */
+export async function saveSmtpSettings(
+  request: APIRequestContext,
+  sender: { from: string; fromName: string },
+  port?: number,
+) {
+  const { backendUrl, smtp } = readState();
+  const response = await request.put(
+    `${backendUrl}/api/email-provider/settings`,
+    {
+      headers: { Authorization: `Bearer ${await guestToken(request)}` },
+      data: {
+        provider: 'smtp',
+        smtp: {
+          host: 'localhost',
+          port: port ?? smtp.port,
+          security: 'starttls',
+          ...sender,
+          usernameSameAsFrom: false,
+          username: smtp.username,
+          password: smtp.password,
+        },
+      },
+    },
+  );
+  expect(response.status()).toBe(200);
+}
+
+/** What another plugin asks the portal to send (`POST /messages`), without attachments. */
+export type OutgoingMessage = {
+  to: string[];
+  cc?: string[];
+  bcc?: string[];
+  subject: string;
+  text: string;
+  category?: string;
+};
+
+/**
+ * Sends a message as another plugin does, with the suite's service token (a static external
+ * access token); returns its id in the delivery log.
+ */
+export async function enqueueMessage(
+  request: APIRequestContext,
+  message: OutgoingMessage,
+): Promise<string> {
+  const { backendUrl, serviceToken } = readState();
+  const response = await request.post(
+    `${backendUrl}/api/email-provider/messages`,
+    {
+      headers: { Authorization: `Bearer ${serviceToken.token}` },
+      data: message,
+    },
+  );
+  expect(response.status()).toBe(202);
+  return (await response.json()).id;
+}
+
+/**
+ * Waits until a message is done, sent or given up on, as the admin reads it in the delivery log
+ * (`GET /messages/:id`); returns that record.
+ */
+export async function waitForMessageStatus(
+  request: APIRequestContext,
+  id: string,
+  status: 'sent' | 'failed',
+): Promise<DeliveryRecord> {
+  const { backendUrl } = readState();
+  const headers = { Authorization: `Bearer ${await guestToken(request)}` };
+  const read = async (): Promise<DeliveryRecord> =>
+    (
+      await request.get(`${backendUrl}/api/email-provider/messages/${id}`, {
+        headers,
+      })
+    ).json();
+  await expect.poll(read, { timeout: 15_000 }).toMatchObject({ status });
+  return read();
 }
