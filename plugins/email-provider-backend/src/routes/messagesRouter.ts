@@ -20,6 +20,13 @@ import { AdminAccess } from './AdminAccess';
 import { parseInput } from './parseInput';
 import { JsonBodyReader } from './JsonBodyReader';
 
+/** The log's query without paging: the export is all of it. */
+const exportQuerySchema = deliveryLogQuerySchema.omit({
+  limit: true,
+  offset: true,
+  cursor: true,
+});
+
 const optionalDate = (value: string | undefined) =>
   value === undefined ? undefined : new Date(value);
 
@@ -96,15 +103,7 @@ export function createMessagesRouter(options: {
 
   router.get('/messages/export.csv', async (req, res) => {
     await access.authorize(req, emailProviderDeliveriesReadPermission);
-    const criteria = criteriaOf(
-      parseInput(
-        deliveryLogFilterSchema.extend({
-          since: deliveryLogQuerySchema.shape.since,
-          until: deliveryLogQuerySchema.shape.until,
-        }),
-        req.query,
-      ),
-    );
+    const criteria = criteriaOf(parseInput(exportQuerySchema, req.query));
     const event = await auditor.createEvent({
       eventId: 'deliveries-export',
       severityLevel: 'medium',
