@@ -4,12 +4,7 @@
  * Microsoft fake; see e2e-tests/global-setup.ts. Run: `yarn playwright test` (or `./dev test`).
  */
 import { defineConfig } from '@playwright/test';
-import fs from 'node:fs';
-
-// Debian's Chromium where it is installed (CI installs it); otherwise Playwright's own browser.
-const chromium =
-  process.env.E2E_CHROMIUM ??
-  (fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+import { browserUse, inOrder } from './e2e-tests/support/playwrightConfig';
 
 const frontendPort = process.env.E2E_FRONTEND_PORT ?? '3100';
 
@@ -19,10 +14,7 @@ export default defineConfig({
   expect: { timeout: 20_000 },
 
   // The tests share one portal and build on each other's settings.
-  workers: 1,
-  fullyParallel: false,
-  forbidOnly: !!process.env.CI,
-  retries: 0,
+  ...inOrder,
 
   reporter: [
     ['list'],
@@ -37,25 +29,10 @@ export default defineConfig({
   ],
 
   use: {
+    ...browserUse,
     baseURL: `http://localhost:${frontendPort}`,
-    // Tall enough that a screenshot shows the whole page (its content scrolls inside).
-    viewport: { width: 1400, height: 1800 },
     actionTimeout: 20_000,
     navigationTimeout: 60_000,
-    screenshot: 'only-on-failure',
-    trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: chromium,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-    },
   },
 
   outputDir: 'e2e-test-report/artifacts',

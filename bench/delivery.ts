@@ -18,27 +18,22 @@
  * Runs on PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING or the local server).
  */
 import { mockCredentials } from '@backstage/backend-test-utils';
-import knexFactory from 'knex';
 import nodemailer from 'nodemailer';
-import { ChildProcess, fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { unusedPort } from '../plugins/email-provider-backend/src/__testUtils__/SmtpSink';
 import {
-  createTestPki,
+  startMailTestServers,
+  startMicrosoftFake,
   TestPki,
-  trustTestCa,
-} from '../plugins/email-provider-backend/src/__testUtils__/certificates';
-import { startMicrosoftFake } from '../plugins/email-provider-backend/src/__testUtils__/MicrosoftFake';
+} from '@internal/mail-test-servers';
+import { BENCH_ADMIN, startPortalProcesses } from './portalProcesses';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
 const LARGE_MESSAGES = Number(process.env.BENCH_LARGE_MESSAGES ?? 1000);
 const GRAPH_MESSAGES = Number(process.env.BENCH_GRAPH_MESSAGES ?? 1000);
-const PG =
-  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
-  'postgresql://postgres@127.0.0.1:5432';
 const FROM = 'bench@example.com';
 const PASSWORD = 'bench-password';
 // As many messages in the air as raw nodemailer gets below.
@@ -250,68 +245,14 @@ async function rawNodemailer(port: number, count: number) {
  * more than one core.
  */
 async function startPortal(emailProvider: object, replicas = 1) {
-  const prefix = `email_provider_bench_${Date.now()}_`;
-  const url = new URL(PG);
-  const connection = {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    user: url.username || 'postgres',
-    password: url.password,
-  };
-  const children: ChildProcess[] = [];
-  const ports: number[] = [];
-  // One at a time, so the first runs the migrations alone.
-  for (let i = 0; i < replicas; i++) {
-    const port = await unusedPort();
-    const config = {
-      backend: {
-        baseUrl: `http://127.0.0.1:${port}`,
-        listen: { port, host: '127.0.0.1' },
-        database: { client: 'pg', connection, prefix },
-      },
-      permission: { enabled: false },
-      emailProvider: {
-        admins: ['user:default/bench'],
-        encryption: { key: 'bench-key-0123456789abcdef0123456789abcdef' },
-        ...emailProvider,
-      },
-    };
-    const child = spawn(
-      process.execPath,
-      [
-        ...(process.env.BENCH_PORTAL_NODE_ARGS?.split(' ').filter(Boolean) ??
-          []),
-        '--require',
-        require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-        path.resolve(__dirname, 'portal.ts'),
-      ],
-      {
-        env: {
-          ...process.env,
-          NODE_EXTRA_CA_CERTS: caFile,
-          BENCH_PORTAL_CONFIG: JSON.stringify(config),
-        },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    process.once('exit', () => child.kill('SIGKILL'));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on(
-        'data',
-        chunk => String(chunk).includes('ready') && resolve(),
-      );
-      child.once('exit', code =>
-        reject(new Error(`portal exited with ${code}`)),
-      );
-    });
-    children.push(child);
-    ports.push(port);
-  }
-  const db = knexFactory({
-    client: 'pg',
-    connection: { ...connection, database: `${prefix}email-provider` },
+  const { db, ports, children, stop } = await startPortalProcesses({
+    name: 'bench',
+    emailProvider,
+    replicas,
+    caFile,
+    nodeArgs: process.env.BENCH_PORTAL_NODE_ARGS?.split(' ').filter(Boolean),
   });
-  const admin = mockCredentials.user.header('user:default/bench');
+  const admin = mockCredentials.user.header(BENCH_ADMIN);
   const service = mockCredentials.service.header({
     onBehalfOf: mockCredentials.service('plugin:bench'),
     targetPluginId: 'email-provider',
@@ -376,26 +317,16 @@ async function startPortal(emailProvider: object, replicas = 1) {
       }
       return total;
     },
-    stop: async () => {
-      await db.destroy();
-      for (const child of children) {
-        child.kill('SIGTERM');
-        await new Promise(resolve => child.once('exit', resolve));
-      }
-      const admin_ = knexFactory({ client: 'pg', connection: PG });
-      await admin_.raw(
-        `drop database if exists "${prefix}email-provider" with (force)`,
-      );
-      await admin_.destroy();
-    },
+    stop,
   };
 }
 
 type Portal = Awaited<ReturnType<typeof startPortal>>;
 
 async function main() {
-  const pki = await createTestPki();
-  trustTestCa(pki);
+  // The counting SMTP server runs in a process of its own (startCountingServer); the raw
+  // nodemailer sender in this one trusts the test CA.
+  const { pki } = await startMailTestServers({ trustCa: true });
   caFile = path.join(
     fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')),
     'ca.pem',
@@ -430,7 +361,7 @@ async function main() {
 
     const smtpDelivery = {
       delivery: {
-        pollIntervalMs: 100,
+        pollInterval: { milliseconds: 100 },
         // The product's defaults, unless BENCH_DELIVERY (JSON, emailProvider.delivery) says otherwise.
         ...JSON.parse(process.env.BENCH_DELIVERY ?? '{}'),
       },

@@ -18,12 +18,9 @@
  */
 import { ConfigReader } from '@backstage/config';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import knexFactory, { Knex } from 'knex';
-import { ChildProcess, spawn } from 'node:child_process';
+import { Knex } from 'knex';
 import http from 'node:http';
 import os from 'node:os';
-import path from 'node:path';
-import { unusedPort } from '../plugins/email-provider-backend/src/__testUtils__/SmtpSink';
 import {
   DatabaseOutboxStore,
   HOURS,
@@ -36,6 +33,11 @@ import {
 } from '../plugins/email-provider-backend/src/deliveryLog/DeliveryLog';
 import { RecipientHasher } from '../plugins/email-provider-backend/src/deliveryLog/RecipientHasher';
 import { SecretCipher } from '../plugins/email-provider-backend/src/settings/SecretCipher';
+import {
+  BENCH_ADMIN,
+  BENCH_ENCRYPTION_KEY,
+  startPortalProcesses,
+} from './portalProcesses';
 
 const ROWS = Number(process.env.BENCH_LOG_ROWS ?? 1_020_000);
 const SAMPLES = Number(process.env.BENCH_LOG_SAMPLES ?? 30);
@@ -46,11 +48,6 @@ const WARMUPS = 3;
 // Leaves the seeded database behind, to try indexes and queries on by hand (drop it after).
 const KEEP_DATABASE = process.env.BENCH_LOG_KEEP_DATABASE === '1';
 const TARGET_MS = 50;
-const PG =
-  process.env.BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING ??
-  'postgresql://postgres@127.0.0.1:5432';
-const ENCRYPTION_KEY = 'bench-key-0123456789abcdef0123456789abcdef';
-const ADMIN = 'user:default/bench';
 const DAY_MS = 24 * 3600_000;
 
 // The seeded log.
@@ -99,57 +96,22 @@ function percentile(values: number[], p: number) {
 
 /** Starts the backend as it runs in production, in a process of its own (bench/portal.ts). */
 async function startPortal() {
-  const prefix = `email_provider_bench_log_${Date.now()}_`;
-  const url = new URL(PG);
-  const connection = {
-    host: url.hostname,
-    port: Number(url.port || 5432),
-    user: url.username || 'postgres',
-    password: url.password,
-  };
-  const port = await unusedPort();
-  const config = {
-    backend: {
-      baseUrl: `http://127.0.0.1:${port}`,
-      listen: { port, host: '127.0.0.1' },
-      database: { client: 'pg', connection, prefix },
-    },
-    permission: { enabled: false },
+  const {
+    db,
+    ports: [port],
+    stop,
+  } = await startPortalProcesses({
+    name: 'bench_log',
     emailProvider: {
-      admins: [ADMIN],
-      encryption: { key: ENCRYPTION_KEY },
       // The oldest seeded messages are 30 days old: the purge must not take them mid-run.
-      delivery: { retentionDays: DAYS + 1 },
+      delivery: { retention: { days: DAYS + 1 } },
       // Without a provider the seeded failures would raise the delivery alert mid-table.
       alerts: { enabled: false },
     },
-  };
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      '--require',
-      require.resolve('@backstage/cli/config/nodeTransform.cjs'),
-      path.resolve(__dirname, 'portal.ts'),
-    ],
-    {
-      env: { ...process.env, BENCH_PORTAL_CONFIG: JSON.stringify(config) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  process.once('exit', () => child.kill('SIGKILL'));
-  await new Promise<void>((resolve, reject) => {
-    child.stdout!.on(
-      'data',
-      chunk => String(chunk).includes('ready') && resolve(),
-    );
-    child.once('exit', code => reject(new Error(`portal exited with ${code}`)));
-  });
-  const db = knexFactory({
-    client: 'pg',
-    connection: { ...connection, database: `${prefix}email-provider` },
     pool: { min: 0, max: 4 },
+    keepDatabase: KEEP_DATABASE,
   });
-  const authorization = mockCredentials.user.header(ADMIN);
+  const authorization = mockCredentials.user.header(BENCH_ADMIN);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const get = (route: string) =>
     new Promise<{ body: Buffer; ms: number }>((resolve, reject) => {
@@ -187,23 +149,7 @@ async function startPortal() {
     get,
     stop: async () => {
       agent.destroy();
-      await db.destroy();
-      const exited = new Promise(resolve => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      if (KEEP_DATABASE) {
-        console.log(`kept the database ${prefix}email-provider`);
-        return;
-      }
-      const server = knexFactory({ client: 'pg', connection: PG });
-      const databases: Array<{ datname: string }> = await server
-        .select('datname')
-        .from('pg_database')
-        .where('datname', 'like', `${prefix}%`);
-      for (const { datname } of databases) {
-        await server.raw(`drop database if exists "${datname}" with (force)`);
-      }
-      await server.destroy();
+      await stop();
     },
   };
 }
@@ -682,7 +628,7 @@ async function main() {
   const hasher = RecipientHasher.fromCipher(
     SecretCipher.fromConfig(
       new ConfigReader({
-        emailProvider: { encryption: { key: ENCRYPTION_KEY } },
+        emailProvider: { encryption: { key: BENCH_ENCRYPTION_KEY } },
       }),
       { logger: mockServices.rootLogger({ level: 'none' }) },
     ),

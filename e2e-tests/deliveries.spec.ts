@@ -10,7 +10,7 @@
 import type { DeliveryRecord } from '@email-provider/backstage-plugin-email-provider-common';
 import { expect, Page, test } from '@playwright/test';
 import fs from 'node:fs';
-import { SmtpSink } from '../plugins/email-provider-backend/src/__testUtils__/SmtpSink';
+import { SmtpSink } from '@internal/mail-test-servers';
 import { readState, restartBackend } from './support/portal';
 import {
   enqueueMessage,

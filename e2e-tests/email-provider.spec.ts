@@ -5,10 +5,7 @@
  * each other and run in order.
  */
 import { expect, test } from '@playwright/test';
-import {
-  ReceivedMail,
-  SmtpSink,
-} from '../plugins/email-provider-backend/src/__testUtils__/SmtpSink';
+import { ReceivedMail, SmtpSink } from '@internal/mail-test-servers';
 import {
   freePort,
   readState,
@@ -16,24 +13,23 @@ import {
   writeConfig,
 } from './support/portal';
 import {
+  enqueueMessage,
+  expectNoEmailProviderEntry,
+  fillMicrosoft365Form,
+  fillSmtpForm,
+  GraphMail,
   guestToken,
+  openEmailProviderPage,
+  saveSmtpSettings,
   screenshot,
+  sendTestEmail,
   sidebar,
   signInAsGuest,
+  SmtpMail,
+  TEST_EMAIL_SUBJECT,
   waitForMail,
+  waitForMessageStatus,
 } from './support/steps';
-
-const APP_TITLE = 'Backstage Email Portal';
-const TEST_SUBJECT = `Test email from ${APP_TITLE} administration`;
-
-type SmtpMail = {
-  envelope: { from: string; to: string[] };
-  user?: string;
-  secure: boolean;
-  from?: string;
-  subject?: string;
-};
-type GraphMail = { mailbox: string; subject?: string; to: string[] };
 
 test.describe.configure({ mode: 'serial' });
 
@@ -51,22 +47,19 @@ test('an admin configures SMTP, saves, checks the connection and receives the te
   await expect(page.getByText('No email provider is active')).toBeVisible();
   await screenshot(page, '02-no-provider');
 
+  // The port follows the security until the admin types one.
   await page.getByRole('radio', { name: 'SMTP' }).check();
-  await page.getByLabel('Server address').fill('localhost');
   await page.getByLabel('Security').selectOption('SSL/TLS');
   await expect(page.getByLabel('Port')).toHaveValue('465');
   await page.getByLabel('Security').selectOption('StartTLS');
   await expect(page.getByLabel('Port')).toHaveValue('587');
-  await page.getByLabel('Port').fill(String(smtp.port));
-  await page
-    .getByLabel('Sender email address', { exact: true })
-    .fill('portal@example.com');
-  await page.getByLabel('Sender name').fill('E2E Portal');
-  await page
-    .getByRole('checkbox', { name: 'Same as sender email address' })
-    .uncheck();
-  await page.getByLabel('Username').fill(smtp.username);
-  await page.getByLabel('Password').fill(smtp.password);
+  await fillSmtpForm(page, {
+    port: smtp.port,
+    from: 'portal@example.com',
+    fromName: 'E2E Portal',
+    username: smtp.username,
+    password: smtp.password,
+  });
   await screenshot(page, '03-smtp-filled');
 
   await page.getByRole('button', { name: 'Save' }).click();
@@ -89,10 +82,7 @@ test('an admin configures SMTP, saves, checks the connection and receives the te
   await expect(steps).toContainText('Sign-in: passed');
   await screenshot(page, '05-smtp-connection-check');
 
-  await page.getByRole('button', { name: 'Send test email' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Send a test email' });
-  await dialog.getByLabel('Recipient').fill('ada@example.com');
-  await dialog.getByRole('button', { name: 'Send' }).click();
+  const dialog = await sendTestEmail(page, 'ada@example.com');
   await expect(dialog.getByText('Test email sent.')).toBeVisible();
   await screenshot(page, '06-smtp-test-email-sent');
 
@@ -104,7 +94,7 @@ test('an admin configures SMTP, saves, checks the connection and receives the te
     user: smtp.username,
     secure: true,
     from: '"E2E Portal" <portal@example.com>',
-    subject: TEST_SUBJECT,
+    subject: TEST_EMAIL_SUBJECT,
   });
   await dialog.getByRole('button', { name: 'Close' }).click();
   await expect(dialog).toBeHidden();
@@ -114,17 +104,11 @@ test('switching to Microsoft 365 asks first, then sends through Microsoft Graph'
   page,
 }) => {
   const { microsoft, graphMailFile } = readState();
-  await signInAsGuest(page);
-  await sidebar(page).getByRole('link', { name: 'Email provider' }).click();
+  await openEmailProviderPage(page);
   await expect(page.getByText('Active: SMTP')).toBeVisible();
 
   await page.getByRole('radio', { name: 'Microsoft 365' }).check();
-  await page
-    .getByLabel('Sender email address', { exact: true })
-    .fill(microsoft.mailbox);
-  await page.getByLabel('Tenant ID').fill(microsoft.tenantId);
-  await page.getByLabel('Client ID').fill(microsoft.clientId);
-  await page.getByLabel('Client secret').fill(microsoft.clientSecret);
+  await fillMicrosoft365Form(page);
   await screenshot(page, '07-microsoft365-filled');
 
   await page.getByRole('button', { name: 'Save' }).click();
@@ -142,10 +126,7 @@ test('switching to Microsoft 365 asks first, then sends through Microsoft Graph'
   await expect(page.getByText('A client secret is saved.')).toBeVisible();
   await screenshot(page, '09-microsoft365-saved');
 
-  await page.getByRole('button', { name: 'Send test email' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Send a test email' });
-  await dialog.getByLabel('Recipient').fill('grace@example.com');
-  await dialog.getByRole('button', { name: 'Send' }).click();
+  const dialog = await sendTestEmail(page, 'grace@example.com');
   await expect(dialog.getByText('Test email sent.')).toBeVisible();
   await screenshot(page, '10-microsoft365-test-email-sent');
 
@@ -154,7 +135,7 @@ test('switching to Microsoft 365 asks first, then sends through Microsoft Graph'
   );
   expect(mail).toEqual({
     mailbox: microsoft.mailbox,
-    subject: TEST_SUBJECT,
+    subject: TEST_EMAIL_SUBJECT,
     to: ['grace@example.com'],
   });
 });
@@ -193,54 +174,25 @@ test('a failed delivery shows its reason in the Deliveries tab, and a retry succ
   page,
   request,
 }) => {
-  const { backendUrl, smtp, smtpCertificate, serviceToken } = readState();
-  const api = `${backendUrl}/api/email-provider`;
-  const admin = { Authorization: `Bearer ${await guestToken(request)}` };
+  const { smtp, smtpCertificate, serviceToken } = readState();
+  const sender = { from: 'portal@example.com', fromName: 'E2E Portal' };
 
   // SMTP at a port where nothing listens yet.
   const port = await freePort();
-  const smtpSettings = {
-    host: 'localhost',
-    port,
-    security: 'starttls',
-    from: 'portal@example.com',
-    fromName: 'E2E Portal',
-    usernameSameAsFrom: false,
-    username: smtp.username,
-    password: smtp.password,
-  };
-  const saved = await request.put(`${api}/settings`, {
-    headers: admin,
-    data: { provider: 'smtp', smtp: smtpSettings },
-  });
-  expect(saved.status()).toBe(200);
+  await saveSmtpSettings(request, sender, port);
 
   // Another plugin (a service with a token of its own) sends a message.
   const subject = `Weekly catalog report ${Date.now()}`;
-  const enqueued = await request.post(`${api}/messages`, {
-    headers: { Authorization: `Bearer ${serviceToken.token}` },
-    data: {
-      to: ['ada@example.com', 'grace@example.com'],
-      subject,
-      text: 'Twelve components changed this week.',
-      category: 'weekly-report',
-    },
+  const id = await enqueueMessage(request, {
+    to: ['ada@example.com', 'grace@example.com'],
+    subject,
+    text: 'Twelve components changed this week.',
+    category: 'weekly-report',
   });
-  expect(enqueued.status()).toBe(202);
-  const { id } = await enqueued.json();
   // Two quick attempts (the e2e config), then it is given up on.
-  await expect
-    .poll(
-      async () =>
-        (await (
-          await request.get(`${api}/messages/${id}`, { headers: admin })
-        ).json()) as { status: string },
-      { timeout: 15_000 },
-    )
-    .toMatchObject({ status: 'failed' });
+  await waitForMessageStatus(request, id, 'failed');
 
-  await signInAsGuest(page);
-  await sidebar(page).getByRole('link', { name: 'Email provider' }).click();
+  await openEmailProviderPage(page);
   await expect(page.getByRole('tab', { name: 'Settings' })).toHaveAttribute(
     'aria-selected',
     'true',
@@ -316,14 +268,7 @@ test('a failed delivery shows its reason in the Deliveries tab, and a retry succ
   } finally {
     // The backend keeps pooled connections open, and the server waits for them before it
     // closes: other settings make the backend close its pool to this server first.
-    await request.put(`${api}/settings`, {
-      headers: admin,
-      data: {
-        provider: 'smtp',
-        smtp: { ...smtpSettings, port: smtp.port },
-      },
-    });
-    await server.close();
+    await saveSmtpSettings(request, sender).finally(() => server.close());
   }
 });
 
@@ -351,12 +296,7 @@ test('a user who is not an email provider admin gets no sidebar entry and no pag
   await screenshot(page, '13-not-admin-page');
 
   // The permission is decided (the page above says so): the sidebar has no entry for it.
-  await expect(
-    sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
-  ).toBeVisible();
-  await expect(
-    sidebar(page).getByRole('link', { name: 'Email provider' }),
-  ).toHaveCount(0);
+  await expectNoEmailProviderEntry(page);
   await screenshot(page, '14-not-admin-sidebar');
 
   const response = await request.get(

@@ -11,22 +11,20 @@
  * with its own configuration.
  */
 import { expect, test } from '@playwright/test';
-import {
-  ReceivedMail,
-  SmtpSink,
-} from '../plugins/email-provider-backend/src/__testUtils__/SmtpSink';
+import { ReceivedMail, SmtpSink } from '@internal/mail-test-servers';
 import { readState, restartBackend } from './support/portal';
 import {
+  fillMicrosoft365Form,
+  GraphMail,
   guestToken,
+  openEmailProviderPage,
+  saveSmtpSettings,
   screenshot,
-  sidebar,
+  sendTestEmail,
   signInAsGuest,
+  TEST_EMAIL_SUBJECT,
   waitForMail,
 } from './support/steps';
-
-const TEST_SUBJECT = 'Test email from Backstage Email Portal administration';
-
-type GraphMail = { mailbox: string; subject?: string; to: string[] };
 
 /** The day `days` from today (the machine's time zone, as the browser's), `YYYY-MM-DD`. */
 function dayFromToday(days: number): string {
@@ -51,20 +49,13 @@ test('a client secret expiring in 10 days is warned about in the Settings and De
 }) => {
   const { backendUrl, microsoft, graphMailFile } = readState();
   const expires = dayFromToday(10);
-  await signInAsGuest(page);
-  await sidebar(page).getByRole('link', { name: 'Email provider' }).click();
+  await openEmailProviderPage(page);
   await expect(page.getByText('No email provider is active')).toBeVisible();
 
   await page.getByRole('radio', { name: 'Microsoft 365' }).check();
   await expect(page.getByLabel('Cloud')).toHaveValue('global');
   await expect(page.getByLabel('Credential')).toHaveValue('secret');
-  await page
-    .getByLabel('Sender email address', { exact: true })
-    .fill(microsoft.mailbox);
-  await page.getByLabel('Tenant ID').fill(microsoft.tenantId);
-  await page.getByLabel('Client ID').fill(microsoft.clientId);
-  // Found by its label as other tests find it: the expiry date's label must not contain it.
-  await page.getByLabel('Client secret').fill(microsoft.clientSecret);
+  await fillMicrosoft365Form(page);
   await page.getByLabel('Secret expires').fill(expires);
   await page.getByRole('button', { name: 'Save' }).click();
 
@@ -115,10 +106,7 @@ test('a client secret expiring in 10 days is warned about in the Settings and De
   );
 
   // The expiry date changes nothing about sending.
-  await page.getByRole('button', { name: 'Send test email' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Send a test email' });
-  await dialog.getByLabel('Recipient').fill('expiry@example.com');
-  await dialog.getByRole('button', { name: 'Send' }).click();
+  const dialog = await sendTestEmail(page, 'expiry@example.com');
   await expect(dialog.getByText('Test email sent.')).toBeVisible();
   await dialog.getByRole('button', { name: 'Close' }).click();
   await waitForMail<GraphMail>(graphMailFile, m =>
@@ -188,10 +176,7 @@ test('SMTP without authentication sends no sign-in: refused by a server that req
   expect(saved).not.toHaveProperty('username');
 
   // The suite's SMTP server admits only signed-in senders: the failure says why.
-  await page.getByRole('button', { name: 'Send test email' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Send a test email' });
-  await dialog.getByLabel('Recipient').fill('relay@example.com');
-  await dialog.getByRole('button', { name: 'Send' }).click();
+  const dialog = await sendTestEmail(page, 'relay@example.com');
   const failure = dialog.getByRole('alert');
   await expect(failure).toContainText('The test email was not sent.');
   await expect(failure).toContainText(
@@ -216,9 +201,7 @@ test('SMTP without authentication sends no sign-in: refused by a server that req
       ),
     ).toBeVisible();
 
-    await page.getByRole('button', { name: 'Send test email' }).click();
-    await dialog.getByLabel('Recipient').fill('relay@example.com');
-    await dialog.getByRole('button', { name: 'Send' }).click();
+    await sendTestEmail(page, 'relay@example.com');
     await expect(dialog.getByText('Test email sent.')).toBeVisible();
     await screenshot(page, '25-smtp-relay-test-email-sent');
 
@@ -232,25 +215,12 @@ test('SMTP without authentication sends no sign-in: refused by a server that req
     expect(relay.authAttempts).toEqual([]);
     expect(relay.commands).toContain('MAIL');
     expect(relay.commands).not.toContain('AUTH');
-    expect(received[0].parsed.subject).toBe(TEST_SUBJECT);
+    expect(received[0].parsed.subject).toBe(TEST_EMAIL_SUBJECT);
   } finally {
     // Settings elsewhere first, so that the backend lets go of any connection to the relay,
     // which waits for them before it closes.
-    await request.put(`${backendUrl}/api/email-provider/settings`, {
-      headers: admin,
-      data: {
-        provider: 'smtp',
-        smtp: {
-          host: 'localhost',
-          port: smtp.port,
-          security: 'starttls',
-          from: 'portal@example.com',
-          usernameSameAsFrom: false,
-          username: smtp.username,
-          password: smtp.password,
-        },
-      },
-    });
-    await relay.close();
+    await saveSmtpSettings(request, { from: 'portal@example.com' }).finally(
+      () => relay.close(),
+    );
   }
 });

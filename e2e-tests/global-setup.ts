@@ -7,9 +7,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestPki } from '../plugins/email-provider-backend/src/__testUtils__/certificates';
-import { startMicrosoftFake } from '../plugins/email-provider-backend/src/__testUtils__/MicrosoftFake';
-import { SmtpSink } from '../plugins/email-provider-backend/src/__testUtils__/SmtpSink';
+import { startMailTestServers } from '@internal/mail-test-servers';
+import { appendReceivedMail } from './support/mailFile';
 import {
   assertPortFree,
   E2eState,
@@ -42,41 +41,33 @@ export default async function globalSetup() {
   fs.rmSync(LOG_DIR, { recursive: true, force: true });
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'email-provider-e2e-'));
-  const pki = await createTestPki();
-  const caFile = path.join(dir, 'ca.pem');
-  fs.writeFileSync(caFile, pki.ca.cert);
   const smtpMailFile = path.join(dir, 'smtp-received.jsonl');
   const graphMailFile = path.join(dir, 'graph-received.jsonl');
-
-  const smtp = await SmtpSink.start({
-    certificate: pki.localhost,
-    credentials: SMTP_USER,
-    onMessage: mail =>
-      fs.appendFileSync(
-        smtpMailFile,
-        `${JSON.stringify({
-          envelope: mail.envelope,
-          user: mail.user,
-          secure: mail.secure,
-          from: mail.parsed.from?.text,
-          to: mail.parsed.to,
-          subject: mail.parsed.subject,
-          text: mail.parsed.text,
-        })}\n`,
-      ),
+  const {
+    pki,
+    smtp,
+    microsoft,
+    close: stopMailServers,
+  } = await startMailTestServers({
+    smtp: {
+      credentials: SMTP_USER,
+      onMessage: mail => appendReceivedMail(smtpMailFile, mail),
+    },
+    microsoft: {
+      mailboxes: [MAILBOX],
+      onMessage: mail =>
+        fs.appendFileSync(
+          graphMailFile,
+          `${JSON.stringify({
+            mailbox: mail.mailbox,
+            subject: mail.message.subject,
+            to: mail.message.toRecipients.map(r => r.emailAddress.address),
+          })}\n`,
+        ),
+    },
   });
-  const microsoft = await startMicrosoftFake(pki, {
-    mailboxes: [MAILBOX],
-    onMessage: mail =>
-      fs.appendFileSync(
-        graphMailFile,
-        `${JSON.stringify({
-          mailbox: mail.mailbox,
-          subject: mail.message.subject,
-          to: mail.message.toRecipients.map(r => r.emailAddress.address),
-        })}\n`,
-      ),
-  });
+  const caFile = path.join(dir, 'ca.pem');
+  fs.writeFileSync(caFile, pki.ca.cert);
 
   const frontendUrl = `http://localhost:${FRONTEND_PORT}`;
   const backendUrl = `http://localhost:${BACKEND_PORT}`;
@@ -126,8 +117,8 @@ export default async function globalSetup() {
       'emailProvider:',
       '  delivery:',
       '    maxAttempts: 2',
-      '    retryDelayMs: 200',
-      '    pollIntervalMs: 200',
+      '    retryDelay: { milliseconds: 200 }',
+      '    pollInterval: { milliseconds: 200 }',
       '  development:',
       '    mailCatcher: false',
       '  microsoft365:',
@@ -148,7 +139,7 @@ export default async function globalSetup() {
       stopProcessGroup(current.frontendPid),
       stopProcessGroup(current.backendPid),
     ]);
-    await Promise.all([smtp.close(), microsoft.close()]);
+    await stopMailServers();
     // The test CA's key and the config files; the logs stay in e2e-test-report/logs.
     fs.rmSync(dir, { recursive: true, force: true });
   };

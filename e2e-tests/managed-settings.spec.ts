@@ -17,22 +17,17 @@ import { readState, restartBackend, writeConfig } from './support/portal';
 import {
   guestToken,
   screenshot,
+  sendTestEmail,
   sidebar,
   signInAsGuest,
+  SmtpMail,
+  suiteSmtpSettings,
+  TEST_EMAIL_SUBJECT,
   waitForMail,
 } from './support/steps';
 
-const TEST_SUBJECT = 'Test email from Backstage Email Portal administration';
 const PASSWORD_ENV = 'EMAIL_PROVIDER_E2E_MANAGED_SMTP_PASSWORD';
 const SENDER = 'configured@example.com';
-
-type SmtpMail = {
-  envelope: { from: string; to: string[] };
-  user?: string;
-  secure: boolean;
-  from?: string;
-  subject?: string;
-};
 
 test.describe.configure({ mode: 'serial' });
 
@@ -137,10 +132,7 @@ test('settings from the configuration are read-only in the page, and the test em
     page.getByRole('list', { name: 'Connection check steps' }),
   ).toContainText('Sign-in: passed');
 
-  await page.getByRole('button', { name: 'Send test email' }).click();
-  const dialog = page.getByRole('dialog', { name: 'Send a test email' });
-  await dialog.getByLabel('Recipient').fill('managed@example.com');
-  await dialog.getByRole('button', { name: 'Send' }).click();
+  const dialog = await sendTestEmail(page, 'managed@example.com');
   await expect(dialog.getByText('Test email sent.')).toBeVisible();
   await screenshot(page, '19-managed-settings-test-email-sent');
 
@@ -153,7 +145,7 @@ test('settings from the configuration are read-only in the page, and the test em
     user: smtp.username,
     secure: true,
     from: `"Configured Portal" <${SENDER}>`,
-    subject: TEST_SUBJECT,
+    subject: TEST_EMAIL_SUBJECT,
   });
 });
 
@@ -166,18 +158,7 @@ test('the API refuses to change or delete settings from the configuration', asyn
 
   const put = await request.put(`${api}/settings`, {
     headers: admin,
-    data: {
-      provider: 'smtp',
-      smtp: {
-        host: 'localhost',
-        port: smtp.port,
-        security: 'starttls',
-        from: 'someone-else@example.com',
-        usernameSameAsFrom: false,
-        username: smtp.username,
-        password: smtp.password,
-      },
-    },
+    data: suiteSmtpSettings({ from: 'someone-else@example.com' }),
   });
   expect(put.status()).toBe(409);
   expect((await put.json()).error).toMatchObject({

@@ -9,7 +9,8 @@
 # (`backstage-cli package prepack`: entry points moved to dist/, config.d.ts compiled to
 # config.schema.json), rewrites workspace: ranges to the real versions, and runs postpack, which
 # puts package.json back. Each tarball is then checked: built code, declarations, config schema,
-# migrations, README and LICENSE in it, nothing from tests, no workspace: range left.
+# migrations, the SMTP pool thread's files, README and LICENSE in it, nothing from tests, no
+# workspace: range left.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -60,6 +61,9 @@ check_tarball() {
   if [ -f "$dir/config.d.ts" ]; then has 'package/config\.schema\.json'; fi
   if [ -d "$dir/migrations" ]; then
     for migration in "$dir"/migrations/*.js; do has "package/migrations/$(basename "$migration")"; done
+  fi
+  if [ -d "$dir/smtpPoolThread" ]; then
+    for file in "$dir"/smtpPoolThread/*.js; do has "package/smtpPoolThread/$(basename "$file")"; done
   fi
   local tests
   tests="$(grep -E '__testUtils__|__fixtures__|\.test\.|setupTests|^package/(dev|src)/' <<<"$files" || true)"

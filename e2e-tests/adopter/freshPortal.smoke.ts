@@ -7,10 +7,9 @@
  * fresh portal is the only host. Each step is a test with a time limit of its own; the steps
  * build on each other, so a failed step skips the rest.
  */
-import { APIRequestContext, expect, Page, test } from '@playwright/test';
+import { expect, Page, test } from '@playwright/test';
 import fs from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import YAML from 'yaml';
 import {
   addToBackendIndex,
@@ -22,6 +21,17 @@ import {
   SNIPPET_DIR,
   writeSnippetFile,
 } from './installSteps';
+import {
+  expectNoEmailProviderEntry,
+  fillSmtpForm,
+  guestToken,
+  openEmailProviderPage,
+  sendTestEmail,
+  signInAsGuest,
+  SmtpMail,
+  screenshot as takeScreenshot,
+  waitForMail,
+} from '../support/steps';
 import { readTarballs } from './registry';
 import {
   AdopterState,
@@ -90,12 +100,8 @@ function readJson(file: string) {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
 
-type ReceivedMail = {
-  envelope: { from: string; to: string[] };
-  user?: string;
-  secure: boolean;
-  from?: string;
-  subject?: string;
+/** A message the SMTP server received, with its attachments. */
+type ReceivedMail = SmtpMail & {
   text?: string;
   attachments: Array<{
     filename?: string;
@@ -104,74 +110,14 @@ type ReceivedMail = {
   }>;
 };
 
-/** Waits for a message the SMTP server received that matches. */
-async function waitForMail(
-  state: AdopterState,
-  matches: (mail: ReceivedMail) => boolean,
-  timeoutMs = 60_000,
-): Promise<ReceivedMail> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const mails: ReceivedMail[] = fs.existsSync(state.mailFile)
-      ? fs
-          .readFileSync(state.mailFile, 'utf8')
-          .split('\n')
-          .filter(Boolean)
-          .map(line => JSON.parse(line))
-      : [];
-    const found = mails.find(matches);
-    if (found) {
-      return found;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `No matching message arrived within ${
-          timeoutMs / 1000
-        } s; the SMTP server received: ${JSON.stringify(mails)}`,
-      );
-    }
-    await sleep(250);
-  }
-}
-
 const backendUrl = (state: AdopterState) =>
   `http://localhost:${state.backendPort}`;
 const frontendUrl = (state: AdopterState) =>
   `http://localhost:${state.frontendPort}`;
 
-/** A token of the guest, the portal's only sign-in provider, straight from the backend. */
-async function guestToken(
-  request: APIRequestContext,
-  state: AdopterState,
-): Promise<string> {
-  const response = await request.get(
-    `${backendUrl(state)}/api/auth/guest/refresh`,
-  );
-  expect(response.ok()).toBe(true);
-  return (await response.json()).backstageIdentity.token;
-}
-
-async function signInAsGuest(page: Page, state: AdopterState) {
-  await page.goto(frontendUrl(state));
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await expect(
-    sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
-  ).toBeVisible();
-}
-
 /** Keeps a screenshot of the step: e2e-test-report/adopter/screenshots/. */
-async function screenshot(page: Page, name: string) {
-  const dir = path.join(REPORT_DIR, 'screenshots');
-  fs.mkdirSync(dir, { recursive: true });
-  await page.screenshot({
-    path: path.join(dir, `${name}.png`),
-    fullPage: true,
-    animations: 'disabled',
-  });
-}
-
-const sidebar = (page: Page) =>
-  page.getByRole('navigation', { name: 'sidebar nav' });
+const screenshot = (page: Page, name: string) =>
+  takeScreenshot(page, name, path.join(REPORT_DIR, 'screenshots'));
 
 /**
  * Starts the portal's backend as `yarn start` does (backstage-cli package start, in development),
@@ -522,41 +468,29 @@ test.describe('a fresh create-app portal with the packed plugins', () => {
         fs.readFileSync(path.join(state.portalDir, 'app-config.yaml'), 'utf8'),
       ).app.title;
 
-      await signInAsGuest(page, state);
-      await sidebar(page).getByRole('link', { name: 'Email provider' }).click();
-      await expect(
-        page.getByRole('heading', { level: 1, name: 'Email provider' }),
-      ).toBeVisible();
+      await openEmailProviderPage(page, frontendUrl(state));
       await expect(page.getByText('No email provider is active')).toBeVisible();
 
-      await page.getByRole('radio', { name: 'SMTP' }).check();
-      await page.getByLabel('Server address').fill('localhost');
-      await page.getByLabel('Security').selectOption('StartTLS');
-      await page.getByLabel('Port').fill(String(smtp.port));
-      await page
-        .getByLabel('Sender email address', { exact: true })
-        .fill('portal@example.com');
-      await page.getByLabel('Sender name').fill('Adopter Portal');
-      await page
-        .getByRole('checkbox', { name: 'Same as sender email address' })
-        .uncheck();
-      await page.getByLabel('Username').fill(smtp.username);
-      await page.getByLabel('Password').fill(smtp.password);
+      await fillSmtpForm(page, {
+        port: smtp.port,
+        from: 'portal@example.com',
+        fromName: 'Adopter Portal',
+        username: smtp.username,
+        password: smtp.password,
+      });
       await page.getByRole('button', { name: 'Save' }).click();
       await expect(
         page.getByText(`Active: SMTP (localhost:${smtp.port}, StartTLS)`),
       ).toBeVisible();
 
-      await page.getByRole('button', { name: 'Send test email' }).click();
-      const dialog = page.getByRole('dialog', { name: 'Send a test email' });
-      await dialog.getByLabel('Recipient').fill('ada@example.com');
-      await dialog.getByRole('button', { name: 'Send' }).click();
+      const dialog = await sendTestEmail(page, 'ada@example.com');
       await expect(dialog.getByText('Test email sent.')).toBeVisible();
       await screenshot(page, 'test-email-sent');
 
-      const mail = await waitForMail(
-        state,
+      const mail = await waitForMail<ReceivedMail>(
+        state.mailFile,
         m => m.subject?.startsWith('Test email from') ?? false,
+        60_000,
       );
       expect(mail).toMatchObject({
         envelope: { from: 'portal@example.com', to: ['ada@example.com'] },
@@ -574,7 +508,7 @@ test.describe('a fresh create-app portal with the packed plugins', () => {
     await step('smoke: emailServiceRef', 3 * MINUTE, async () => {
       const state = readState();
       const headers = {
-        Authorization: `Bearer ${await guestToken(request, state)}`,
+        Authorization: `Bearer ${await guestToken(request, backendUrl(state))}`,
       };
       // The report lists the catalog's components: wait until the catalog has read create-app's
       // example entities.
@@ -602,9 +536,10 @@ test.describe('a fresh create-app portal with the packed plugins', () => {
       );
       expect(trigger.status()).toBe(200);
 
-      const mail = await waitForMail(
-        state,
+      const mail = await waitForMail<ReceivedMail>(
+        state.mailFile,
         m => m.subject?.startsWith('Components, week of') ?? false,
+        60_000,
       );
       expect(mail.envelope).toEqual({
         from: 'portal@example.com',
@@ -642,7 +577,7 @@ test.describe('a fresh create-app portal with the packed plugins', () => {
 
       const api = `${backendUrl(state)}/api/email-provider`;
       const headers = {
-        Authorization: `Bearer ${await guestToken(request, state)}`,
+        Authorization: `Bearer ${await guestToken(request, backendUrl(state))}`,
       };
       const settings = {
         provider: 'smtp',
@@ -688,19 +623,14 @@ test.describe('a fresh create-app portal with the packed plugins', () => {
         'GET /messages': 403,
       });
 
-      await signInAsGuest(page, state);
+      await signInAsGuest(page, frontendUrl(state));
       await page.goto(`${frontendUrl(state)}/email-provider`);
       await expect(page.getByRole('alert')).toContainText(
         'You are not allowed to see the email provider settings',
       );
       await expect(page.getByLabel('Server address')).toHaveCount(0);
       // The backend's answer the page shows is the one the sidebar entry follows: no entry.
-      await expect(
-        sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
-      ).toBeVisible();
-      await expect(
-        sidebar(page).getByRole('link', { name: 'Email provider' }),
-      ).toHaveCount(0);
+      await expectNoEmailProviderEntry(page);
       await screenshot(page, 'not-an-admin');
     });
   });

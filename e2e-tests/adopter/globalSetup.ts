@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createTestPki } from '../../plugins/email-provider-backend/src/__testUtils__/certificates';
-import { SmtpSink } from '../../plugins/email-provider-backend/src/__testUtils__/SmtpSink';
+import { startMailTestServers } from '@internal/mail-test-servers';
+import { appendReceivedMail } from '../support/mailFile';
 import { startRegistry } from './registry';
 import {
   AdopterState,
@@ -39,9 +39,20 @@ export default async function globalSetup() {
   const tarballDir = path.join(dir, 'tarballs');
   fs.mkdirSync(tarballDir);
 
+  const mailFile = path.join(dir, 'received-mail.jsonl');
+  const {
+    pki,
+    smtp,
+    close: stopMailServers,
+  } = await startMailTestServers({
+    smtp: {
+      credentials: SMTP_USER,
+      onMessage: mail =>
+        appendReceivedMail(mailFile, mail, { attachments: true }),
+    },
+  });
   // The portal's backend trusts the test CA through NODE_EXTRA_CA_CERTS, which replaces any
   // extra CAs the machine had set (a proxy's, for instance): keep those in the same file.
-  const pki = await createTestPki();
   const caFile = path.join(dir, 'ca.pem');
   const machineCas = process.env.NODE_EXTRA_CA_CERTS;
   fs.writeFileSync(
@@ -53,29 +64,6 @@ export default async function globalSetup() {
         : '',
     ].join('\n'),
   );
-
-  const mailFile = path.join(dir, 'received-mail.jsonl');
-  const smtp = await SmtpSink.start({
-    certificate: pki.localhost,
-    credentials: SMTP_USER,
-    onMessage: mail =>
-      fs.appendFileSync(
-        mailFile,
-        `${JSON.stringify({
-          envelope: mail.envelope,
-          user: mail.user,
-          secure: mail.secure,
-          from: mail.parsed.from?.text,
-          subject: mail.parsed.subject,
-          text: mail.parsed.text,
-          attachments: mail.parsed.attachments.map(a => ({
-            filename: a.filename,
-            contentType: a.contentType,
-            content: a.content.toString('utf8'),
-          })),
-        })}\n`,
-      ),
-  });
   const registry = await startRegistry(tarballDir);
 
   const state: AdopterState = {
@@ -105,7 +93,7 @@ export default async function globalSetup() {
       stopProcessGroup(current.frontendPid),
       stopProcessGroup(current.backendPid),
     ]);
-    await Promise.all([smtp.close(), registry.close()]);
+    await Promise.all([stopMailServers(), registry.close()]);
     if (process.env.ADOPTER_KEEP_PORTAL) {
       logStep(`Kept ${dir} (ADOPTER_KEEP_PORTAL is set)`);
     } else {

@@ -4,15 +4,10 @@
  * drives that portal in Chromium. Its steps are the tests of freshPortal.smoke.ts, in order.
  */
 import { defineConfig } from '@playwright/test';
-import fs from 'node:fs';
 import path from 'node:path';
+import { browserUse, inOrder } from '../support/playwrightConfig';
 
 const reportDir = path.join(__dirname, '../../e2e-test-report/adopter');
-
-// Debian's Chromium where it is installed (CI installs it); otherwise Playwright's own browser.
-const chromium =
-  process.env.E2E_CHROMIUM ??
-  (fs.existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
 export default defineConfig({
   testDir: '.',
@@ -25,10 +20,7 @@ export default defineConfig({
   expect: { timeout: 30_000 },
 
   // The steps build on each other, in one worker.
-  workers: 1,
-  fullyParallel: false,
-  forbidOnly: !!process.env.CI,
-  retries: 0,
+  ...inOrder,
 
   reporter: [
     ['list'],
@@ -43,23 +35,9 @@ export default defineConfig({
   ],
 
   use: {
-    viewport: { width: 1400, height: 1800 },
+    ...browserUse,
     actionTimeout: 30_000,
     navigationTimeout: 90_000,
-    screenshot: 'only-on-failure',
-    trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: chromium,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-quic',
-        '--no-first-run',
-      ],
-    },
   },
 
   outputDir: path.join(reportDir, 'artifacts'),

@@ -154,17 +154,9 @@ export async function run(
   args: string[],
   options: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
 ): Promise<void> {
-  fs.mkdirSync(LOG_DIR, { recursive: true });
-  const logFile = path.join(LOG_DIR, `${log}.log`);
-  const fd = fs.openSync(logFile, 'a');
-  fs.writeSync(fd, `$ ${[command, ...args].join(' ')}   (in ${options.cwd})\n`);
-  const child = spawn(command, args, {
-    cwd: options.cwd,
-    env: options.env,
-    detached: true,
-    stdio: ['ignore', fd, fd],
-  });
-  fs.closeSync(fd);
+  const { child, logFile } = start(log, command, args, options);
+  // Waited for, unlike the long-running commands start() is for.
+  child.ref();
   updateState({ commandPid: child.pid });
   const started = Date.now();
   let timedOut = false;

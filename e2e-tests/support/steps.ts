@@ -7,20 +7,27 @@ import { readState, REPORT_DIR } from './portal';
 
 const SCREENSHOT_DIR = path.join(REPORT_DIR, 'screenshots');
 
-/** Keeps a screenshot of the step as a test artifact: e2e-test-report/screenshots/. */
-export async function screenshot(page: Page, name: string) {
-  fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+/** Keeps a screenshot of the step as a test artifact: e2e-test-report/screenshots/ unless told. */
+export async function screenshot(
+  page: Page,
+  name: string,
+  dir = SCREENSHOT_DIR,
+) {
+  fs.mkdirSync(dir, { recursive: true });
   await page.screenshot({
-    path: path.join(SCREENSHOT_DIR, `${name}.png`),
+    path: path.join(dir, `${name}.png`),
     fullPage: true,
     // Dialogs fade in: show them as they end up.
     animations: 'disabled',
   });
 }
 
-/** Signs in with the guest provider of the sign-in page. */
-export async function signInAsGuest(page: Page) {
-  await page.goto('/');
+/**
+ * Signs in with the guest provider of the sign-in page: of the suite's portal, or of the portal
+ * at `frontendUrl`.
+ */
+export async function signInAsGuest(page: Page, frontendUrl = '/') {
+  await page.goto(frontendUrl);
   await page.getByRole('button', { name: 'Enter' }).click();
   await expect(
     sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
@@ -31,9 +38,14 @@ export function sidebar(page: Page) {
   return page.getByRole('navigation', { name: 'sidebar nav' });
 }
 
-/** A guest token straight from the backend, to check the API as the tests' user. */
-export async function guestToken(request: APIRequestContext): Promise<string> {
-  const { backendUrl } = readState();
+/**
+ * A guest token straight from the backend (the suite's, or the one at `backendUrl`), to check the
+ * API as the tests' user.
+ */
+export async function guestToken(
+  request: APIRequestContext,
+  backendUrl = readState().backendUrl,
+): Promise<string> {
   const response = await request.get(`${backendUrl}/api/auth/guest/refresh`);
   expect(response.ok()).toBe(true);
   return (await response.json()).backstageIdentity.token;
@@ -70,43 +82,128 @@ export async function waitForMail<T>(
 }
 
 /** Opens the Email provider page from the sidebar, signed in as the guest (an email provider admin). */
-export async function openEmailProviderPage(page: Page) {
-  await signInAsGuest(page);
+export async function openEmailProviderPage(page: Page, frontendUrl = '/') {
+  await signInAsGuest(page, frontendUrl);
   await sidebar(page).getByRole('link', { name: 'Email provider' }).click();
   await expect(
     page.getByRole('heading', { level: 1, name: 'Email provider' }),
   ).toBeVisible();
 }
 
+/** The subject of the test email the page sends, in a portal titled Backstage Email Portal. */
+export const TEST_EMAIL_SUBJECT =
+  'Test email from Backstage Email Portal administration';
+
+/** A message the suite's SMTP server received, as its mail file (JSON lines) holds it. */
+export type SmtpMail = {
+  envelope: { from: string; to: string[] };
+  user?: string;
+  secure: boolean;
+  from?: string;
+  subject?: string;
+};
+
+/** A message the Microsoft fake sent through Graph, as its mail file holds it. */
+export type GraphMail = { mailbox: string; subject?: string; to: string[] };
+
 /**
- * SMTP with StartTLS and the suite's SMTP credentials, saved through the API as the admin would
- * save the form: to the suite's SMTP server, or to another server or port of the test's own.
+ * Fills the page's SMTP form as an admin would: StartTLS, and sign-in with a username other
+ * than the sender's address. Saves nothing.
  */
-export async function saveSmtpSettings(
-  request: APIRequestContext,
-  sender: { from: string; fromName: string },
+export async function fillSmtpForm(
+  page: Page,
+  settings: {
+    port: number;
+    from: string;
+    fromName: string;
+    username: string;
+    password: string;
+  },
+) {
+  await page.getByRole('radio', { name: 'SMTP' }).check();
+  await page.getByLabel('Server address').fill('localhost');
+  await page.getByLabel('Security').selectOption('StartTLS');
+  await page.getByLabel('Port').fill(String(settings.port));
+  await page
+    .getByLabel('Sender email address', { exact: true })
+    .fill(settings.from);
+  await page.getByLabel('Sender name').fill(settings.fromName);
+  await page
+    .getByRole('checkbox', { name: 'Same as sender email address' })
+    .uncheck();
+  await page.getByLabel('Username').fill(settings.username);
+  await page.getByLabel('Password').fill(settings.password);
+}
+
+/** Opens the page's "Send a test email" dialog and sends to `recipient`; returns the dialog. */
+export async function sendTestEmail(page: Page, recipient: string) {
+  await page.getByRole('button', { name: 'Send test email' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Send a test email' });
+  await dialog.getByLabel('Recipient').fill(recipient);
+  await dialog.getByRole('button', { name: 'Send' }).click();
+  return dialog;
+}
+
+/**
+ * SMTP with StartTLS and the suite's SMTP credentials, as the admin would save the form: to the
+ * suite's SMTP server, or to another server or port of the test's own.
+ */
+export function suiteSmtpSettings(
+  sender: { from: string; fromName?: string },
   port?: number,
 ) {
-  const { backendUrl, smtp } = readState();
+  const { smtp } = readState();
+  return {
+    provider: 'smtp',
+    smtp: {
+      host: 'localhost',
+      port: port ?? smtp.port,
+      security: 'starttls',
+      ...sender,
+      usernameSameAsFrom: false,
+      username: smtp.username,
+      password: smtp.password,
+    },
+  };
+}
+
+/** Saves `suiteSmtpSettings` through the API, as the admin. */
+export async function saveSmtpSettings(
+  request: APIRequestContext,
+  sender: { from: string; fromName?: string },
+  port?: number,
+) {
+  const { backendUrl } = readState();
   const response = await request.put(
     `${backendUrl}/api/email-provider/settings`,
     {
       headers: { Authorization: `Bearer ${await guestToken(request)}` },
-      data: {
-        provider: 'smtp',
-        smtp: {
-          host: 'localhost',
-          port: port ?? smtp.port,
-          security: 'starttls',
-          ...sender,
-          usernameSameAsFrom: false,
-          username: smtp.username,
-          password: smtp.password,
-        },
-      },
+      data: suiteSmtpSettings(sender, port),
     },
   );
   expect(response.status()).toBe(200);
+}
+
+/** Fills the page's Microsoft 365 form with the suite's Microsoft fake app. Saves nothing. */
+export async function fillMicrosoft365Form(page: Page) {
+  const { microsoft } = readState();
+  await page
+    .getByLabel('Sender email address', { exact: true })
+    .fill(microsoft.mailbox);
+  await page.getByLabel('Tenant ID').fill(microsoft.tenantId);
+  await page.getByLabel('Client ID').fill(microsoft.clientId);
+  // Found by its label as other tests find it: the expiry date's label must not contain it.
+  await page.getByLabel('Client secret').fill(microsoft.clientSecret);
+}
+
+/** Checks the sidebar has no Email provider entry (the user may not see the page). */
+export async function expectNoEmailProviderEntry(page: Page) {
+  await expect(
+    sidebar(page).getByRole('link', { name: 'Catalog', exact: true }),
+  ).toBeVisible();
+  await expect(
+    sidebar(page).getByRole('link', { name: 'Email provider' }),
+  ).toHaveCount(0);
 }
 
 /** What another plugin asks the portal to send (`POST /messages`), without attachments. */

@@ -1,3 +1,5 @@
+import type { HumanDuration } from '@backstage/types';
+
 export interface Config {
   emailProvider?: {
     /**
@@ -82,39 +84,61 @@ export interface Config {
       previousKeys?: string[];
     };
 
+    /**
+     * Durations here take Backstage's forms: an object such as `{ seconds: 30 }`, an ISO 8601
+     * string such as `PT30S`, or `30s`.
+     */
     delivery?: {
       /** Largest message accepted, bodies and decoded attachments together. Default 25. */
       maxMessageSizeMb?: number;
       /** Attempts before a message that keeps failing transiently is given up. Default 8. */
       maxAttempts?: number;
-      /** First retry delay in ms; each later one doubles, with jitter. Default 30000. */
-      retryDelayMs?: number;
-      /** Longest retry delay in ms. Default 3600000. */
-      maxRetryDelayMs?: number;
+      /** First retry delay; each later one doubles, with jitter. Default 30 seconds. */
+      retryDelay?: HumanDuration | string;
+      /** Longest retry delay. Default 1 hour. */
+      maxRetryDelay?: HumanDuration | string;
       /**
-       * Longest wait a provider's Retry-After may impose, in ms; a longer one is cut to this. It
-       * holds only messages for the mailbox that was throttled. Default 600000 (10 minutes).
+       * Longest wait a provider's Retry-After may impose; a longer one is cut to this. It holds
+       * only messages for the mailbox that was throttled. Default 10 minutes.
        */
-      maxRetryAfterMs?: number;
+      maxRetryAfter?: HumanDuration | string;
       /**
        * While messages wait for a server they could not reach, one of them is tried this often
-       * (ms, all instances together); a failure to reach it costs that message no attempt. When
-       * one gets through, all waiting messages are due at once. Default 2000.
+       * (all instances together); a failure to reach it costs that message no attempt. When one
+       * gets through, all waiting messages are due at once. Default 2 seconds.
        */
-      probeIntervalMs?: number;
+      probeInterval?: HumanDuration | string;
       /**
-       * On shutdown (SIGTERM), how long the messages being sent may take to finish, in ms; those
-       * still out then are handed back to the other instances, due at once. The shutdown takes at
-       * most five seconds more. Default 10000.
+       * On shutdown (SIGTERM), how long the messages being sent may take to finish; those still
+       * out then are handed back to the other instances, due at once. The shutdown takes at most
+       * five seconds more. Default 10 seconds.
        */
+      shutdownGrace?: HumanDuration | string;
+      /** A message still waiting (no provider, or retrying) after this fails as expired. Default 24 hours. */
+      expireAfter?: HumanDuration | string;
+      /** How long the metadata of sent and failed messages is kept. Default 30 days. */
+      retention?: HumanDuration | string;
+      /** How often an idle instance looks for due messages. Default 1 second. */
+      pollInterval?: HumanDuration | string;
+      /** How long a claim holds before another instance may take over the message. Default 2 minutes. */
+      claimLease?: HumanDuration | string;
+      /** @deprecated Use `retryDelay`. In ms. */
+      retryDelayMs?: number;
+      /** @deprecated Use `maxRetryDelay`. In ms. */
+      maxRetryDelayMs?: number;
+      /** @deprecated Use `maxRetryAfter`. In ms. */
+      maxRetryAfterMs?: number;
+      /** @deprecated Use `probeInterval`. In ms. */
+      probeIntervalMs?: number;
+      /** @deprecated Use `shutdownGrace`. In ms. */
       shutdownGraceMs?: number;
-      /** A message still waiting (no provider, or retrying) after this fails as expired. Default 24. */
+      /** @deprecated Use `expireAfter`. In hours. */
       expireAfterHours?: number;
-      /** Days the metadata of sent and failed messages is kept. Default 30. */
+      /** @deprecated Use `retention`. In days. */
       retentionDays?: number;
-      /** How often an idle instance looks for due messages, in ms. Default 1000. */
+      /** @deprecated Use `pollInterval`. In ms. */
       pollIntervalMs?: number;
-      /** How long a claim holds before another instance may take over the message, in ms. Default 120000. */
+      /** @deprecated Use `claimLease`. In ms. */
       claimLeaseMs?: number;
       /** Megabytes of messages one instance holds while sending. Default 64. */
       maxInFlightMb?: number;
@@ -150,18 +174,24 @@ export interface Config {
       enabled?: boolean;
       /**
        * Delivery is failing once this many messages failed for good (a permanent failure, all
-       * attempts used, or expired) within `windowMinutes`. Default 5.
+       * attempts used, or expired) within `window`. Default 5.
        */
       failedMessages?: number;
-      /** The window `failedMessages` counts in, in minutes. Default 30. */
-      windowMinutes?: number;
+      /** The window `failedMessages` counts in, such as `{ minutes: 30 }` or `PT30M`. Default 30 minutes. */
+      window?: HumanDuration | string;
       /**
-       * Delivery is failing once a message has waited this long to go out, in minutes, counted
-       * from when it was queued or retried. Raise it if the portal queues large batches that
-       * the provider's pacing takes longer to send. Default 30.
+       * Delivery is failing once a message has waited this long to go out, counted from when it
+       * was queued or retried. Raise it if the portal queues large batches that the provider's
+       * pacing takes longer to send. Default 30 minutes.
        */
+      queuedLongerThan?: HumanDuration | string;
+      /** How often delivery is checked, by one instance at a time. Default 5 minutes. */
+      checkInterval?: HumanDuration | string;
+      /** @deprecated Use `window`. In minutes. */
+      windowMinutes?: number;
+      /** @deprecated Use `queuedLongerThan`. In minutes. */
       queuedLongerThanMinutes?: number;
-      /** How often delivery is checked, in minutes, by one instance at a time. Default 5. */
+      /** @deprecated Use `checkInterval`. In minutes. */
       checkIntervalMinutes?: number;
     };
 

@@ -17,49 +17,46 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   createAppCertificate,
-  createTestPki,
-} from '../src/__testUtils__/certificates';
-import { startMicrosoftFake } from '../src/__testUtils__/MicrosoftFake';
-import { SmtpSink } from '../src/__testUtils__/SmtpSink';
+  startMailTestServers,
+} from '@internal/mail-test-servers';
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'email-provider-dev-'));
-  const pki = await createTestPki();
-  const caFile = path.join(dir, 'ca.pem');
-  fs.writeFileSync(caFile, pki.ca.cert);
-
-  const smtp = await SmtpSink.start({
-    certificate: pki.localhost,
-    credentials: { username: 'dev', password: 'dev' },
-    port: Number(process.env.SMTP_PORT ?? 1025),
-    onMessage: mail =>
-      console.log(
-        `SMTP  ${mail.envelope.from} -> ${mail.envelope.to.join(', ')}: ${
-          mail.parsed.subject
-        }` +
-          ` (${mail.secure ? 'TLS' : 'plain'}, ${mail.raw.length} bytes)\n${
-            mail.parsed.text ?? ''
-          }`,
-      ),
-  });
   const appCertificate = await createAppCertificate({
     cn: 'backstage-email.localhost',
   });
   const appCertificateFile = path.join(dir, 'app-certificate-and-key.pem');
   fs.writeFileSync(appCertificateFile, appCertificate.pem);
-  const microsoft = await startMicrosoftFake(pki, {
-    certificates: [appCertificate.cert],
-    mailboxes: ['portal@contoso.onmicrosoft.com'],
-    // Mail.ReadWrite too, so that large messages can be tried.
-    roles: ['Mail.Send', 'Mail.ReadWrite'],
-    port: Number(process.env.MICROSOFT_PORT ?? 8443),
-    onMessage: mail =>
-      console.log(
-        `GRAPH ${mail.mailbox} -> ${mail.message.toRecipients
-          .map(r => r.emailAddress.address)
-          .join(', ')}: ${mail.message.subject}`,
-      ),
+  const { pki, smtp, microsoft } = await startMailTestServers({
+    smtp: {
+      credentials: { username: 'dev', password: 'dev' },
+      port: Number(process.env.SMTP_PORT ?? 1025),
+      onMessage: mail =>
+        console.log(
+          `SMTP  ${mail.envelope.from} -> ${mail.envelope.to.join(', ')}: ${
+            mail.parsed.subject
+          }` +
+            ` (${mail.secure ? 'TLS' : 'plain'}, ${mail.raw.length} bytes)\n${
+              mail.parsed.text ?? ''
+            }`,
+        ),
+    },
+    microsoft: {
+      certificates: [appCertificate.cert],
+      mailboxes: ['portal@contoso.onmicrosoft.com'],
+      // Mail.ReadWrite too, so that large messages can be tried.
+      roles: ['Mail.Send', 'Mail.ReadWrite'],
+      port: Number(process.env.MICROSOFT_PORT ?? 8443),
+      onMessage: mail =>
+        console.log(
+          `GRAPH ${mail.mailbox} -> ${mail.message.toRecipients
+            .map(r => r.emailAddress.address)
+            .join(', ')}: ${mail.message.subject}`,
+        ),
+    },
   });
+  const caFile = path.join(dir, 'ca.pem');
+  fs.writeFileSync(caFile, pki.ca.cert);
 
   const configFile = path.join(dir, 'app-config.mail-servers.yaml');
   fs.writeFileSync(

@@ -1,95 +1,28 @@
-import {
-  coreServices,
-  createServiceFactory,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { emailProviderPlugin } from './plugin';
+import {
+  ADMIN,
+  ADMIN_GROUP,
+  allowEveryone,
+  EmailProviderTestBackend,
+  GRACE as GROUP_ADMIN,
+  LogEntry,
+  NON_ADMIN,
+  startEmailProviderTestBackend,
+  userInfoWithAdminGroup,
+} from './__testUtils__/emailProviderTestBackend';
+import { exampleMicrosoft365, exampleSmtp } from './__testUtils__/testSettings';
 
 jest.setTimeout(60_000);
-
-const ADMIN = 'user:default/ada';
-const GROUP_ADMIN = 'user:default/grace';
-const NON_ADMIN = 'user:default/mallory';
-const ADMIN_GROUP = 'group:default/mail-admins';
-const KEY = 'test-key-0123456789abcdef0123456789abcdef';
 
 const SMTP_PASSWORD = 'smtp-Pa55word-that-must-never-leak';
 const CLIENT_SECRET = 'Qx8Q~m365-client-secret-that-must-never-leak';
 
-const smtp = {
-  host: 'smtp.example.com',
-  port: 587,
-  security: 'starttls',
-  from: 'reports@example.com',
-  fromName: 'ACME Portal',
-  usernameSameAsFrom: true,
-};
-
-const microsoft365 = {
-  from: 'reports@contoso.onmicrosoft.com',
-  tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
-  clientId: '11111111-2222-3333-4444-555555555555',
-};
+const smtp = { ...exampleSmtp, fromName: 'ACME Portal' };
+const microsoft365 = exampleMicrosoft365;
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
-
-/** Every log line the backend writes, audit events included, as text. */
-function capturingRootLogger(lines: string[]) {
-  const serialize = (value: unknown): unknown =>
-    value instanceof Error
-      ? {
-          name: value.name,
-          message: value.message,
-          stack: value.stack,
-          cause: serialize(value.cause),
-        }
-      : value;
-  const make = (fields: object): LoggerService => {
-    const log = (level: string) => (message: string, meta?: unknown) => {
-      lines.push(
-        JSON.stringify({ level, message, fields, meta: serialize(meta) }),
-      );
-    };
-    return {
-      error: log('error'),
-      warn: log('warn'),
-      info: log('info'),
-      debug: log('debug'),
-      child: meta => make({ ...fields, ...meta }),
-    };
-  };
-  return createServiceFactory({
-    service: coreServices.rootLogger,
-    deps: {},
-    factory: () => ({ ...make({}) }),
-  });
-}
-
-/** create-app's allow-all policy: emailProvider.admins alone must keep everyone else out. */
-const allowAllPermissions = mockServices.permissions.mock({
-  authorize: async requests =>
-    requests.map(() => ({ result: AuthorizeResult.ALLOW })),
-});
-
-const userInfo = mockServices.userInfo.mock({
-  getUserInfo: async credentials => {
-    const ref = (credentials.principal as { userEntityRef: string })
-      .userEntityRef;
-    return {
-      userEntityRef: ref,
-      ownershipEntityRefs: ref === GROUP_ADMIN ? [ref, ADMIN_GROUP] : [ref],
-    };
-  },
-});
 
 const callers = {
   admin: mockCredentials.user.header(ADMIN),
@@ -102,34 +35,26 @@ describe.each(databases.eachSupportedId())(
   'email-provider plugin (%s)',
   databaseId => {
     let knex: Knex;
-    let server: Awaited<ReturnType<typeof startTestBackend>>['server'];
+    let server: EmailProviderTestBackend['server'];
     let logLines: string[];
+    let logEntries: LogEntry[];
     let responses: string[];
 
     async function start(options: { permissionFramework: boolean }) {
       knex = await databases.init(databaseId);
-      logLines = [];
       responses = [];
-      const backend = await startTestBackend({
-        features: [
-          emailProviderPlugin,
-          capturingRootLogger(logLines),
-          mockServices.auditor.factory(),
-          mockServices.database.factory({ knex }),
-          allowAllPermissions.factory,
-          userInfo.factory,
-          mockServices.rootConfig.factory({
-            data: {
-              permission: { enabled: options.permissionFramework },
-              emailProvider: {
-                admins: [ADMIN, ADMIN_GROUP],
-                encryption: { key: KEY },
-              },
-            },
-          }),
-        ],
+      // create-app's allow-all policy: emailProvider.admins alone must keep everyone else out.
+      const backend = await startEmailProviderTestBackend({
+        database: knex,
+        permissions: allowEveryone,
+        config: { permission: { enabled: options.permissionFramework } },
+        audit: 'logged',
+        features: [userInfoWithAdminGroup.factory],
+        emailProvider: { admins: [ADMIN, ADMIN_GROUP] },
       });
       server = backend.server;
+      logLines = backend.logs;
+      logEntries = backend.logEntries;
     }
 
     /** Sends a request and keeps its whole answer, headers included, for the leak check. */
@@ -509,9 +434,9 @@ describe.each(databases.eachSupportedId())(
         });
         await call('delete', callers.admin);
 
-        const audit = logLines
-          .map(line => JSON.parse(line))
-          .filter(line => line.message === 'email-provider.settings-update');
+        const audit = logEntries.filter(
+          line => line.message === 'email-provider.settings-update',
+        );
         const outcomes = audit.map(
           line => line.meta?.status ?? line.fields.status,
         );

@@ -12,12 +12,12 @@ import { DeliveryHealthCheck } from './alerts/DeliveryHealthCheck';
 import { migrateDatabase } from './database/migrateDatabase';
 import { DatabaseOutboxStore } from './delivery/DatabaseOutboxStore';
 import { readDeliveryOptions } from './delivery/DeliveryOptions';
-import { OutboxWorker } from './delivery/OutboxWorker';
+import { Outbox } from './delivery/Outbox';
+import { OutboxCleaner } from './delivery/OutboxCleaner';
 import { MailProviderFactory } from './providers/MailProviderFactory';
 import { readEmailProviderAdmins } from './permissions/EmailProviderAdmins';
 import { AdminAccess } from './routes/AdminAccess';
 import { createMessagesRouter } from './routes/messagesRouter';
-import { OutboxIntake } from './delivery/OutboxIntake';
 import { createRouter } from './routes/router';
 import { DatabaseSettingsStore } from './settings/DatabaseSettingsStore';
 import { SecretCipher } from './settings/SecretCipher';
@@ -79,8 +79,8 @@ export const emailProviderPlugin = createBackendPlugin({
         if (access.startupWarning) {
           logger.warn(access.startupWarning);
         }
-        const deliveryOptions = readDeliveryOptions(config);
-        const alertOptions = readAlertOptions(config);
+        const deliveryOptions = readDeliveryOptions(config, { logger });
+        const alertOptions = readAlertOptions(config, { logger });
         const notifier = new AdminNotifier({
           notifications,
           logger,
@@ -111,32 +111,24 @@ export const emailProviderPlugin = createBackendPlugin({
             notifier,
           });
         }
-        const outbox = new DatabaseOutboxStore(db);
+        const store = new DatabaseOutboxStore(db);
         const recipients = RecipientHasher.fromCipher(cipher);
         const log = new DeliveryLog(db, recipients);
-        const worker = new OutboxWorker({
-          store: outbox,
+        const outbox = new Outbox({
+          store,
           settings,
           providers,
+          recipients,
           logger,
           options: deliveryOptions,
         });
-        lifecycle.addStartupHook(() => worker.start());
-        lifecycle.addShutdownHook(() => worker.stop());
-
-        await scheduler.scheduleTask({
-          id: 'email-provider-outbox-purge',
-          frequency: { hours: 6 },
-          timeout: { minutes: 10 },
-          initialDelay: { minutes: 5 },
-          fn: async () => {
-            const before = new Date(
-              Date.now() - deliveryOptions.retentionDays * 24 * 3600_000,
-            );
-            const purged = await outbox.purge(before);
-            logger.info(`Purged ${purged} finished email message(s)`);
-          },
-        });
+        lifecycle.addStartupHook(() => outbox.start());
+        lifecycle.addShutdownHook(() => outbox.stop());
+        await new OutboxCleaner({
+          store,
+          logger,
+          retentionMs: deliveryOptions.retentionMs,
+        }).schedule(scheduler);
 
         await scheduler.scheduleTask({
           id: 'email-provider-delivery-hours',
@@ -155,7 +147,7 @@ export const emailProviderPlugin = createBackendPlugin({
             notifier,
           });
           const deliveryHealth = new DeliveryHealthCheck({
-            outbox,
+            outbox: store,
             settings,
             alerts,
             notifier,
@@ -185,20 +177,13 @@ export const emailProviderPlugin = createBackendPlugin({
         permissionsRegistry.addPermissions(emailProviderPermissions);
         httpRouter.use(
           createMessagesRouter({
-            store: outbox,
+            outbox,
+            store,
             log,
-            intake: new OutboxIntake({
-              store: outbox,
-              settings,
-              options: deliveryOptions,
-              recipients,
-              onStored: () => worker.notifyEnqueued(),
-            }),
             deliveryOptions,
             httpAuth,
             access,
             auditor,
-            onEnqueued: () => worker.notifyEnqueued(),
           }),
         );
         httpRouter.use(

@@ -16,3 +16,5 @@ export type * from './delivery';
 export * from './messages';
 export * from './deliveryLog';
 export * from './settings/destination';
+export * from './settings/secretRequirement';
+export * from './settings/fieldIssues';

@@ -5,27 +5,21 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { emailServiceMock } from './testUtils';
 import { weeklyReportPlugin } from './__testUtils__/weeklyReportPlugin';
 
+const component = (name: string, owner: string, lifecycle: string) => ({
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: { name },
+  spec: { owner, lifecycle },
+});
+
 describe('weeklyReportPlugin (the README example)', () => {
   const features = (email: ReturnType<typeof emailServiceMock>) => [
     weeklyReportPlugin,
     emailServiceMock.factory(email),
     catalogServiceMock.factory({
       entities: [
-        {
-          apiVersion: 'backstage.io/v1alpha1',
-          kind: 'Component',
-          metadata: { name: 'web' },
-          spec: { owner: 'team-a', lifecycle: 'production' },
-        },
-        {
-          apiVersion: 'backstage.io/v1alpha1',
-          kind: 'Component',
-          metadata: { name: 'api' },
-          spec: {
-            owner: 'group:default/team "b", the best',
-            lifecycle: 'experimental',
-          },
-        },
+        component('web', 'team-a', 'production'),
+        component('api', 'group:default/team "b", the best', 'experimental'),
       ],
     }),
     mockServices.rootConfig.factory({

@@ -1,14 +1,4 @@
-import {
-  coreServices,
-  createBackendPlugin,
-  createServiceFactory,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { createBackendPlugin } from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
@@ -16,21 +6,23 @@ import {
   NotificationService,
   notificationService,
 } from '@backstage/plugin-notifications-node';
-// The real email-provider backend, and its own test helpers: a real SMTP server (smtp-server,
-// parsed with mailparser) and a test CA. That package has no ./testUtils entry point for them.
-// eslint-disable-next-line @backstage/no-mixed-plugin-imports
-import emailProviderPlugin from '@email-provider/backstage-plugin-email-provider-backend';
+// The real email-provider backend in a test backend, as that package's own tests start it. That
+// package has no ./testUtils entry point for its test fixture.
 // eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
+import {
+  asUser,
+  eventually,
+  startEmailProviderTestBackend,
+} from '@email-provider/backstage-plugin-email-provider-backend/src/__testUtils__/emailProviderTestBackend';
+// eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
+import { localSmtpSettings } from '@email-provider/backstage-plugin-email-provider-backend/src/__testUtils__/testSettings';
 import {
   createTestPki,
-  TestPki,
-  trustTestCa,
-} from '@email-provider/backstage-plugin-email-provider-backend/src/__testUtils__/certificates';
-// eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
-import {
   ReceivedMail,
   SmtpSink,
-} from '@email-provider/backstage-plugin-email-provider-backend/src/__testUtils__/SmtpSink';
+  TestPki,
+  trustTestCa,
+} from '@internal/mail-test-servers';
 import request from 'supertest';
 import { notificationsModuleEmailProvider } from './module';
 
@@ -102,49 +94,10 @@ afterAll(async () => {
   untrust();
 });
 
-function capturingRootLogger(lines: string[]) {
-  const make = (): LoggerService => {
-    const log = (level: string) => (message: string) => {
-      lines.push(`${level}: ${message}`);
-    };
-    return {
-      error: log('error'),
-      warn: log('warn'),
-      info: log('info'),
-      debug: log('debug'),
-      child: () => make(),
-    };
-  };
-  return createServiceFactory({
-    service: coreServices.rootLogger,
-    deps: {},
-    factory: () => make(),
-  });
-}
-
-async function eventually<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result) {
-      return result;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 50));
-  }
-}
-
 const settle = () => new Promise(resolve => setTimeout(resolve, 1500));
 
 /** Starts the portal, with the email provider set to SMTP through the admin API. */
 async function startPortal(options: { broadcast?: boolean } = {}) {
-  const logs: string[] = [];
   let sender: NotificationService | undefined;
   // A plugin that notifies as plugins do, through the notifications service (origin
   // plugin:release-bot).
@@ -159,52 +112,41 @@ async function startPortal(options: { broadcast?: boolean } = {}) {
       });
     },
   });
-  const backend = await startTestBackend({
+  const backend = await startEmailProviderTestBackend({
     features: [
       notificationsPlugin,
       notificationsModuleEmailProvider,
-      emailProviderPlugin,
       releaseBot,
       catalogServiceMock.factory({ entities }),
-      capturingRootLogger(logs),
-      mockServices.rootConfig.factory({
-        data: {
-          app: { baseUrl: BASE_URL, title: 'ACME <b>Portal</b>' },
-          permission: { enabled: false },
+    ],
+    config: {
+      app: { baseUrl: BASE_URL, title: 'ACME <b>Portal</b>' },
+      notifications: {
+        processors: {
           emailProvider: {
-            admins: [ADMIN],
-            encryption: { key: 'notifications-test-key-0123456789abcdef' },
-            delivery: { pollIntervalMs: 50 },
-          },
-          notifications: {
-            processors: {
-              emailProvider: {
-                broadcast: { enabled: options.broadcast ?? false },
-              },
-            },
+            broadcast: { enabled: options.broadcast ?? false },
           },
         },
-      }),
-    ],
-  });
-  const { server } = backend;
-  const as = (ref: string) => mockCredentials.user.header(ref);
-
-  const saved = await request(server)
-    .put('/api/email-provider/settings')
-    .set('Authorization', as(ADMIN))
-    .send({
-      provider: 'smtp',
-      smtp: {
-        host: 'localhost',
-        port: sink.port,
-        security: 'starttls',
-        from: FROM,
-        fromName: 'ACME Portal',
-        usernameSameAsFrom: true,
-        password: SMTP_PASSWORD,
       },
-    });
+    },
+    emailProvider: {
+      admins: [ADMIN],
+      encryption: { key: 'notifications-test-key-0123456789abcdef' },
+      delivery: { pollIntervalMs: 50 },
+    },
+  });
+  const { server, logs } = backend;
+  const as = asUser;
+
+  const saved = await backend.api(
+    'put',
+    '/settings',
+    as(ADMIN),
+    localSmtpSettings(
+      { port: sink.port, from: FROM, password: SMTP_PASSWORD },
+      { fromName: 'ACME Portal' },
+    ),
+  );
   expect(saved.status).toBe(200);
 
   return {

@@ -2,28 +2,26 @@ import {
   BackendFeature,
   coreServices,
   createServiceFactory,
-  LoggerService,
   SchedulerService,
 } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/config';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
 import { Notification } from '@backstage/plugin-notifications-common';
 import { Knex } from 'knex';
-import { Server } from 'node:http';
 import request from 'supertest';
-import { emailProviderPlugin } from '../plugin';
+import {
+  ADMIN,
+  asUser,
+  GRACE,
+  startEmailProviderTestBackend,
+} from './emailProviderTestBackend';
 
-export const ADMIN = 'user:default/ada';
+export { ADMIN, eventually, NON_ADMIN } from './emailProviderTestBackend';
 /** An admin through the group listed in `emailProvider.admins`. */
-export const GROUP_ADMIN = 'user:default/grace';
-export const NON_ADMIN = 'user:default/mallory';
+export const GROUP_ADMIN = GRACE;
 const ADMIN_GROUP = 'group:default/mail-admins';
 
 const entities: Entity[] = [
@@ -48,37 +46,6 @@ type ScheduledTask = Parameters<SchedulerService['scheduleTask']>[0];
 /** Each plugin's own database, as a portal gives them, kept across restarts and replicas. */
 export type PortalDatabases = Record<'email-provider' | 'notifications', Knex>;
 
-/** Every line the backend logs, with its fields and error, as text. */
-function capturingRootLogger(lines: string[]) {
-  const make = (fields: object): LoggerService => {
-    const log = (level: string) => (message: string, meta?: unknown) => {
-      lines.push(
-        `${level}: ${message}${
-          meta === undefined
-            ? ''
-            : ` ${JSON.stringify(
-                meta instanceof Error
-                  ? { ...meta, message: meta.message }
-                  : meta,
-              )}`
-        } ${JSON.stringify(fields)}`,
-      );
-    };
-    return {
-      error: log('error'),
-      warn: log('warn'),
-      info: log('info'),
-      debug: log('debug'),
-      child: meta => make({ ...fields, ...meta }),
-    };
-  };
-  return createServiceFactory({
-    service: coreServices.rootLogger,
-    deps: {},
-    factory: () => make({}),
-  });
-}
-
 /**
  * A portal replica in one process: the email-provider backend and, unless left out, the real
  * notifications backend, with the catalog in memory. Scheduled tasks do not run by themselves:
@@ -93,7 +60,6 @@ export async function startAlertsPortal(options: {
   /** More configuration, outside `emailProvider`. */
   config?: JsonObject;
 }) {
-  const logs: string[] = [];
   const tasks = new Map<string, ScheduledTask>();
   const scheduler = mockServices.scheduler.mock({
     scheduleTask: async task => {
@@ -113,37 +79,32 @@ export async function startAlertsPortal(options: {
       return { getClient: async () => knex };
     },
   });
-  const backend = await startTestBackend({
+  const backend = await startEmailProviderTestBackend({
     features: [
-      emailProviderPlugin,
       ...(options.withNotifications === false ? [] : [notificationsPlugin]),
       ...(options.features ?? []),
       catalogServiceMock.factory({ entities }),
-      capturingRootLogger(logs),
       database,
       scheduler.factory,
-      mockServices.rootConfig.factory({
-        data: {
-          ...options.config,
-          app: { baseUrl: 'http://portal.example.com:3000' },
-          permission: { enabled: false },
-          emailProvider: {
-            admins: [ADMIN, ADMIN_GROUP],
-            encryption: { key: 'alerts-test-key-0123456789abcdef0123456789' },
-            ...options.emailProvider,
-          },
-        },
-      }),
     ],
+    config: {
+      ...options.config,
+      app: { baseUrl: 'http://portal.example.com:3000' },
+    },
+    emailProvider: {
+      admins: [ADMIN, ADMIN_GROUP],
+      encryption: { key: 'alerts-test-key-0123456789abcdef0123456789' },
+      ...options.emailProvider,
+    },
   });
-  const server: Server = backend.server;
+  const { server } = backend;
 
   return {
     server,
-    logs,
+    logs: backend.logs,
     /** The tasks the plugins scheduled, by id. */
     tasks,
-    stop: () => backend.stop(),
+    stop: backend.stop,
     /** Runs a task the plugins scheduled, now, and waits for it; fails as the task fails. */
     runTask: async (id: string) => {
       const task = tasks.get(id);
@@ -156,7 +117,7 @@ export async function startAlertsPortal(options: {
     notificationsOf: async (user: string): Promise<Notification[]> => {
       const res = await request(server)
         .get('/api/notifications')
-        .set('Authorization', mockCredentials.user.header(user));
+        .set('Authorization', asUser(user));
       if (res.status !== 200) {
         throw new Error(`GET /api/notifications answered ${res.status}`);
       }
@@ -165,7 +126,7 @@ export async function startAlertsPortal(options: {
     markRead: async (user: string, ids: string[]) => {
       const res = await request(server)
         .post('/api/notifications/update')
-        .set('Authorization', mockCredentials.user.header(user))
+        .set('Authorization', asUser(user))
         .send({ ids, read: true });
       if (res.status !== 200) {
         throw new Error(
@@ -175,37 +136,12 @@ export async function startAlertsPortal(options: {
     },
     /** Saves settings through the admin API, as the admin; returns the answer. */
     saveSettings: (body: object) =>
-      request(server)
-        .put('/api/email-provider/settings')
-        .set('Authorization', mockCredentials.user.header(ADMIN))
-        .send(body),
-    deleteSettings: () =>
-      request(server)
-        .delete('/api/email-provider/settings')
-        .set('Authorization', mockCredentials.user.header(ADMIN)),
+      backend.api('put', '/settings', asUser(ADMIN), body),
+    deleteSettings: () => backend.api('delete', '/settings'),
   };
 }
 
 export type AlertsPortal = Awaited<ReturnType<typeof startAlertsPortal>>;
-
-/** Waits until `check` gives something, polling, or fails naming what it waited for. */
-export async function eventually<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result) {
-      return result;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`Timed out waiting for ${what}`);
-    }
-    await new Promise(resolve => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * Starts `count` replicas of the portal on the same databases, one after the other, as a rolling

@@ -1,4 +1,6 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
+import { readDurationMs } from '../config/readDurationMs';
 
 const ALERTS_CONFIG = 'emailProvider.alerts';
 
@@ -25,14 +27,36 @@ function positive(config: Config | undefined, key: string, fallback: number) {
   return value;
 }
 
-export function readAlertOptions(config: Config): AlertOptions {
+/**
+ * Reads `emailProvider.alerts`. Its durations take Backstage's forms (`{ minutes: 30 }`,
+ * `PT30M`); the minute counts they replaced (`windowMinutes`, ...) still work, each with a
+ * deprecation warning through `logger`.
+ */
+export function readAlertOptions(
+  config: Config,
+  options: { logger?: LoggerService } = {},
+): AlertOptions {
   const c = config.getOptionalConfig(ALERTS_CONFIG);
-  const minutes = 60_000;
+  const minutes = (key: string, defaultMinutes: number, oldKey: string) =>
+    readDurationMs(config, {
+      key: `${ALERTS_CONFIG}.${key}`,
+      deprecated: { key: `${ALERTS_CONFIG}.${oldKey}`, unitMs: 60_000 },
+      defaultMs: defaultMinutes * 60_000,
+      logger: options.logger,
+    });
   return {
     enabled: c?.getOptionalBoolean('enabled') ?? true,
     failedMessages: positive(c, 'failedMessages', 5),
-    windowMs: positive(c, 'windowMinutes', 30) * minutes,
-    queuedLongerThanMs: positive(c, 'queuedLongerThanMinutes', 30) * minutes,
-    deliveryCheckIntervalMs: positive(c, 'checkIntervalMinutes', 5) * minutes,
+    windowMs: minutes('window', 30, 'windowMinutes'),
+    queuedLongerThanMs: minutes(
+      'queuedLongerThan',
+      30,
+      'queuedLongerThanMinutes',
+    ),
+    deliveryCheckIntervalMs: minutes(
+      'checkInterval',
+      5,
+      'checkIntervalMinutes',
+    ),
   };
 }

@@ -8,7 +8,8 @@ import {
   startReplicas,
   useMovableClock,
 } from '../__testUtils__/alertsPortal';
-import { createAppCertificate } from '../__testUtils__/certificates';
+import { exampleMicrosoft365 } from '../__testUtils__/testSettings';
+import { createAppCertificate } from '@internal/mail-test-servers';
 
 jest.setTimeout(90_000);
 
@@ -17,11 +18,7 @@ const HOUR = 3600_000;
 const DAY = 24 * HOUR;
 const CLIENT_SECRET = 'Qx8Q~expiring-client-secret-that-must-never-leak';
 
-const microsoft365 = {
-  from: 'reports@contoso.onmicrosoft.com',
-  tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
-  clientId: '11111111-2222-3333-4444-555555555555',
-};
+const microsoft365 = exampleMicrosoft365;
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
@@ -61,6 +58,19 @@ describe.each(databases.eachSupportedId())(
     }
 
     /** Every replica runs the check at once, as if each scheduler had fired. */
+    /** Saves Microsoft 365 with a client secret the admin says expires at `expiresAt`. */
+    async function saveSecretExpiringAt(expiresAt: string) {
+      const saved = await replicas[0].saveSettings({
+        provider: 'microsoft365',
+        microsoft365: {
+          ...microsoft365,
+          clientSecret: CLIENT_SECRET,
+          clientSecretExpiresAt: expiresAt,
+        },
+      });
+      expect(saved.status).toBe(200);
+    }
+
     const checkEverywhere = () =>
       Promise.all(replicas.map(replica => replica.runTask(TASK)));
 
@@ -97,18 +107,7 @@ describe.each(databases.eachSupportedId())(
     it('warns 30, 7 and 1 days before the secret expires and once it has, each once, however many replicas check, and not again after a restart', async () => {
       const t0 = Date.now();
       const expiresAt = new Date(t0 + 40 * DAY).toISOString();
-      expect(
-        (
-          await replicas[0].saveSettings({
-            provider: 'microsoft365',
-            microsoft365: {
-              ...microsoft365,
-              clientSecret: CLIENT_SECRET,
-              clientSecretExpiresAt: expiresAt,
-            },
-          })
-        ).status,
-      ).toBe(200);
+      await saveSecretExpiringAt(expiresAt);
 
       // 40 days left: nothing to say.
       await checkEverywhere();
@@ -226,18 +225,7 @@ describe.each(databases.eachSupportedId())(
     it('without the notifications backend, logs the warning instead', async () => {
       await restartReplicas({ withNotifications: false });
       const expiresAt = new Date(Date.now() + 10 * DAY).toISOString();
-      expect(
-        (
-          await replicas[0].saveSettings({
-            provider: 'microsoft365',
-            microsoft365: {
-              ...microsoft365,
-              clientSecret: CLIENT_SECRET,
-              clientSecretExpiresAt: expiresAt,
-            },
-          })
-        ).status,
-      ).toBe(200);
+      await saveSecretExpiringAt(expiresAt);
       jest.setSystemTime(Date.now() + 11 * DAY);
       await checkEverywhere();
       const warnings = replicas

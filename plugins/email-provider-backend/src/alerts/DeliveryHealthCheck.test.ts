@@ -9,12 +9,14 @@ import {
   startReplicas,
   useMovableClock,
 } from '../__testUtils__/alertsPortal';
+import { localSmtpSettings } from '../__testUtils__/testSettings';
 import {
   createTestPki,
+  SmtpSink,
   TestPki,
   trustTestCa,
-} from '../__testUtils__/certificates';
-import { SmtpSink, unusedPort } from '../__testUtils__/SmtpSink';
+  unusedPort,
+} from '@internal/mail-test-servers';
 
 jest.setTimeout(90_000);
 
@@ -101,17 +103,9 @@ describe.each(databases.eachSupportedId())(
     const saveSmtp = async (port = sink.port) =>
       expect(
         (
-          await replicas[0].saveSettings({
-            provider: 'smtp',
-            smtp: {
-              host: 'localhost',
-              port,
-              security: 'starttls',
-              from: FROM,
-              usernameSameAsFrom: true,
-              password: SMTP_PASSWORD,
-            },
-          })
+          await replicas[0].saveSettings(
+            localSmtpSettings({ port, from: FROM, password: SMTP_PASSWORD }),
+          )
         ).status,
       ).toBe(200);
 

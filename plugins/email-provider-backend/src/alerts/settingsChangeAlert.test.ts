@@ -10,6 +10,10 @@ import {
   PortalDatabases,
   startAlertsPortal,
 } from '../__testUtils__/alertsPortal';
+import {
+  exampleMicrosoft365,
+  exampleSmtp,
+} from '../__testUtils__/testSettings';
 
 jest.setTimeout(60_000);
 
@@ -17,19 +21,18 @@ const SMTP_PASSWORD = 'smtp-Pa55word-for-the-bell-that-must-never-leak';
 const CLIENT_SECRET = 'Qx8Q~alerts-client-secret-that-must-never-leak';
 const MANAGED_SECRET = 'Qx8Q~managed-client-secret-that-must-never-leak';
 
-const smtp = {
-  host: 'smtp.example.com',
-  port: 587,
-  security: 'starttls',
-  from: 'reports@example.com',
-  usernameSameAsFrom: true,
+const smtp = exampleSmtp;
+const microsoft365 = exampleMicrosoft365;
+
+const smtpWithPassword = {
+  provider: 'smtp',
+  smtp: { ...smtp, password: SMTP_PASSWORD },
 };
 
-const microsoft365 = {
-  from: 'reports@contoso.onmicrosoft.com',
-  tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
-  clientId: '11111111-2222-3333-4444-555555555555',
-};
+/** Saves settings through the admin API and expects them taken. */
+async function saveAccepted(portal: AlertsPortal, body: object) {
+  expect((await portal.saveSettings(body)).status).toBe(200);
+}
 
 const slowNotificationsStart = createBackendModule({
   pluginId: 'notifications',
@@ -73,14 +76,7 @@ describe.each(databases.eachSupportedId())(
     it('notifies every admin, directly listed or through a group, of each change: who, from what to what, which fields, never a secret', async () => {
       const portal = await startAlertsPortal({ databases: dbs });
 
-      expect(
-        (
-          await portal.saveSettings({
-            provider: 'smtp',
-            smtp: { ...smtp, password: SMTP_PASSWORD },
-          })
-        ).status,
-      ).toBe(200);
+      await saveAccepted(portal, smtpWithPassword);
       const [first] = await waitForCount(portal, ADMIN, 1);
       expect(first.origin).toBe('plugin:email-provider');
       expect(first.payload).toEqual(
@@ -95,28 +91,20 @@ describe.each(databases.eachSupportedId())(
       );
 
       // Same provider, another server: the saved password cannot go along, a new one is entered.
-      expect(
-        (
-          await portal.saveSettings({
-            provider: 'smtp',
-            smtp: {
-              ...smtp,
-              host: 'relay.example.com',
-              password: SMTP_PASSWORD,
-            },
-          })
-        ).status,
-      ).toBe(200);
+      await saveAccepted(portal, {
+        provider: 'smtp',
+        smtp: {
+          ...smtp,
+          host: 'relay.example.com',
+          password: SMTP_PASSWORD,
+        },
+      });
       // The answer does not wait for the notification: each is awaited, to know their order.
       await waitForCount(portal, ADMIN, 2);
-      expect(
-        (
-          await portal.saveSettings({
-            provider: 'microsoft365',
-            microsoft365: { ...microsoft365, clientSecret: CLIENT_SECRET },
-          })
-        ).status,
-      ).toBe(200);
+      await saveAccepted(portal, {
+        provider: 'microsoft365',
+        microsoft365: { ...microsoft365, clientSecret: CLIENT_SECRET },
+      });
       await waitForCount(portal, ADMIN, 3);
       expect((await portal.deleteSettings()).status).toBe(200);
 
@@ -149,28 +137,22 @@ describe.each(databases.eachSupportedId())(
 
     it('sends nothing for a save that changes nothing', async () => {
       const portal = await startAlertsPortal({ databases: dbs });
-      const body = {
-        provider: 'smtp',
-        smtp: { ...smtp, password: SMTP_PASSWORD },
-      };
-      expect((await portal.saveSettings(body)).status).toBe(200);
+      await saveAccepted(portal, smtpWithPassword);
       await waitForCount(portal, ADMIN, 1);
       // The same settings, the saved password kept.
-      expect(
-        (await portal.saveSettings({ provider: 'smtp', smtp })).status,
-      ).toBe(200);
-      expect(
-        (await portal.saveSettings({ ...body, smtp: { ...smtp, port: 2525 } }))
-          .status,
-      ).toBe(400);
+      await saveAccepted(portal, { provider: 'smtp', smtp });
       expect(
         (
           await portal.saveSettings({
-            provider: 'smtp',
-            smtp: { ...smtp, fromName: 'ACME Portal' },
+            ...smtpWithPassword,
+            smtp: { ...smtp, port: 2525 },
           })
         ).status,
-      ).toBe(200);
+      ).toBe(400);
+      await saveAccepted(portal, {
+        provider: 'smtp',
+        smtp: { ...smtp, fromName: 'ACME Portal' },
+      });
       const all = await waitForCount(portal, ADMIN, 2);
       await new Promise(resolve => setTimeout(resolve, 500));
       expect(titlesOf(await portal.notificationsOf(ADMIN))).toEqual([
@@ -182,14 +164,7 @@ describe.each(databases.eachSupportedId())(
 
     it('tells the admins, once the portal has started, that configuration replaced and deleted their saved settings', async () => {
       const before = await startAlertsPortal({ databases: dbs });
-      expect(
-        (
-          await before.saveSettings({
-            provider: 'smtp',
-            smtp: { ...smtp, password: SMTP_PASSWORD },
-          })
-        ).status,
-      ).toBe(200);
+      await saveAccepted(before, smtpWithPassword);
       await waitForCount(before, ADMIN, 1);
       await before.stop();
 
@@ -243,14 +218,7 @@ describe.each(databases.eachSupportedId())(
         databases: dbs,
         emailProvider: { alerts: { enabled: false } },
       });
-      expect(
-        (
-          await portal.saveSettings({
-            provider: 'smtp',
-            smtp: { ...smtp, password: SMTP_PASSWORD },
-          })
-        ).status,
-      ).toBe(200);
+      await saveAccepted(portal, smtpWithPassword);
       await new Promise(resolve => setTimeout(resolve, 500));
       expect(await portal.notificationsOf(ADMIN)).toEqual([]);
       expect(
@@ -269,11 +237,7 @@ describe.each(databases.eachSupportedId())(
         databases: dbs,
         withNotifications: false,
       });
-      const saved = await portal.saveSettings({
-        provider: 'smtp',
-        smtp: { ...smtp, password: SMTP_PASSWORD },
-      });
-      expect(saved.status).toBe(200);
+      await saveAccepted(portal, smtpWithPassword);
       const warning = await eventually('the warning', () =>
         portal.logs.find(line =>
           line.startsWith('warn: Email provider changed from None to SMTP. '),

@@ -1,4 +1,9 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
+import { readDurationMs } from '../config/readDurationMs';
+
+const DELIVERY_CONFIG = 'emailProvider.delivery';
+const HOUR_MS = 3600_000;
 
 /** How delivery behaves; every value can be set under `emailProvider.delivery`. */
 export type DeliveryOptions = {
@@ -28,7 +33,7 @@ export type DeliveryOptions = {
   /** How long a message may wait, for a provider or for retries, before it fails as expired. */
   expireAfterMs: number;
   /** How long metadata of finished messages is kept. */
-  retentionDays: number;
+  retentionMs: number;
   /** How often an idle worker looks for due messages. */
   pollIntervalMs: number;
   /** How long a claim holds before another worker may take the message over. */
@@ -57,23 +62,53 @@ export type DeliveryOptions = {
   };
 };
 
-export function readDeliveryOptions(config: Config): DeliveryOptions {
-  const c = config.getOptionalConfig('emailProvider.delivery');
+/**
+ * Reads `emailProvider.delivery`. Its durations take Backstage's forms (`{ seconds: 30 }`,
+ * `PT30S`); the number keys they replaced (`retryDelayMs`, `expireAfterHours`, ...) still work,
+ * each with a deprecation warning through `logger`.
+ */
+export function readDeliveryOptions(
+  config: Config,
+  options: { logger?: LoggerService } = {},
+): DeliveryOptions {
+  const c = config.getOptionalConfig(DELIVERY_CONFIG);
   const smtp = c?.getOptionalConfig('smtp');
   const m365 = c?.getOptionalConfig('microsoft365');
+  const duration = (
+    key: string,
+    defaultMs: number,
+    oldKey: string,
+    oldUnitMs = 1,
+  ) =>
+    readDurationMs(config, {
+      key: `${DELIVERY_CONFIG}.${key}`,
+      deprecated: { key: `${DELIVERY_CONFIG}.${oldKey}`, unitMs: oldUnitMs },
+      defaultMs,
+      logger: options.logger,
+    });
   return {
     maxMessageBytes:
       (c?.getOptionalNumber('maxMessageSizeMb') ?? 25) * 1024 * 1024,
     maxAttempts: c?.getOptionalNumber('maxAttempts') ?? 8,
-    retryDelayMs: c?.getOptionalNumber('retryDelayMs') ?? 30_000,
-    maxRetryDelayMs: c?.getOptionalNumber('maxRetryDelayMs') ?? 3_600_000,
-    maxRetryAfterMs: c?.getOptionalNumber('maxRetryAfterMs') ?? 600_000,
-    probeIntervalMs: c?.getOptionalNumber('probeIntervalMs') ?? 2000,
-    shutdownGraceMs: c?.getOptionalNumber('shutdownGraceMs') ?? 10_000,
-    expireAfterMs: (c?.getOptionalNumber('expireAfterHours') ?? 24) * 3_600_000,
-    retentionDays: c?.getOptionalNumber('retentionDays') ?? 30,
-    pollIntervalMs: c?.getOptionalNumber('pollIntervalMs') ?? 1000,
-    claimLeaseMs: c?.getOptionalNumber('claimLeaseMs') ?? 120_000,
+    retryDelayMs: duration('retryDelay', 30_000, 'retryDelayMs'),
+    maxRetryDelayMs: duration('maxRetryDelay', HOUR_MS, 'maxRetryDelayMs'),
+    maxRetryAfterMs: duration('maxRetryAfter', 600_000, 'maxRetryAfterMs'),
+    probeIntervalMs: duration('probeInterval', 2000, 'probeIntervalMs'),
+    shutdownGraceMs: duration('shutdownGrace', 10_000, 'shutdownGraceMs'),
+    expireAfterMs: duration(
+      'expireAfter',
+      24 * HOUR_MS,
+      'expireAfterHours',
+      HOUR_MS,
+    ),
+    retentionMs: duration(
+      'retention',
+      30 * 24 * HOUR_MS,
+      'retentionDays',
+      24 * HOUR_MS,
+    ),
+    pollIntervalMs: duration('pollInterval', 1000, 'pollIntervalMs'),
+    claimLeaseMs: duration('claimLease', 120_000, 'claimLeaseMs'),
     maxInFlightBytes:
       (c?.getOptionalNumber('maxInFlightMb') ?? 64) * 1024 * 1024,
     smtp: {

@@ -10,6 +10,7 @@ import { RecipientHasher } from '../deliveryLog/RecipientHasher';
 import { DatabaseOutboxStore } from './DatabaseOutboxStore';
 import { readDeliveryOptions } from './DeliveryOptions';
 import { OutboxIntake } from './OutboxIntake';
+import { MailProviderFactory } from '../providers/MailProviderFactory';
 
 jest.setTimeout(60_000);
 
@@ -41,6 +42,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
     intake = new OutboxIntake({
       store,
       settings,
+      providers: MailProviderFactory.fromConfig(new ConfigReader({})),
       options: readDeliveryOptions(new ConfigReader({})),
       recipients: new RecipientHasher([randomBytes(32)]),
       onStored: () => {
@@ -181,6 +183,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
     const small = new OutboxIntake({
       store,
       settings,
+      providers: MailProviderFactory.fromConfig(new ConfigReader({})),
       options: readDeliveryOptions(
         new ConfigReader({
           emailProvider: { delivery: { maxMessageSizeMb: 1 } },

@@ -8,8 +8,9 @@ import type {
   MessageStatus,
   SendEmailRequest,
 } from '@email-provider/backstage-plugin-email-provider-common';
-import { needsUploadSession } from '../providers/microsoft365/graphRequestSize';
+import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { SettingsService } from '../settings/SettingsService';
+import { Batcher } from './Batcher';
 import { DatabaseOutboxStore, NewMessage } from './DatabaseOutboxStore';
 import { DeliveryOptions } from './DeliveryOptions';
 import { measureRequest, newMessageId, recipientsOf } from './outboxMessages';
@@ -41,13 +42,24 @@ const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
  * lets intake keep up with delivery; a lone request is written at once, as before.
  */
 export class OutboxIntake {
-  private readonly waiting: Pending[] = [];
-  private writing = false;
+  private readonly batches = new Batcher<Pending>({
+    flush: batch => this.writeBatch(batch),
+    // Requests parsed in the same turn of the event loop join the first batch.
+    delayMs: 0,
+    maxItems: MAX_BATCH_MESSAGES,
+    weigh: pending => pending.totalBytes,
+    maxWeight: MAX_BATCH_BYTES,
+    // Under load, a moment's wait gathers a larger batch: each round trip to the database costs
+    // more than the rows it carries.
+    serial: { busyDelayMs: GATHER_MS },
+  });
 
   constructor(
     private readonly deps: {
       store: DatabaseOutboxStore;
       settings: SettingsService;
+      /** Knows what each provider type can take. */
+      providers: MailProviderFactory;
       options: DeliveryOptions;
       recipients: RecipientHasher;
       /** Called after a batch stored at least one new message. */
@@ -75,7 +87,7 @@ export class OutboxIntake {
       );
     }
     return new Promise((resolve, reject) => {
-      this.waiting.push({
+      this.batches.add({
         caller,
         request,
         totalBytes,
@@ -83,47 +95,16 @@ export class OutboxIntake {
         resolve,
         reject,
       });
-      if (!this.writing) {
-        this.writing = true;
-        // Requests parsed in the same turn of the event loop join the first batch.
-        setImmediate(() => this.writeBatches());
-      }
     });
   }
 
-  private async writeBatches() {
-    while (this.waiting.length > 0) {
-      await this.writeBatch(this.takeBatch());
-      if (this.waiting.length > 0 && this.waiting.length < MAX_BATCH_MESSAGES) {
-        // Under load, a moment's wait gathers a larger batch: each round trip to the database
-        // costs more than the rows it carries.
-        await new Promise(resolve => setTimeout(resolve, GATHER_MS));
-      }
-    }
-    this.writing = false;
-  }
-
-  private takeBatch(): Pending[] {
-    let bytes = 0;
-    let count = 0;
-    while (
-      count < this.waiting.length &&
-      count < MAX_BATCH_MESSAGES &&
-      (count === 0 || bytes + this.waiting[count].totalBytes <= MAX_BATCH_BYTES)
-    ) {
-      bytes += this.waiting[count].totalBytes;
-      count += 1;
-    }
-    return this.waiting.splice(0, count);
-  }
-
   private async writeBatch(batch: Pending[]) {
-    const { store, settings, options } = this.deps;
+    const { store, settings, providers, options } = this.deps;
     try {
       const active = await settings.getActiveSender();
       const storable: Array<{ pending: Pending; message: NewMessage }> = [];
       for (const pending of batch) {
-        const refusal = refuse(pending, active);
+        const refusal = refuse(pending, active, providers);
         if (refusal) {
           pending.reject(refusal);
           continue;
@@ -188,28 +169,17 @@ function isDatabaseAway(error: unknown): boolean {
   );
 }
 
-/** Why a provider cannot take a message, if it cannot. */
+/** Why the active provider cannot take a message, if it cannot. */
 function refuse(
   pending: Pending,
   active: Awaited<ReturnType<SettingsService['getActiveSender']>>,
+  providers: MailProviderFactory,
 ): Error | undefined {
   if (!active) {
     return new ConflictError(
       'No email provider is active; an admin must configure SMTP or Microsoft 365 under Email provider before plugins can send email',
     );
   }
-  // With large messages on, the provider sends through a draft and upload sessions, and only
-  // the portal's own maximum applies.
-  if (
-    active.provider === 'microsoft365' &&
-    !active.largeMessages &&
-    needsUploadSession(pending)
-  ) {
-    return new InputError(
-      `The message has ${megabytes(
-        pending.attachmentBytes,
-      )} of attachments; Microsoft 365 takes about 3 MB in one message (4 MB per Graph request, base64 included). Send smaller attachments or links to them, or turn on large messages in the Microsoft 365 settings (needs the Mail.ReadWrite application permission)`,
-    );
-  }
-  return undefined;
+  const tooLarge = providers.refuseSize(active, pending);
+  return tooLarge ? new InputError(tooLarge) : undefined;
 }

@@ -4,14 +4,13 @@ import { Knex } from 'knex';
 import net, { AddressInfo } from 'node:net';
 import {
   createTestPki,
+  MicrosoftFake,
+  SmtpSink,
+  startMicrosoftFake,
   TestPki,
   trustTestCa,
-} from '../__testUtils__/certificates';
-import {
-  MicrosoftFake,
-  startMicrosoftFake,
-} from '../__testUtils__/MicrosoftFake';
-import { SmtpSink, unusedPort } from '../__testUtils__/SmtpSink';
+  unusedPort,
+} from '@internal/mail-test-servers';
 import { migratedSettingsService } from '../__testUtils__/testSettings';
 import { DestinationGuard } from '../providers/DestinationGuard';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
@@ -31,10 +30,10 @@ const options = readDeliveryOptions(
     emailProvider: {
       delivery: {
         maxAttempts: 50,
-        retryDelayMs: 100,
-        maxRetryDelayMs: 400,
-        pollIntervalMs: 50,
-        claimLeaseMs: 30_000,
+        retryDelay: { milliseconds: 100 },
+        maxRetryDelay: { milliseconds: 400 },
+        pollInterval: { milliseconds: 50 },
+        claimLease: { seconds: 30 },
         smtp: { maxInFlight: 10 },
         microsoft365: { messagesPerMinute: 10_000 },
       },

@@ -9,6 +9,7 @@ import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { ProviderError } from '../providers/ProviderError';
 import { MailProvider } from '../providers/types';
 import { ActiveProvider, SettingsService } from '../settings/SettingsService';
+import { Batcher } from './Batcher';
 import {
   ClaimedMessage,
   ClaimLimits,
@@ -17,8 +18,6 @@ import {
 import { DeliveryOptions } from './DeliveryOptions';
 import { toOutgoingMessage } from './outboxMessages';
 
-// How often expired messages are looked for; cheap, and a minute late is fine.
-const EXPIRY_CHECK_MS = 60_000;
 const PAUSE_RECHECK_POLLS = 5;
 const SENT_BATCH_MS = 20;
 const CLAIM_COALESCE_MS = 10;
@@ -67,15 +66,26 @@ export class OutboxWorker {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<void>;
   private wakeRequested = false;
-  private soon?: NodeJS.Timeout;
+  /** The wake-ups asked for within a few milliseconds of each other, as one. */
+  private readonly wakeUps = new Batcher<void>({
+    flush: () => this.wake(),
+    delayMs: CLAIM_COALESCE_MS,
+    maxItems: Infinity,
+  });
   private lease?: ProviderLease;
-  private lastExpiryCheck = 0;
   private revision?: { version: number; active?: ActiveProvider };
   private maxInFlight = 1;
-  private readonly sentBatches = new Map<
-    ActiveProvider['provider'],
-    { ids: string[]; close: () => void; done: Promise<unknown> }
-  >();
+  /**
+   * Records sent messages in batches: one statement for the messages that finished within a few
+   * milliseconds of each other, instead of one each. A batch is written early once it holds a
+   * quarter of the in-flight limit, since its messages keep their slots until then (with
+   * Microsoft 365's four, at once). A crash before the write leaves them claimed, to be sent
+   * again with the same Message-ID, as a crash just before any write would.
+   */
+  private readonly sentRecords = {
+    smtp: this.sentBatcher('smtp'),
+    microsoft365: this.sentBatcher('microsoft365'),
+  };
   private readonly idle = new Set<() => void>();
   /** Sent messages whose record could not be written yet, because the database was away. */
   private unrecorded: Array<{
@@ -114,7 +124,6 @@ export class OutboxWorker {
     const { store, logger } = this.deps;
     this.running = false;
     clearTimeout(this.timer);
-    clearTimeout(this.soon);
     const graceEnds = Date.now() + this.deps.options.shutdownGraceMs;
     await settledBy(this.ticking, graceEnds);
     const idle =
@@ -167,17 +176,14 @@ export class OutboxWorker {
    * are claimed in one batch rather than one claim each.
    */
   private wakeSoon(): void {
-    if (!this.running || this.soon) {
+    if (!this.running) {
       return;
     }
     if (this.ticking) {
       this.wakeRequested = true;
       return;
     }
-    this.soon = setTimeout(() => {
-      this.soon = undefined;
-      this.wake();
-    }, CLAIM_COALESCE_MS);
+    this.wakeUps.add();
   }
 
   /** Looks for work now. */
@@ -225,14 +231,6 @@ export class OutboxWorker {
       // Before anything is claimed: a claim could take these messages again once their claims
       // lapse. So no claim is made while any are kept, which bounds how many can be.
       await this.writeUnrecorded();
-    }
-    const now = Date.now();
-    if (now - this.lastExpiryCheck > EXPIRY_CHECK_MS) {
-      this.lastExpiryCheck = now;
-      const expired = await store.expire();
-      if (expired > 0) {
-        this.deps.logger.warn(`${expired} email message(s) expired unsent`);
-      }
     }
 
     // Read on every look, so nothing is claimed for a provider an admin has just replaced or
@@ -340,7 +338,7 @@ export class OutboxWorker {
       if (message.probe || this.unreachable === lease.destination) {
         this.drain(lease.destination);
       }
-      await this.recordSent(message.id, lease.type);
+      await this.sentRecords[lease.type].add(message.id);
       return;
     } catch (error) {
       if (this.handingBack) {
@@ -402,35 +400,12 @@ export class OutboxWorker {
     }
   }
 
-  /**
-   * Records sent messages in batches: one statement for the messages that finished within a few
-   * milliseconds of each other, instead of one each. A batch is written early once it holds a
-   * quarter of the in-flight limit, since its messages keep their slots until then (with
-   * Microsoft 365's four, at once). A crash before the write leaves them claimed, to be sent
-   * again with the same Message-ID, as a crash just before any write would.
-   */
-  private recordSent(id: string, provider: ActiveProvider['provider']) {
-    let batch = this.sentBatches.get(provider);
-    if (!batch) {
-      const ids: string[] = [];
-      let close!: () => void;
-      const done = new Promise<void>(resolve => {
-        const timer = setTimeout(() => close(), SENT_BATCH_MS);
-        // Closed once, by the timer or by size: later messages start the next batch.
-        close = () => {
-          clearTimeout(timer);
-          this.sentBatches.delete(provider);
-          resolve();
-        };
-      }).then(() => this.writeSent(ids, provider));
-      batch = { ids, close, done };
-      this.sentBatches.set(provider, batch);
-    }
-    batch.ids.push(id);
-    if (batch.ids.length >= Math.max(1, Math.floor(this.maxInFlight / 4))) {
-      batch.close();
-    }
-    return batch.done;
+  private sentBatcher(provider: ActiveProvider['provider']) {
+    return new Batcher<string>({
+      flush: ids => this.writeSent(ids, provider),
+      delayMs: SENT_BATCH_MS,
+      maxItems: () => Math.max(1, Math.floor(this.maxInFlight / 4)),
+    });
   }
 
   /**

@@ -1,26 +1,22 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import request from 'supertest';
-import { emailProviderPlugin } from '../plugin';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import {
   createTestPki,
+  startSinkProcess,
   TestPki,
   trustTestCa,
-} from '../__testUtils__/certificates';
-import { startSinkProcess } from '../__testUtils__/smtpSinkProcess';
-import { migratedSettingsService } from '../__testUtils__/testSettings';
-import { DatabaseOutboxStore } from './DatabaseOutboxStore';
+} from '@internal/mail-test-servers';
+import {
+  ADMIN,
+  EmailProviderTestBackend,
+  startEmailProviderTestBackend,
+} from '../__testUtils__/emailProviderTestBackend';
+import { queueMessagesForSmtp } from '../__testUtils__/queuedMessages';
 
 // The admin page while the backend delivers a large queue: the same event loop serves both.
 jest.setTimeout(120_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15'] });
 const KEY = 'load-test-key-0123456789abcdef0123456789ab';
-const ADMIN = 'user:default/ada';
 const FROM = 'reports@example.com';
 const PASSWORD = 'load-test-password';
 const MESSAGES = 5000;
@@ -45,65 +41,23 @@ describe('the admin API while delivering (POSTGRES_15)', () => {
       credentials: { username: FROM, password: PASSWORD },
     });
     const knex = await databases.init('POSTGRES_15');
-    let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+    let backend: EmailProviderTestBackend | undefined;
     try {
-      const settings = await migratedSettingsService(knex, KEY);
-      await settings.save(
-        {
-          provider: 'smtp',
-          smtp: {
-            host: 'localhost',
-            port: sink.port,
-            security: 'starttls',
-            from: FROM,
-            usernameSameAsFrom: true,
-            password: PASSWORD,
-          },
-        },
-        { updatedBy: ADMIN },
-      );
-      const outbox = new DatabaseOutboxStore(knex);
-      for (let first = 0; first < MESSAGES; first += 100) {
-        await outbox.enqueueAll(
-          Array.from({ length: 100 }, (_, offset) => {
-            const i = first + offset;
-            return {
-              caller: 'plugin:load',
-              subject: `Message ${i}`,
-              recipientsCount: 1,
-              sizeBytes: 200,
-              messageId: `<load-${i}@example.com>`,
-              payload: JSON.stringify({
-                to: [`user${i}@example.com`],
-                subject: `Message ${i}`,
-                text: `Body ${i}`,
-              }),
-              expiresAfterMs: 3600_000,
-              recipientHashes: [],
-            };
-          }),
-        );
-      }
-      const sent = async () =>
-        Number(
-          (
-            await knex('email_provider_messages')
-              .where({ status: 'sent' })
-              .count({ n: '*' })
-          )[0].n,
-        );
+      const countWith = await queueMessagesForSmtp(knex, {
+        encryptionKey: KEY,
+        smtp: { port: sink.port, from: FROM, password: PASSWORD },
+        count: MESSAGES,
+        caller: 'plugin:load',
+        messageIdPrefix: 'load',
+        sizeBytes: 200,
+      });
+      const sent = () => countWith('sent');
 
       // The product's delivery defaults; the worker starts with the backend.
-      backend = await startTestBackend({
-        features: [
-          emailProviderPlugin,
-          mockServices.database.factory({ knex }),
-          mockServices.rootConfig.factory({
-            data: {
-              emailProvider: { admins: [ADMIN], encryption: { key: KEY } },
-            },
-          }),
-        ],
+      backend = await startEmailProviderTestBackend({
+        database: knex,
+        captureLogs: false,
+        emailProvider: { admins: [ADMIN], encryption: { key: KEY } },
       });
       const started = Date.now();
       const latencies: number[] = [];
@@ -117,9 +71,7 @@ describe('the admin API while delivering (POSTGRES_15)', () => {
       // An admin's page reloading its settings, one request after the other.
       while (!done && Date.now() - started < 90_000) {
         const before = performance.now();
-        const res = await request(backend.server)
-          .get('/api/email-provider/settings')
-          .set('Authorization', mockCredentials.user.header(ADMIN));
+        const res = await backend.api('get', '/settings');
         latencies.push(performance.now() - before);
         expect(res.status).toBe(200);
         await new Promise(resolve => setTimeout(resolve, 10));

@@ -1,30 +1,28 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
+import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
 import request from 'supertest';
-import { emailProviderPlugin } from '../plugin';
+import {
+  EmailProviderTestBackend,
+  REPORTS_PLUGIN,
+  startEmailProviderTestBackend,
+} from '../__testUtils__/emailProviderTestBackend';
 import {
   createTestPki,
+  SmtpSink,
+  TcpProxy,
   TestPki,
   trustTestCa,
-} from '../__testUtils__/certificates';
+} from '@internal/mail-test-servers';
 import {
   DeliveryProcess,
   killDeliveryProcesses,
   startDeliveryProcess,
 } from '../__testUtils__/deliveryProcess';
-import { SmtpSink } from '../__testUtils__/SmtpSink';
-import { TcpProxy } from '../__testUtils__/TcpProxy';
-import { migratedSettingsService } from '../__testUtils__/testSettings';
-import { DatabaseOutboxStore } from './DatabaseOutboxStore';
+import { queueMessagesForSmtp } from '../__testUtils__/queuedMessages';
 import { DeliveryOptions, readDeliveryOptions } from './DeliveryOptions';
 
 // Backend instances as separate processes on one PostgreSQL: killed or stopped mid-delivery, two
@@ -97,51 +95,14 @@ function startSink(acceptDelayMs = 0) {
 /** A migrated database with the sink as the active provider and `count` messages queued. */
 async function prepare(count: number, sink: SmtpSink) {
   const knex = await databases.init('POSTGRES_15');
-  const settings = await migratedSettingsService(knex, KEY);
-  await settings.save(
-    {
-      provider: 'smtp',
-      smtp: {
-        host: 'localhost',
-        port: sink.port,
-        security: 'starttls',
-        from: FROM,
-        usernameSameAsFrom: true,
-        password: PASSWORD,
-      },
-    },
-    { updatedBy: 'user:default/ada' },
-  );
-  const outbox = new DatabaseOutboxStore(knex);
-  for (let first = 0; first < count; first += 100) {
-    await outbox.enqueueAll(
-      Array.from({ length: Math.min(100, count - first) }, (_, offset) => {
-        const i = first + offset;
-        return {
-          caller: 'plugin:faults',
-          subject: `Message ${i}`,
-          recipientsCount: 1,
-          sizeBytes: 10,
-          messageId: `<fault-${i}@example.com>`,
-          payload: JSON.stringify({
-            to: [`user${i}@example.com`],
-            subject: `Message ${i}`,
-            text: `Body ${i}`,
-          }),
-          expiresAfterMs: 3600_000,
-          recipientHashes: [],
-        };
-      }),
-    );
-  }
-  const countWith = async (status: string) =>
-    Number(
-      (
-        await knex('email_provider_messages')
-          .where({ status })
-          .count({ n: '*' })
-      )[0].n,
-    );
+  const countWith = await queueMessagesForSmtp(knex, {
+    encryptionKey: KEY,
+    smtp: { port: sink.port, from: FROM, password: PASSWORD },
+    count,
+    caller: 'plugin:faults',
+    messageIdPrefix: 'fault',
+    sizeBytes: 10,
+  });
   return { knex, count: countWith };
 }
 
@@ -307,10 +268,7 @@ describe('graceful shutdown (POSTGRES_15)', () => {
 });
 
 describe('PostgreSQL away during delivery (POSTGRES_15)', () => {
-  const SERVICE = mockCredentials.service.header({
-    onBehalfOf: mockCredentials.service('plugin:reports'),
-    targetPluginId: 'email-provider',
-  });
+  const SERVICE = REPORTS_PLUGIN;
   const quietKnexLog = {
     warn: () => undefined,
     error: () => undefined,
@@ -328,24 +286,20 @@ describe('PostgreSQL away during delivery (POSTGRES_15)', () => {
       acquireConnectionTimeout: 1000,
       log: quietKnexLog,
     });
-    let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+    let backend: EmailProviderTestBackend | undefined;
     try {
-      backend = await startTestBackend({
-        features: [
-          emailProviderPlugin,
-          mockServices.database.factory({ knex: backendKnex }),
-          mockServices.rootConfig.factory({
-            data: { emailProvider: { encryption: { key: KEY } } },
-          }),
-        ],
+      backend = await startEmailProviderTestBackend({
+        database: backendKnex,
+        emailProvider: { encryption: { key: KEY } },
       });
       // The pool's only connection, held: the enqueue waits for the pool until its timeout.
       const held = await backendKnex.transaction();
       const started = Date.now();
-      const res = await request(backend.server)
-        .post('/api/email-provider/messages')
-        .set('Authorization', SERVICE)
-        .send({ to: ['ada@example.com'], subject: 'Hello', text: 'x' });
+      const res = await backend.api('post', '/messages', SERVICE, {
+        to: ['ada@example.com'],
+        subject: 'Hello',
+        text: 'x',
+      });
       const tookMs = Date.now() - started;
       await held.rollback();
       expect(res.status).toBe(503);
@@ -381,32 +335,26 @@ describe('PostgreSQL away during delivery (POSTGRES_15)', () => {
     // A lease longer than the outage: a message sent while the database is away must be
     // recorded once it is back, not sent again when its claim lapses.
     const leasedOptions = { ...options, claimLeaseMs: 10_000 };
-    let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+    let backend: EmailProviderTestBackend | undefined;
     try {
       // Two replicas through the proxy: one serves the API (and delivers), one only delivers.
-      backend = await startTestBackend({
-        features: [
-          emailProviderPlugin,
-          mockServices.database.factory({ knex: backendKnex }),
-          mockServices.rootConfig.factory({
-            data: {
-              emailProvider: {
-                encryption: { key: KEY },
-                delivery: { ...deliveryConfig, claimLeaseMs: 10_000 },
-              },
-            },
-          }),
-        ],
+      backend = await startEmailProviderTestBackend({
+        database: backendKnex,
+        emailProvider: {
+          encryption: { key: KEY },
+          delivery: { ...deliveryConfig, claimLeaseMs: 10_000 },
+        },
       });
-      const server = backend.server;
+      const { api } = backend;
       const instance = await startInstance(proxied, {
         options: leasedOptions,
       });
       const enqueue = (i: number) =>
-        request(server)
-          .post('/api/email-provider/messages')
-          .set('Authorization', SERVICE)
-          .send({ to: [`late${i}@example.com`], subject: 'Late', text: 'x' });
+        api('post', '/messages', SERVICE, {
+          to: [`late${i}@example.com`],
+          subject: 'Late',
+          text: 'x',
+        });
       await waitFor(() => sink.received.length >= 200);
       await proxy.cut();
       const inFlightAtCut = await count('sending');

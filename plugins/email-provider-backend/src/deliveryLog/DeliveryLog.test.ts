@@ -10,6 +10,7 @@ import {
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { Knex } from 'knex';
 import { randomBytes } from 'node:crypto';
+import { deliveryLogDatabase } from '../__testUtils__/deliveryLogDatabase';
 import { migratedSettingsService } from '../__testUtils__/testSettings';
 import {
   DatabaseOutboxStore,
@@ -17,6 +18,7 @@ import {
 } from '../delivery/DatabaseOutboxStore';
 import { readDeliveryOptions } from '../delivery/DeliveryOptions';
 import { OutboxIntake } from '../delivery/OutboxIntake';
+import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { SettingsService } from '../settings/SettingsService';
 import { DeliveryLog, DeliveryLogCriteria } from './DeliveryLog';
 import { RecipientHasher } from './RecipientHasher';
@@ -61,10 +63,7 @@ describe.each(databases.eachSupportedId())('DeliveryLog (%s)', databaseId => {
       },
       { updatedBy: 'user:default/ada' },
     );
-    store = new DatabaseOutboxStore(knex);
-    key = randomBytes(32);
-    hasher = new RecipientHasher([key]);
-    log = new DeliveryLog(knex, hasher);
+    ({ store, key, hasher, log } = await deliveryLogDatabase(knex));
   });
 
   /** A message as the intake makes it from a request. */
@@ -141,6 +140,7 @@ describe.each(databases.eachSupportedId())('DeliveryLog (%s)', databaseId => {
       return new OutboxIntake({
         store,
         settings,
+        providers: MailProviderFactory.fromConfig(new ConfigReader({})),
         options: readDeliveryOptions(new ConfigReader({})),
         recipients,
         onStored: () => undefined,

@@ -5,7 +5,7 @@ import express from 'express';
 import { Knex } from 'knex';
 import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { migrateDatabase } from '../database/migrateDatabase';
+import { deliveryLogDatabase } from '../__testUtils__/deliveryLogDatabase';
 import {
   DatabaseOutboxStore,
   NewMessage,
@@ -39,10 +39,7 @@ describe.each(databases.eachSupportedId())(
 
     beforeEach(async () => {
       knex = await databases.init(databaseId);
-      await migrateDatabase({ getClient: async () => knex });
-      store = new DatabaseOutboxStore(knex);
-      hasher = new RecipientHasher([randomBytes(32)]);
-      log = new DeliveryLog(knex, hasher);
+      ({ store, hasher, log } = await deliveryLogDatabase(knex));
     });
 
     /** A message as the intake makes it from a request with a body and an attachment. */

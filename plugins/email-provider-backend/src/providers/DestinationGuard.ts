@@ -1,11 +1,11 @@
 import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
 import {
   isIPv4Address,
   isIPv6Address,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { lookup } from 'node:dns/promises';
 import { BlockList } from 'node:net';
+import { FieldInputError } from '../settings/FieldInputError';
 import { ProviderError } from './ProviderError';
 
 const ALLOWED_HOSTS_CONFIG = 'emailProvider.smtp.allowedHosts';
@@ -112,7 +112,7 @@ export class DestinationGuard {
   checkSettingsHost(host: string): void {
     const reason = this.refusal(host);
     if (reason) {
-      throw new InputError(`smtp.host: ${reason}`);
+      throw new FieldInputError([{ field: 'smtp.host', message: reason }]);
     }
   }
 

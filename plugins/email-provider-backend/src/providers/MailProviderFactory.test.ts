@@ -2,13 +2,11 @@ import { ConfigReader } from '@backstage/config';
 import type { Microsoft365Cloud } from '@email-provider/backstage-plugin-email-provider-common';
 import {
   createTestPki,
-  TestPki,
-  trustTestCa,
-} from '../__testUtils__/certificates';
-import {
   MicrosoftFake,
   startMicrosoftFake,
-} from '../__testUtils__/MicrosoftFake';
+  TestPki,
+  trustTestCa,
+} from '@internal/mail-test-servers';
 import type { ActiveProvider } from '../settings/SettingsService';
 import { DestinationGuard } from './DestinationGuard';
 import { MailProviderFactory } from './MailProviderFactory';

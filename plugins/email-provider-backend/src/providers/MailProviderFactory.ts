@@ -4,9 +4,20 @@ import { DestinationGuard } from './DestinationGuard';
 import { Microsoft365Provider } from './microsoft365/Microsoft365Provider';
 import { MsalClientCache } from './microsoft365/MsalClientCache';
 import { microsoftEndpoints } from './microsoft365/microsoftClouds';
-import { SmtpProvider, SmtpTimeouts } from './smtp/SmtpProvider';
+import type { SmtpTimeouts } from './smtp/SmtpConnection';
+import { SmtpProvider } from './smtp/SmtpProvider';
 import { readSmtpEhloName } from './smtp/smtpEhloName';
-import { MailProvider } from './types';
+import type { MessageSize } from './messageSize';
+import { MailProvider, MessageSizeRule } from './types';
+
+/** Each provider type's rules, which hold before a provider is built. */
+const PROVIDER_TYPES: Record<
+  MailProvider['type'],
+  { refuseSize: MessageSizeRule }
+> = {
+  smtp: SmtpProvider,
+  microsoft365: Microsoft365Provider,
+};
 
 /**
  * Builds the provider for the active settings. Microsoft 365 token clients are shared between
@@ -39,6 +50,17 @@ export class MailProviderFactory {
 
   get destinations(): DestinationGuard {
     return this.options.destinations;
+  }
+
+  /**
+   * Why the active provider cannot take a message of this size, if it cannot: for the outbox to
+   * refuse it at enqueue, without building a provider.
+   */
+  refuseSize(
+    active: { provider: MailProvider['type']; largeMessages?: boolean },
+    size: MessageSize,
+  ): string | undefined {
+    return PROVIDER_TYPES[active.provider].refuseSize(size, active);
   }
 
   create(

@@ -1,4 +1,5 @@
 import type { VerifyStep } from '@email-provider/backstage-plugin-email-provider-common';
+import type { MessageSize } from './messageSize';
 
 /** A mailbox: an address checked by `isEmailAddress`, and an optional display name. */
 export type MailAddress = { address: string; name?: string };
@@ -47,3 +48,15 @@ export interface MailProvider {
   verify(): Promise<VerifyStep[]>;
   close(): Promise<void>;
 }
+
+/**
+ * What a provider type can take, known from its settings before any provider is built, so that
+ * the outbox refuses at enqueue a message no attempt could send. Each provider class has one, as
+ * its static `refuseSize`.
+ *
+ * @returns why a message of this size cannot go out with these settings, or undefined
+ */
+export type MessageSizeRule = (
+  size: MessageSize,
+  settings: { largeMessages?: boolean },
+) => string | undefined;

@@ -1,23 +1,16 @@
+import { mockCredentials } from '@backstage/backend-test-utils';
 import {
-  mockCredentials,
-  mockServices,
-  ServiceMock,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { LoggerService } from '@backstage/backend-plugin-api';
-import {
-  AuthorizeResult,
-  EvaluatePermissionRequest,
-} from '@backstage/plugin-permission-common';
-import request from 'supertest';
-import { emailProviderPlugin } from '../plugin';
+  ADMIN,
+  ADMIN_GROUP,
+  allowEveryone,
+  GRACE as GROUP_ADMIN,
+  NON_ADMIN,
+  startEmailProviderTestBackend,
+  TestPermissionPolicy,
+  userInfoWithAdminGroup,
+} from '../__testUtils__/emailProviderTestBackend';
 
 jest.setTimeout(30_000);
-
-const ADMIN = 'user:default/ada';
-const GROUP_ADMIN = 'user:default/grace';
-const NON_ADMIN = 'user:default/mallory';
-const ADMIN_GROUP = 'group:default/mail-admins';
 
 /** Every admin route, with what an admin gets on an empty portal (no provider, no messages). */
 const adminRoutes = [
@@ -32,68 +25,30 @@ const adminRoutes = [
   ['post', '/messages/no-such-id/retry', undefined, 404],
 ] as const;
 
-type Policy = (
-  request: EvaluatePermissionRequest,
-) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
-
-/** create-app's policy: everything allowed. */
-const allowAll: Policy = () => AuthorizeResult.ALLOW;
-
 async function startPortal(options: {
   admins?: string[];
   permissionFramework: boolean;
-  policy?: Policy;
+  /** create-app's policy, everything allowed, unless given. */
+  policy?: TestPermissionPolicy;
   allowedServices?: unknown;
 }) {
-  const logger: ServiceMock<LoggerService> = mockServices.logger.mock();
-  const policy = options.policy ?? allowAll;
-  const { server } = await startTestBackend({
-    features: [
-      emailProviderPlugin,
-      logger.factory,
-      mockServices.permissions.mock({
-        authorize: async requests => requests.map(r => ({ result: policy(r) })),
-      }).factory,
-      mockServices.userInfo.mock({
-        getUserInfo: async credentials => {
-          const ref = (credentials.principal as { userEntityRef: string })
-            .userEntityRef;
-          return {
-            userEntityRef: ref,
-            ownershipEntityRefs:
-              ref === GROUP_ADMIN ? [ref, ADMIN_GROUP] : [ref],
-          };
-        },
-      }).factory,
-      mockServices.rootConfig.factory({
-        data: {
-          permission: { enabled: options.permissionFramework },
-          emailProvider: {
-            ...(options.admins ? { admins: options.admins } : {}),
-            ...(options.allowedServices
-              ? { automation: { allowedServices: options.allowedServices } }
-              : {}),
-            encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
-          },
-        },
-      }),
-    ],
+  const { api, logEntries } = await startEmailProviderTestBackend({
+    permissions: options.policy ?? allowEveryone,
+    config: { permission: { enabled: options.permissionFramework } },
+    features: [userInfoWithAdminGroup.factory],
+    emailProvider: {
+      ...(options.admins ? { admins: options.admins } : {}),
+      ...(options.allowedServices
+        ? { automation: { allowedServices: options.allowedServices } }
+        : {}),
+    },
   });
-  const call = (
-    method: 'get' | 'put' | 'post' | 'delete',
-    path: string,
-    caller: string,
-    body?: object,
-  ) => {
-    const req = request(server)
-      [method](`/api/email-provider${path}`)
-      .set('Authorization', caller);
-    return body ? req.send(body) : req;
-  };
-  const accessOf = (caller: string) => call('get', '/access', caller);
+  const accessOf = (caller: string) => api('get', '/access', caller);
   const warnings = () =>
-    logger.warn.mock.calls.map(([message]) => String(message));
-  return { call, accessOf, warnings };
+    logEntries
+      .filter(entry => entry.level === 'warn')
+      .map(entry => entry.message);
+  return { call: api, accessOf, warnings };
 }
 
 const user = (ref: string) => mockCredentials.user.header(ref);
@@ -192,10 +147,8 @@ describe('who may use the admin routes', () => {
       const { call, accessOf } = await startPortal({
         admins,
         permissionFramework: true,
-        policy: r =>
-          r.permission.name === 'email-provider.settings.update'
-            ? AuthorizeResult.DENY
-            : AuthorizeResult.ALLOW,
+        policy: (_caller, permission) =>
+          permission !== 'email-provider.settings.update',
       });
       expect((await call('get', '/settings', user(ADMIN))).status).toBe(200);
       expect((await call('get', '/summary', user(ADMIN))).status).toBe(200);
@@ -259,10 +212,8 @@ describe('who may use the admin routes', () => {
       const { call, accessOf, warnings } = await startPortal({
         admins: [],
         permissionFramework: true,
-        policy: r =>
-          r.permission.name === 'email-provider.deliveries.read'
-            ? AuthorizeResult.DENY
-            : AuthorizeResult.ALLOW,
+        policy: (_caller, permission) =>
+          permission !== 'email-provider.deliveries.read',
       });
       expect((await call('get', '/settings', user(NON_ADMIN))).status).toBe(
         200,
@@ -374,10 +325,8 @@ describe('who may use the admin routes', () => {
         admins: [ADMIN],
         permissionFramework: true,
         allowedServices,
-        policy: r =>
-          r.permission.name === 'email-provider.settings.update'
-            ? AuthorizeResult.DENY
-            : AuthorizeResult.ALLOW,
+        policy: (_caller, permission) =>
+          permission !== 'email-provider.settings.update',
       });
       const provisioner = service('external:provisioner');
       expect((await call('get', '/settings', provisioner)).status).toBe(200);

@@ -1,16 +1,7 @@
 import { authServiceFactory } from '@backstage/backend-defaults/auth';
 import { httpAuthServiceFactory } from '@backstage/backend-defaults/httpAuth';
 import { permissionsServiceFactory } from '@backstage/backend-defaults/permissions';
-import {
-  coreServices,
-  createServiceFactory,
-  LoggerService,
-} from '@backstage/backend-plugin-api';
-import {
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
+import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -20,13 +11,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { emailProviderPlugin } from '../plugin';
 import {
   createTestPki,
+  SmtpSink,
   TestPki,
   trustTestCa,
-} from '../__testUtils__/certificates';
-import { SmtpSink } from '../__testUtils__/SmtpSink';
+} from '@internal/mail-test-servers';
+import {
+  ADMIN,
+  NON_ADMIN,
+  startEmailProviderTestBackend,
+} from '../__testUtils__/emailProviderTestBackend';
 
 // The plugin behind Backstage's own auth, httpAuth and permissions services, as in a portal: a
 // static token of backend.auth.externalAccess, a JWKS token, a plugin token and user tokens are
@@ -34,9 +29,6 @@ import { SmtpSink } from '../__testUtils__/SmtpSink';
 
 jest.setTimeout(60_000);
 
-const KEY = 'test-key-0123456789abcdef0123456789abcdef';
-const ADMIN = 'user:default/ada';
-const NON_ADMIN = 'user:default/mallory';
 const FROM = 'portal@example.com';
 const OLD_PASSWORD = 'old-Smtp-Pa55word-from-last-quarter';
 const NEW_PASSWORD = 'new-Smtp-Pa55word-"rotated"-by-ci';
@@ -119,42 +111,11 @@ async function startIdentityServer() {
   };
 }
 
-type LogLine = {
-  message: string;
-  fields: Record<string, unknown>;
-  meta?: unknown;
-};
-
 type AuditRecord = {
   actor: { actorId?: string };
   status: string;
   meta?: Record<string, unknown>;
 };
-
-/** Every log line the backend writes, audit events included. */
-function capturingRootLogger(lines: LogLine[]) {
-  const make = (fields: Record<string, unknown>): LoggerService => {
-    const log = (message: string, meta?: unknown) => {
-      lines.push({
-        message,
-        fields,
-        meta: meta instanceof Error ? { message: meta.message } : meta,
-      });
-    };
-    return {
-      error: log,
-      warn: log,
-      info: log,
-      debug: log,
-      child: meta => make({ ...fields, ...meta }),
-    };
-  };
-  return createServiceFactory({
-    service: coreServices.rootLogger,
-    deps: {},
-    factory: () => make({}),
-  });
-}
 
 /** The script of the README's "Rotate the SMTP password from a CI job", as written there. */
 async function readmeRotationScript(): Promise<string> {
@@ -221,87 +182,81 @@ describe.each(databases.eachSupportedId())(
   databaseId => {
     async function startPortal() {
       const knex = await databases.init(databaseId);
-      const logLines: LogLine[] = [];
-      const backend = await startTestBackend({
+      const backend = await startEmailProviderTestBackend({
+        database: knex,
+        audit: 'logged',
         features: [
-          emailProviderPlugin,
           authServiceFactory,
           httpAuthServiceFactory,
           permissionsServiceFactory,
-          mockServices.auditor.factory(),
-          capturingRootLogger(logLines),
-          mockServices.database.factory({ knex }),
           mockServices.discovery.mock({
             getBaseUrl: async pluginId => `${identity.url}/api/${pluginId}`,
           }).factory,
-          mockServices.rootConfig.factory({
-            data: {
-              backend: {
-                auth: {
-                  externalAccess: [
-                    {
-                      type: 'static',
-                      options: {
-                        token: PROVISIONER_TOKEN,
-                        subject: 'external:provisioner',
-                      },
-                    },
-                    {
-                      type: 'static',
-                      options: { token: INTRUDER_TOKEN, subject: 'intruder' },
-                    },
-                    {
-                      type: 'static',
-                      options: {
-                        token: UNPREFIXED_TOKEN,
-                        subject: 'provisioner',
-                      },
-                    },
-                    {
-                      type: 'static',
-                      options: {
-                        token: READER_TOKEN,
-                        subject: 'external:settings-reader',
-                      },
-                      accessRestrictions: [
-                        {
-                          plugin: 'email-provider',
-                          permission: 'email-provider.settings.read',
-                        },
-                      ],
-                    },
-                    {
-                      type: 'jwks',
-                      options: {
-                        url: `${identity.url}/ci/jwks.json`,
-                        issuer: CI_ISSUER,
-                        audience: 'portal-automation',
-                      },
-                    },
-                  ],
-                },
-              },
-              // Off, so that Backstage's permission client decides users without a permission
-              // backend: emailProvider.admins alone then admits them. Service principals it
-              // decides locally either way, from their token's access restrictions.
-              permission: { enabled: false },
-              emailProvider: {
-                admins: [ADMIN],
-                encryption: { key: KEY },
-                automation: {
-                  allowedServices: [
-                    'external:provisioner',
-                    'external:settings-reader',
-                    'external:release-pipeline',
-                    'plugin:deployer',
-                  ],
-                },
-              },
-            },
-          }),
         ],
+        config: {
+          backend: {
+            auth: {
+              externalAccess: [
+                {
+                  type: 'static',
+                  options: {
+                    token: PROVISIONER_TOKEN,
+                    subject: 'external:provisioner',
+                  },
+                },
+                {
+                  type: 'static',
+                  options: { token: INTRUDER_TOKEN, subject: 'intruder' },
+                },
+                {
+                  type: 'static',
+                  options: {
+                    token: UNPREFIXED_TOKEN,
+                    subject: 'provisioner',
+                  },
+                },
+                {
+                  type: 'static',
+                  options: {
+                    token: READER_TOKEN,
+                    subject: 'external:settings-reader',
+                  },
+                  accessRestrictions: [
+                    {
+                      plugin: 'email-provider',
+                      permission: 'email-provider.settings.read',
+                    },
+                  ],
+                },
+                {
+                  type: 'jwks',
+                  options: {
+                    url: `${identity.url}/ci/jwks.json`,
+                    issuer: CI_ISSUER,
+                    audience: 'portal-automation',
+                  },
+                },
+              ],
+            },
+          },
+          // Off, so that Backstage's permission client decides users without a permission
+          // backend: emailProvider.admins alone then admits them. Service principals it
+          // decides locally either way, from their token's access restrictions.
+          permission: { enabled: false },
+        },
+        emailProvider: {
+          admins: [ADMIN],
+          automation: {
+            allowedServices: [
+              'external:provisioner',
+              'external:settings-reader',
+              'external:release-pipeline',
+              'plugin:deployer',
+            ],
+          },
+        },
       });
-      const { server } = backend;
+      const { server, logEntries } = backend;
       const call = (
         method: 'get' | 'put' | 'post' | 'delete',
         path: string,
@@ -316,7 +271,7 @@ describe.each(databases.eachSupportedId())(
       };
       /** The audit events of one kind, with their actor and outcome. */
       const auditEvents = (eventId: string) =>
-        logLines
+        logEntries
           .filter(line => line.message === `email-provider.${eventId}`)
           .map(line => {
             // A failed event carries its details as the logger's fields, the rest as meta.
@@ -330,23 +285,28 @@ describe.each(databases.eachSupportedId())(
             };
           });
       return {
-        api: `http://127.0.0.1:${server.port()}/api/email-provider`,
+        api: `http://127.0.0.1:${
+          (server.address() as AddressInfo).port
+        }/api/email-provider`,
         call,
         auditEvents,
-        logText: () => JSON.stringify(logLines),
+        logText: () => JSON.stringify(logEntries),
       };
     }
 
     const admin = () => identity.userToken(ADMIN);
 
+    /** The portal with SMTP saved by the admin, the mail server's old password with it. */
+    async function startWithSmtp() {
+      const portal = await startPortal();
+      await portal
+        .call('put', '/settings', admin(), smtpSettings(OLD_PASSWORD))
+        .expect(200);
+      return portal;
+    }
+
     it("rotates the SMTP password with the README's CI script", async () => {
-      const { api, call, auditEvents, logText } = await startPortal();
-      await call(
-        'put',
-        '/settings',
-        admin(),
-        smtpSettings(OLD_PASSWORD),
-      ).expect(200);
+      const { api, call, auditEvents, logText } = await startWithSmtp();
 
       // The mail server's password is rotated: the one the portal holds stops working.
       mailbox.password = NEW_PASSWORD;
@@ -436,13 +396,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('refuses a save from a stale version with 409, changing nothing', async () => {
-      const { call } = await startPortal();
-      await call(
-        'put',
-        '/settings',
-        admin(),
-        smtpSettings(OLD_PASSWORD),
-      ).expect(200);
+      const { call } = await startWithSmtp();
       const read = await call('get', '/settings', PROVISIONER_TOKEN).expect(
         200,
       );
@@ -477,13 +431,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('refuses services that are not listed on every settings route, and they change nothing', async () => {
-      const { call, auditEvents } = await startPortal();
-      await call(
-        'put',
-        '/settings',
-        admin(),
-        smtpSettings(OLD_PASSWORD),
-      ).expect(200);
+      const { call, auditEvents } = await startWithSmtp();
       const saved = await call('get', '/settings', admin()).expect(200);
       const received = sink.received.length;
 
@@ -605,13 +553,7 @@ describe.each(databases.eachSupportedId())(
     });
 
     it("holds a listed service to its token's access restrictions", async () => {
-      const { call } = await startPortal();
-      await call(
-        'put',
-        '/settings',
-        admin(),
-        smtpSettings(OLD_PASSWORD),
-      ).expect(200);
+      const { call } = await startWithSmtp();
       expect((await call('get', '/settings', READER_TOKEN)).status).toBe(200);
       for (const [method, path, body] of settingsRoutes().filter(
         ([m]) => m !== 'get',

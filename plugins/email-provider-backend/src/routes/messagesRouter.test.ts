@@ -1,32 +1,23 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { emailProviderPlugin } from '../plugin';
 import {
   createTestPki,
+  MicrosoftFake,
+  SmtpSink,
+  startMicrosoftFake,
   TestPki,
   trustTestCa,
-} from '../__testUtils__/certificates';
+} from '@internal/mail-test-servers';
 import {
-  MicrosoftFake,
-  startMicrosoftFake,
-} from '../__testUtils__/MicrosoftFake';
-import { recordingAuditor } from '../__testUtils__/recordingAuditor';
-import { SmtpSink } from '../__testUtils__/SmtpSink';
+  ADMIN,
+  GRACE as READER,
+  NON_ADMIN as OTHER,
+  REPORTS_PLUGIN as SERVICE,
+  startEmailProviderTestBackend,
+} from '../__testUtils__/emailProviderTestBackend';
+import { localSmtpSettings } from '../__testUtils__/testSettings';
 
 jest.setTimeout(30_000);
-
-const ADMIN = 'user:default/ada';
-const READER = 'user:default/grace';
-const OTHER = 'user:default/mallory';
-const SERVICE = mockCredentials.service.header({
-  onBehalfOf: mockCredentials.service('plugin:reports'),
-  targetPluginId: 'email-provider',
-});
 
 let pki: TestPki;
 let untrust: () => void;
@@ -53,69 +44,36 @@ afterAll(async () => {
 });
 
 async function startPortal(delivery: object = {}) {
-  const auditor = recordingAuditor();
-  const { server } = await startTestBackend({
-    features: [
-      emailProviderPlugin,
-      auditor.factory,
-      mockServices.permissions.mock({
-        authorize: async (requests, { credentials }) => {
-          const ref = (credentials.principal as { userEntityRef?: string })
-            .userEntityRef;
-          return requests.map(r => ({
-            result:
-              ref === ADMIN ||
-              (ref === READER &&
-                r.permission.name === 'email-provider.deliveries.read')
-                ? AuthorizeResult.ALLOW
-                : AuthorizeResult.DENY,
-          }));
-        },
-      }).factory,
-      mockServices.rootConfig.factory({
-        data: {
-          permission: { enabled: true },
-          emailProvider: {
-            encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
-            microsoft365: {
-              authorityHost: microsoft.authorityHost,
-              graphBaseUrl: microsoft.graphBaseUrl,
-            },
-            delivery: {
-              pollIntervalMs: 50,
-              retryDelayMs: 100,
-              maxMessageSizeMb: 1,
-              ...delivery,
-            },
-          },
-        },
-      }),
-    ],
-  });
-  const api = (
-    method: 'get' | 'post' | 'put',
-    path: string,
-    caller: string,
-    body?: object,
-  ) => {
-    const req = request(server)
-      [method](`/api/email-provider${path}`)
-      .set('Authorization', caller);
-    return body ? req.send(body) : req;
-  };
-  const configureSmtp = () =>
-    api('put', '/settings', mockCredentials.user.header(ADMIN), {
-      provider: 'smtp',
-      smtp: {
-        host: 'localhost',
-        port: sink.port,
-        security: 'starttls',
-        from: 'reports@example.com',
-        usernameSameAsFrom: true,
-        password: 'pw-1234',
+  const { api, auditEvents } = await startEmailProviderTestBackend({
+    permissions: ({ userEntityRef }, permission) =>
+      userEntityRef === ADMIN ||
+      (userEntityRef === READER &&
+        permission === 'email-provider.deliveries.read'),
+    emailProvider: {
+      microsoft365: {
+        authorityHost: microsoft.authorityHost,
+        graphBaseUrl: microsoft.graphBaseUrl,
       },
-    }).expect(200);
-  return { api, configureSmtp, auditEvents: auditor.events };
+      delivery: {
+        pollIntervalMs: 50,
+        retryDelayMs: 100,
+        maxMessageSizeMb: 1,
+        ...delivery,
+      },
+    },
+  });
+  const configureSmtp = () =>
+    api(
+      'put',
+      '/settings',
+      mockCredentials.user.header(ADMIN),
+      localSmtpSettings({
+        port: sink.port,
+        from: 'reports@example.com',
+        password: 'pw-1234',
+      }),
+    ).expect(200);
+  return { api, configureSmtp, auditEvents };
 }
 
 const csv = Buffer.from('week,count\n48,12\n').toString('base64');

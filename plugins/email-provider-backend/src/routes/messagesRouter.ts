@@ -15,7 +15,7 @@ import { DatabaseOutboxStore } from '../delivery/DatabaseOutboxStore';
 import { DeliveryOptions } from '../delivery/DeliveryOptions';
 import { DeliveryLog, DeliveryLogCriteria } from '../deliveryLog/DeliveryLog';
 import { writeDeliveryCsv } from '../deliveryLog/deliveryCsv';
-import { OutboxIntake } from '../delivery/OutboxIntake';
+import { Outbox } from '../delivery/Outbox';
 import { AdminAccess } from './AdminAccess';
 import { parseInput } from './parseInput';
 import { JsonBodyReader } from './JsonBodyReader';
@@ -52,16 +52,15 @@ function criteriaOf(
  * admins read the delivery log and re-queue failed messages.
  */
 export function createMessagesRouter(options: {
+  outbox: Outbox;
   store: DatabaseOutboxStore;
   log: DeliveryLog;
-  intake: OutboxIntake;
   deliveryOptions: DeliveryOptions;
   httpAuth: HttpAuthService;
   access: AdminAccess;
   auditor: AuditorService;
-  onEnqueued: () => void;
 }): express.Router {
-  const { store, log, intake, deliveryOptions, httpAuth, access, auditor } =
+  const { outbox, store, log, deliveryOptions, httpAuth, access, auditor } =
     options;
   const router = Router();
 
@@ -81,7 +80,7 @@ export function createMessagesRouter(options: {
         sendEmailRequestSchema,
         await messageBody.read(req, res),
       );
-      const response: SendEmailResponse = await intake.accept(
+      const response: SendEmailResponse = await outbox.accept(
         credentials.principal.subject,
         request,
       );
@@ -144,11 +143,7 @@ export function createMessagesRouter(options: {
     });
     try {
       await access.authorize(req, emailProviderSettingsUpdatePermission);
-      const record = await store.retry(
-        req.params.id,
-        deliveryOptions.expireAfterMs,
-      );
-      options.onEnqueued();
+      const record = await outbox.retry(req.params.id);
       await event.success();
       res.json(record);
     } catch (error) {

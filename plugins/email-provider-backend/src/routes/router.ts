@@ -20,6 +20,7 @@ import { AdminNotifier } from '../alerts/AdminNotifier';
 import { settingsChangeAlert } from '../alerts/settingsChangeAlert';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { ProviderError } from '../providers/ProviderError';
+import { FieldInputError } from '../settings/FieldInputError';
 import { ActiveProvider, SettingsService } from '../settings/SettingsService';
 import { actorOf, AdminAccess } from './AdminAccess';
 import { parseInput } from './parseInput';
@@ -34,14 +35,15 @@ const verifyBodySchema = z.strictObject({
   settings: z.unknown().optional(),
 });
 
+/** The settings in a body, or a FieldInputError naming each field by its path under `prefix`. */
 function parseSettings(
   value: unknown,
   prefix = '',
 ): EmailProviderSettingsInput {
   const input = validateEmailProviderSettingsInput(value);
   if (!input.success) {
-    throw new InputError(
-      input.issues.map(i => `${prefix}${i.field}: ${i.message}`).join('; '),
+    throw new FieldInputError(
+      input.issues.map(i => ({ ...i, field: `${prefix}${i.field}` })),
     );
   }
   return input.data;
@@ -300,10 +302,17 @@ export async function createRouter(options: {
         active = await activeOrConflict();
       } else {
         const draft = parseSettings(draftInput, 'settings.');
-        if (draft.provider === 'smtp') {
-          providers.destinations.checkSettingsHost(draft.smtp.host);
+        try {
+          if (draft.provider === 'smtp') {
+            providers.destinations.checkSettingsHost(draft.smtp.host);
+          }
+          active = await settings.resolveDraft(draft);
+        } catch (error) {
+          // Fields are named by their path in the body, where the draft is under `settings`.
+          throw error instanceof FieldInputError
+            ? error.under('settings.')
+            : error;
         }
-        active = await settings.resolveDraft(draft);
       }
       const provider = providers.create(active);
       try {

@@ -1,29 +1,25 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { emailProviderPlugin } from '../plugin';
 import {
   createAppCertificate,
   createTestPki,
+  MicrosoftFake,
+  SmtpSink,
+  startMicrosoftFake,
   TestPki,
   trustTestCa,
-} from '../__testUtils__/certificates';
-import { recordingAuditor } from '../__testUtils__/recordingAuditor';
-import { SmtpSink } from '../__testUtils__/SmtpSink';
+} from '@internal/mail-test-servers';
 import {
-  MicrosoftFake,
-  startMicrosoftFake,
-} from '../__testUtils__/MicrosoftFake';
+  ADMIN,
+  asUser,
+  GRACE as OTHER_ADMIN,
+  NON_ADMIN,
+  startEmailProviderTestBackend,
+} from '../__testUtils__/emailProviderTestBackend';
+import { localSmtpSettings } from '../__testUtils__/testSettings';
 
 jest.setTimeout(30_000);
 
-const ADMIN = 'user:default/ada';
-const OTHER_ADMIN = 'user:default/grace';
-const NON_ADMIN = 'user:default/mallory';
 const PASSWORD = 'route-test-Pa55word';
 const FROM = 'portal@example.com';
 
@@ -51,64 +47,37 @@ afterAll(async () => {
 });
 
 async function startPortal(extraConfig: object = {}) {
-  const auditor = recordingAuditor();
-  const { server } = await startTestBackend({
-    features: [
-      emailProviderPlugin,
-      auditor.factory,
-      mockServices.permissions.mock({
-        authorize: async (requests, { credentials }) => {
-          const ref = (credentials.principal as { userEntityRef?: string })
-            .userEntityRef;
-          const allowed = ref === ADMIN || ref === OTHER_ADMIN;
-          return requests.map(() => ({
-            result: allowed ? AuthorizeResult.ALLOW : AuthorizeResult.DENY,
-          }));
-        },
-      }).factory,
-      mockServices.rootConfig.factory({
-        data: {
-          app: { title: 'ACME Portal' },
-          permission: { enabled: true },
-          emailProvider: {
-            encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
-            microsoft365: {
-              authorityHost: microsoft.authorityHost,
-              graphBaseUrl: microsoft.graphBaseUrl,
-            },
-            ...extraConfig,
-          },
-        },
-      }),
-    ],
+  const portal = await startEmailProviderTestBackend({
+    permissions: caller =>
+      caller.userEntityRef === ADMIN || caller.userEntityRef === OTHER_ADMIN,
+    config: { app: { title: 'ACME Portal' } },
+    emailProvider: {
+      microsoft365: {
+        authorityHost: microsoft.authorityHost,
+        graphBaseUrl: microsoft.graphBaseUrl,
+      },
+      ...extraConfig,
+    },
   });
-  const as = (ref: string) => mockCredentials.user.header(ref);
   const call = (
     method: 'put' | 'post',
     path: string,
     body: object,
-    caller = as(ADMIN),
-  ) =>
-    request(server)
-      [method](`/api/email-provider${path}`)
-      .set('Authorization', caller)
-      .send(body);
-  return { server, call, as, auditEvents: auditor.events };
+    caller = asUser(ADMIN),
+  ) => portal.api(method, path, caller, body);
+  return {
+    server: portal.server,
+    call,
+    as: asUser,
+    auditEvents: portal.auditEvents,
+  };
 }
 
-const smtpSettings = (port: number, overrides: object = {}) => ({
-  provider: 'smtp',
-  smtp: {
-    host: 'localhost',
-    port,
-    security: 'starttls',
-    from: FROM,
-    fromName: 'ACME Portal',
-    usernameSameAsFrom: true,
-    password: PASSWORD,
-    ...overrides,
-  },
-});
+const smtpSettings = (port: number, overrides: object = {}) =>
+  localSmtpSettings(
+    { port, from: FROM, password: PASSWORD },
+    { fromName: 'ACME Portal', ...overrides },
+  );
 
 describe('POST /test-email', () => {
   it('sends the test email through the active SMTP server now', async () => {

@@ -1,12 +1,6 @@
 import { wrapServer } from '@backstage/backend-openapi-utils/testUtils';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { DELIVERY_LOG_COUNT_LIMIT } from '@email-provider/backstage-plugin-email-provider-common';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import express from 'express';
 import { Knex } from 'knex';
 import http from 'node:http';
@@ -14,13 +8,19 @@ import { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import request from 'supertest';
 import { DatabaseOutboxStore } from '../delivery/DatabaseOutboxStore';
-import { emailProviderPlugin } from '../plugin';
 import {
   createTestPki,
+  SmtpSink,
   TestPki,
   trustTestCa,
-} from '../__testUtils__/certificates';
-import { SmtpSink } from '../__testUtils__/SmtpSink';
+} from '@internal/mail-test-servers';
+import {
+  ADMIN,
+  GRACE as READER,
+  NON_ADMIN as OTHER,
+  REPORTS_PLUGIN as SERVICE,
+  startEmailProviderTestBackend,
+} from '../__testUtils__/emailProviderTestBackend';
 // Backstage's Jest config turns a YAML file into the document it holds (the asset type says
 // string, which is what bundlers make of it).
 import openapiYaml from './openapi.yaml';
@@ -32,13 +32,6 @@ import openapiYaml from './openapi.yaml';
 
 jest.setTimeout(60_000);
 
-const ADMIN = 'user:default/ada';
-const READER = 'user:default/grace';
-const OTHER = 'user:default/mallory';
-const SERVICE = mockCredentials.service.header({
-  onBehalfOf: mockCredentials.service('plugin:reports'),
-  targetPluginId: 'email-provider',
-});
 const NONE = mockCredentials.none.header();
 const PASSWORD = 'pw-1234';
 
@@ -61,42 +54,21 @@ async function startValidatedBackend(
   extraConfig: object = {},
   database?: Knex,
 ): Promise<http.Server> {
-  const { server } = await startTestBackend({
-    features: [
-      emailProviderPlugin,
-      ...(database ? [mockServices.database.factory({ knex: database })] : []),
-      mockServices.permissions.mock({
-        authorize: async (requests, { credentials }) => {
-          const ref = (credentials.principal as { userEntityRef?: string })
-            .userEntityRef;
-          // As Backstage's permissions service does: services are decided by their token's
-          // access restrictions, which these have none of.
-          const service =
-            (credentials.principal as { type: string }).type === 'service';
-          return requests.map(r => ({
-            result:
-              service ||
-              ref === ADMIN ||
-              (ref === READER &&
-                r.permission.name === 'email-provider.deliveries.read')
-                ? AuthorizeResult.ALLOW
-                : AuthorizeResult.DENY,
-          }));
-        },
-      }).factory,
-      mockServices.rootConfig.factory({
-        data: {
-          permission: { enabled: true },
-          emailProvider: {
-            admins: [ADMIN, READER],
-            encryption: { key: 'test-key-0123456789abcdef0123456789abcdef' },
-            delivery: { pollIntervalMs: 50, maxMessageSizeMb: 1 },
-            automation: { allowedServices: ['plugin:provisioner'] },
-            ...extraConfig,
-          },
-        },
-      }),
-    ],
+  const { server } = await startEmailProviderTestBackend({
+    database,
+    // As Backstage's permissions service does: services are decided by their token's access
+    // restrictions, which these have none of.
+    permissions: ({ userEntityRef, service }, permission) =>
+      service ||
+      userEntityRef === ADMIN ||
+      (userEntityRef === READER &&
+        permission === 'email-provider.deliveries.read'),
+    emailProvider: {
+      admins: [ADMIN, READER],
+      delivery: { pollIntervalMs: 50, maxMessageSizeMb: 1 },
+      automation: { allowedServices: ['plugin:provisioner'] },
+      ...extraConfig,
+    },
   });
   backend = server;
   const backendPort = (server.address() as AddressInfo).port;
@@ -304,6 +276,32 @@ describe('the OpenAPI spec describes every answer of the backend', () => {
     expect(saved.headers.etag).toBe(`"${saved.body.version}"`);
     const read = await api('get', '/settings', admin).expect(200);
     expect(read.body).toEqual(saved.body);
+  });
+
+  it('PUT /settings names each invalid field in error.issues', async () => {
+    const { smtp } = smtpSettings();
+    const res = await api('put', '/settings', admin, {
+      provider: 'smtp',
+      smtp: { ...smtp, port: 70000, from: 'ACME <reports@example.com>' },
+    }).expect(400);
+    const port = 'Port must be between 1 and 65535';
+    const from =
+      'Sender email address must be a single plain address such as name@example.com, without a display name, comments or quotes';
+    expect(res.body.error).toEqual({
+      name: 'InputError',
+      message: `smtp.port: ${port}; smtp.from: ${from}`,
+      issues: [
+        { field: 'smtp.port', message: port },
+        { field: 'smtp.from', message: from },
+      ],
+    });
+
+    const verify = await api('post', '/verify', admin, {
+      settings: { provider: 'smtp', smtp: { ...smtp, port: 0 } },
+    }).expect(400);
+    expect(verify.body.error.issues).toEqual([
+      { field: 'settings.smtp.port', message: port },
+    ]);
   });
 
   it('POST /verify', async () => {

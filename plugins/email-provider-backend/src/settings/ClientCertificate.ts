@@ -1,16 +1,20 @@
-import { InputError } from '@backstage/errors';
 import {
   createHash,
   createPrivateKey,
   KeyObject,
   X509Certificate,
 } from 'node:crypto';
+import { FieldInputError } from './FieldInputError';
 
 const FIELD = 'microsoft365.clientCertificatePem';
 const CERTIFICATE_BLOCK =
   /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 const PRIVATE_KEY_BLOCK =
   /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/;
+
+function certificateProblem(message: string): FieldInputError {
+  return new FieldInputError([{ field: FIELD, message }]);
+}
 
 /**
  * What may be shown and stored in clear about a Microsoft 365 client certificate: the admin
@@ -36,7 +40,7 @@ export type ClientCertificate = CertificateInfo & {
 /**
  * Parses a certificate-and-private-key PEM and checks what can be checked before Entra sees it:
  * that it parses, that the key belongs to the certificate, and (with `now`) that it is valid
- * today. Throws InputError naming the field; the message never contains key material.
+ * today. Throws a FieldInputError naming the field; the message never contains key material.
  */
 export function parseClientCertificate(
   pem: string,
@@ -46,48 +50,48 @@ export function parseClientCertificate(
   const keyBlock = PRIVATE_KEY_BLOCK.exec(pem)?.[0];
   const [leaf] = chain;
   if (!leaf || !keyBlock) {
-    throw new InputError(
-      `${FIELD}: paste the certificate and its private key, both PEM (-----BEGIN CERTIFICATE----- and -----BEGIN PRIVATE KEY-----)`,
+    throw certificateProblem(
+      `paste the certificate and its private key, both PEM (-----BEGIN CERTIFICATE----- and -----BEGIN PRIVATE KEY-----)`,
     );
   }
   let certificate: X509Certificate;
   try {
     certificate = new X509Certificate(leaf);
   } catch {
-    throw new InputError(
-      `${FIELD}: the certificate is not a valid X.509 certificate`,
+    throw certificateProblem(
+      `the certificate is not a valid X.509 certificate`,
     );
   }
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(keyBlock);
   } catch {
-    throw new InputError(
-      `${FIELD}: the private key cannot be read; export it unencrypted, PEM`,
+    throw certificateProblem(
+      `the private key cannot be read; export it unencrypted, PEM`,
     );
   }
   // MSAL signs the client assertion with PS256, and Entra takes RSA keys of 2048 bits or more.
   const bits = privateKey.asymmetricKeyDetails?.modulusLength ?? 0;
   if (privateKey.asymmetricKeyType !== 'rsa' || bits < 2048) {
-    throw new InputError(
-      `${FIELD}: the certificate needs an RSA key of 2048 bits or more (Microsoft Entra signs in apps with RSA); create an RSA certificate`,
+    throw certificateProblem(
+      `the certificate needs an RSA key of 2048 bits or more (Microsoft Entra signs in apps with RSA); create an RSA certificate`,
     );
   }
   if (!certificate.checkPrivateKey(privateKey)) {
-    throw new InputError(
-      `${FIELD}: the private key does not belong to the certificate (the first certificate in the text must be the app's own)`,
+    throw certificateProblem(
+      `the private key does not belong to the certificate (the first certificate in the text must be the app's own)`,
     );
   }
   const notBefore = new Date(certificate.validFrom);
   const notAfter = new Date(certificate.validTo);
   if (options.now && notAfter.getTime() <= options.now.getTime()) {
-    throw new InputError(
-      `${FIELD}: the certificate expired on ${notAfter.toISOString()}; upload a new one to the app in Entra and paste it here`,
+    throw certificateProblem(
+      `the certificate expired on ${notAfter.toISOString()}; upload a new one to the app in Entra and paste it here`,
     );
   }
   if (options.now && notBefore.getTime() > options.now.getTime()) {
-    throw new InputError(
-      `${FIELD}: the certificate is not valid before ${notBefore.toISOString()}`,
+    throw certificateProblem(
+      `the certificate is not valid before ${notBefore.toISOString()}`,
     );
   }
   return {

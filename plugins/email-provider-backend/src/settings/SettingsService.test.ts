@@ -2,6 +2,10 @@ import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { Knex } from 'knex';
+import {
+  exampleMicrosoft365,
+  exampleSmtp,
+} from '../__testUtils__/testSettings';
 import { DatabaseSettingsStore } from './DatabaseSettingsStore';
 import { SecretCipher } from './SecretCipher';
 import { SettingsService } from './SettingsService';
@@ -13,19 +17,8 @@ const NEW_KEY = 'new-key-0123456789abcdef0123456789abcdef';
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-const smtp = {
-  host: 'smtp.example.com',
-  port: 587,
-  security: 'starttls' as const,
-  from: 'reports@example.com',
-  usernameSameAsFrom: true,
-};
-
-const microsoft365 = {
-  from: 'reports@contoso.onmicrosoft.com',
-  tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
-  clientId: '11111111-2222-3333-4444-555555555555',
-};
+const smtp = exampleSmtp;
+const microsoft365 = exampleMicrosoft365;
 
 // Each changes where the saved SMTP password would go.
 const smtpDestinationChanges: Array<[string, object]> = [

@@ -6,8 +6,12 @@ import {
   EmailProviderSettingsInput,
   EmailProviderType,
   effectiveSmtpUsername,
-  isSameMicrosoft365Destination,
-  isSameSmtpDestination,
+  microsoft365SecretField,
+  microsoft365SecretRequiredReason,
+  SecretRequiredReason,
+  secretRequiredIssue,
+  SettingsSecretField,
+  smtpPasswordRequiredReason,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import {
   DatabaseSettingsStore,
@@ -17,6 +21,7 @@ import {
   SettingsRecord,
 } from './DatabaseSettingsStore';
 import { certificateInfo, parseClientCertificate } from './ClientCertificate';
+import { FieldInputError } from './FieldInputError';
 import { SecretCipher, SecretContext } from './SecretCipher';
 
 /**
@@ -49,20 +54,24 @@ export type ActiveProvider =
 /** What differs between providers in how their secret is kept. */
 type SecretRules<S> = {
   /** The secret's field, as named in the API and the audit log. */
-  field(settings: S): string;
+  field(settings: S): SettingsSecretField;
   /** Whether these settings need a secret at all. */
   required(settings: S): boolean;
   /** Bound into each ciphertext, so a secret moved to another provider's row fails. */
   provider: string;
   /**
    * Where the secret goes, bound into each ciphertext, so a secret whose row was edited in the
-   * database to point elsewhere fails: the fields `sameDestination` compares, compared alike.
+   * database to point elsewhere fails: the fields `requiredReason` compares, compared alike.
    */
   destination(settings: S): SecretContext['destination'];
-  /** Whether a saved secret may go along to these settings: same server and identity. */
-  sameDestination(saved: S, next: S): boolean;
-  missing(settings: S): string;
-  destinationChanged(settings: S): string;
+  /**
+   * Why these settings need their secret entered, or undefined when the saved one may go along
+   * (same server and identity): the rule the admin form applies too, from `-common`.
+   */
+  requiredReason(
+    previous: { settings: S; secret?: string } | undefined,
+    next: S,
+  ): SecretRequiredReason | undefined;
 };
 
 const SMTP_SECRET: SecretRules<SavedSmtpSettings> = {
@@ -76,20 +85,21 @@ const SMTP_SECRET: SecretRules<SavedSmtpSettings> = {
     smtp.security,
     effectiveSmtpUsername(smtp),
   ],
-  sameDestination: isSameSmtpDestination,
-  missing: () => 'Password is required to activate SMTP',
-  destinationChanged: () =>
-    'Password is required: the server address, port, security or username changed, and a saved password is never sent to a new destination',
+  requiredReason: (previous, next) =>
+    smtpPasswordRequiredReason(
+      previous && {
+        ...previous.settings,
+        passwordSet: Boolean(previous.secret),
+      },
+      next,
+    ),
 };
 
 const isCertificate = (microsoft365: SavedMicrosoft365Settings) =>
   microsoft365.credential === 'certificate';
 
 const MICROSOFT365_SECRET: SecretRules<SavedMicrosoft365Settings> = {
-  field: microsoft365 =>
-    isCertificate(microsoft365)
-      ? 'microsoft365.clientCertificatePem'
-      : 'microsoft365.clientSecret',
+  field: microsoft365 => microsoft365SecretField(microsoft365.credential),
   required: () => true,
   provider: 'email-provider/microsoft365',
   // The defaults (global cloud, client secret) add nothing, so secrets saved before these
@@ -102,17 +112,11 @@ const MICROSOFT365_SECRET: SecretRules<SavedMicrosoft365Settings> = {
       : []),
     ...(isCertificate(microsoft365) ? ['credential:certificate'] : []),
   ],
-  sameDestination: isSameMicrosoft365Destination,
-  missing: microsoft365 =>
-    isCertificate(microsoft365)
-      ? 'Certificate and private key are required to activate Microsoft 365 with a certificate'
-      : 'Client secret is required to activate Microsoft 365',
-  destinationChanged: microsoft365 =>
-    `${
-      isCertificate(microsoft365)
-        ? 'Certificate and private key are'
-        : 'Client secret is'
-    } required: the tenant ID, client ID, cloud or credential changed, and a saved credential is never sent to another application or cloud`,
+  requiredReason: (previous, next) =>
+    microsoft365SecretRequiredReason(
+      previous && { ...previous.settings, secretSet: Boolean(previous.secret) },
+      next,
+    ),
 };
 
 /** `updatedBy` of settings that configuration pins, and of the deletion that makes room for them. */
@@ -246,7 +250,13 @@ export class SettingsService {
     const { active } = await this.record();
     const draft = this.toSaved(input, active);
     if (!draft) {
-      throw new InputError(
+      throw new FieldInputError(
+        [
+          {
+            field: 'provider',
+            message: 'choose SMTP or Microsoft 365 to check a connection',
+          },
+        ],
         'settings.provider: choose SMTP or Microsoft 365 to check a connection',
       );
     }
@@ -391,11 +401,11 @@ export class SettingsService {
     if (entered !== undefined) {
       return this.cipher.encrypt(entered, context);
     }
-    if (!previous?.secret) {
-      throw new InputError(`${field}: ${rules.missing(settings)}`);
-    }
-    if (!rules.sameDestination(previous.settings, settings)) {
-      throw new InputError(`${field}: ${rules.destinationChanged(settings)}`);
+    const reason = rules.requiredReason(previous, settings);
+    if (reason || !previous?.secret) {
+      throw new FieldInputError([
+        secretRequiredIssue(field, reason ?? 'missing'),
+      ]);
     }
     return this.cipher.encrypt(
       this.cipher.decrypt(

@@ -219,7 +219,7 @@ describe.each(databases.eachSupportedId())(
           ),
         ).rejects.toThrow(
           new InputError(
-            'smtp.password: Password is required to activate SMTP',
+            'smtp.password: Password is required: the saved settings send no authentication, so no password is saved',
           ),
         );
         expect(await service.read()).toEqual(before);
@@ -283,7 +283,7 @@ describe.each(databases.eachSupportedId())(
               by,
             ),
           ).rejects.toThrow(
-            /microsoft365\.clientSecret: Client secret is required: the tenant ID, client ID, cloud or credential changed/,
+            /microsoft365\.clientSecret: Client secret is required: the tenant ID, client ID or cloud changed/,
           );
         }
         expect(await service.read()).toEqual(before);

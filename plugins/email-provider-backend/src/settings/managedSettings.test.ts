@@ -1,37 +1,29 @@
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-  TestDatabases,
-} from '@backstage/backend-test-utils';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { emailProviderPlugin } from '../plugin';
 import {
   createTestPki,
+  SmtpSink,
   TestPki,
   trustTestCa,
-} from '../__testUtils__/certificates';
+} from '@internal/mail-test-servers';
 import {
-  RecordedAuditEvent,
-  recordingAuditor,
-} from '../__testUtils__/recordingAuditor';
-import { SmtpSink } from '../__testUtils__/SmtpSink';
+  ADMIN,
+  allowEveryone,
+  EmailProviderTestBackend,
+  REPORTS_PLUGIN as reportsPlugin,
+  startEmailProviderTestBackend,
+} from '../__testUtils__/emailProviderTestBackend';
+import { RecordedAuditEvent } from '../__testUtils__/recordingAuditor';
+import { exampleMicrosoft365 } from '../__testUtils__/testSettings';
 
 jest.setTimeout(60_000);
 
-const ADMIN = 'user:default/ada';
-const KEY = 'test-key-0123456789abcdef0123456789abcdef';
 const FROM = 'portal@example.com';
 const PASSWORD = 'managed-Pa55word-from-the-secret-store';
 const SAVED_SECRET = 'Qx8Q~saved-client-secret-that-must-go';
 
 const admin = mockCredentials.user.header(ADMIN);
-const reportsPlugin = mockCredentials.service.header({
-  onBehalfOf: mockCredentials.service('plugin:reports'),
-  targetPluginId: 'email-provider',
-});
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
@@ -73,9 +65,7 @@ function managedSmtp(overrides: Record<string, unknown> = {}) {
 const savedMicrosoft365 = {
   provider: 'microsoft365',
   microsoft365: {
-    from: 'reports@contoso.onmicrosoft.com',
-    tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
-    clientId: '11111111-2222-3333-4444-555555555555',
+    ...exampleMicrosoft365,
     clientSecret: SAVED_SECRET,
   },
 };
@@ -94,7 +84,7 @@ describe.each(databases.eachSupportedId())(
   'settings from configuration (%s)',
   databaseId => {
     let knex: Knex;
-    let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+    let backend: EmailProviderTestBackend | undefined;
     let auditEvents: RecordedAuditEvent[];
     let logLines: string[];
 
@@ -110,41 +100,17 @@ describe.each(databases.eachSupportedId())(
     async function start(managedSettings?: unknown, extra: object = {}) {
       await backend?.stop();
       backend = undefined;
-      const auditor = recordingAuditor();
-      auditEvents = auditor.events;
-      const lines: string[] = [];
-      logLines = lines;
-      const record = (message: string) => {
-        lines.push(message);
-      };
-      const logger = mockServices.rootLogger.mock();
-      logger.info.mockImplementation(record);
-      logger.warn.mockImplementation(record);
-      logger.error.mockImplementation(record);
-      logger.child.mockReturnValue(logger);
-      backend = await startTestBackend({
-        features: [
-          emailProviderPlugin,
-          logger.factory,
-          mockServices.database.factory({ knex }),
-          auditor.factory,
-          mockServices.permissions.mock({
-            authorize: async requests =>
-              requests.map(() => ({ result: AuthorizeResult.ALLOW })),
-          }).factory,
-          mockServices.rootConfig.factory({
-            data: {
-              permission: { enabled: true },
-              emailProvider: {
-                admins: [ADMIN],
-                encryption: { key: KEY },
-                ...(managedSettings === undefined ? {} : { managedSettings }),
-                ...extra,
-              },
-            },
-          }),
-        ],
+      backend = await startEmailProviderTestBackend({
+        database: knex,
+        permissions: allowEveryone,
+        emailProvider: {
+          admins: [ADMIN],
+          ...(managedSettings === undefined ? {} : { managedSettings }),
+          ...extra,
+        },
       });
+      auditEvents = backend.auditEvents;
+      logLines = backend.logs;
       return backend.server;
     }
 

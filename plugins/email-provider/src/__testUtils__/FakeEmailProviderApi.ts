@@ -16,6 +16,7 @@ import type {
   EmailProviderSettingsInput,
   Microsoft365CertificateInfo,
   Microsoft365Settings,
+  SettingsFieldIssue,
   SmtpSettings,
   VerifyResult,
 } from '@email-provider/backstage-plugin-email-provider-common';
@@ -32,11 +33,17 @@ export async function responseError(
   name: string,
   message: string,
   code?: string,
+  issues?: SettingsFieldIssue[],
 ): Promise<ResponseError> {
   return ResponseError.fromResponse(
     new Response(
       JSON.stringify({
-        error: { name, message, ...(code ? { code } : {}) },
+        error: {
+          name,
+          message,
+          ...(code ? { code } : {}),
+          ...(issues ? { issues } : {}),
+        },
         request: { method: 'PUT', url: '/api/email-provider/settings' },
         response: { statusCode: status },
       }),

@@ -75,7 +75,9 @@ export interface EmailProviderApi {
   getSettings(): Promise<EmailProviderSettingsSnapshot>;
   /**
    * `PUT /settings`: activates or replaces the provider. With `version`, the save is refused
-   * with 409 if someone else saved in between.
+   * with 409 if someone else saved in between. Invalid settings are refused with a
+   * `ResponseError` (400) whose `body.error.issues` names each field (`FieldInputErrorBody` of
+   * `-common`; read them with its `fieldIssuesOf`).
    */
   saveSettings(
     settings: EmailProviderSettingsInput,
@@ -89,7 +91,8 @@ export interface EmailProviderApi {
   sendTestEmail(request: { to: string }): Promise<TestEmailOutcome>;
   /**
    * `POST /verify`: checks the connection step by step, for the saved settings or, with
-   * `settings`, for a draft; nothing is sent.
+   * `settings`, for a draft; nothing is sent. A refused draft's issues name its fields under
+   * `settings.` (`settings.smtp.port`).
    */
   verify(request?: {
     settings?: EmailProviderSettingsInput;

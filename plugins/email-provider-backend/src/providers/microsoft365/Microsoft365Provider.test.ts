@@ -1,15 +1,13 @@
 import { createServer, AddressInfo } from 'node:net';
 import {
   createTestPki,
-  TestPki,
-  trustTestCa,
-} from '../../__testUtils__/certificates';
-import {
   MicrosoftFake,
   RecordingServer,
   startMicrosoftFake,
   startRecordingServer,
-} from '../../__testUtils__/MicrosoftFake';
+  TestPki,
+  trustTestCa,
+} from '@internal/mail-test-servers';
 import { ProviderError } from '../ProviderError';
 import type { OutgoingMessage } from '../types';
 import { Microsoft365Provider } from './Microsoft365Provider';

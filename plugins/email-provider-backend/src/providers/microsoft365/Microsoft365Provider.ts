@@ -15,6 +15,7 @@ import type {
   MailAddress,
   MailProvider,
   OutgoingAttachment,
+  MessageSizeRule,
   OutgoingMessage,
   SendResult,
 } from '../types';
@@ -38,6 +39,8 @@ import {
 // Graph takes an attachment under 3 MB in one request and refuses an upload session for it
 // (ErrorAttachmentSizeShouldNotBeLessThanMinimumSize); from 3 MB on, it needs a session.
 const UPLOAD_SESSION_MIN_BYTES = 3 * 1024 * 1024;
+
+const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 // An upload session takes at most 4 MB per PUT. Microsoft's other upload sessions (OneDrive)
 // insist on multiples of 320 KiB; keeping to that here costs nothing.
 const UPLOAD_CHUNK_BYTES = 12 * 320 * 1024;
@@ -79,6 +82,17 @@ export type Microsoft365ProviderOptions = {
  * Graph requests.
  */
 export class Microsoft365Provider implements MailProvider {
+  /**
+   * A message too large for one Graph request needs large messages on: the provider then sends
+   * through a draft and upload sessions, and only the portal's own maximum applies.
+   */
+  static readonly refuseSize: MessageSizeRule = (size, settings) =>
+    !settings.largeMessages && needsUploadSession(size)
+      ? `The message has ${megabytes(
+          size.attachmentBytes,
+        )} of attachments; Microsoft 365 takes about 3 MB in one message (4 MB per Graph request, base64 included). Send smaller attachments or links to them, or turn on large messages in the Microsoft 365 settings (needs the Mail.ReadWrite application permission)`
+      : undefined;
+
   readonly type = 'microsoft365';
 
   private readonly from: string;

@@ -6,14 +6,12 @@ import {
   createAppCertificate,
   createAppCertificateAuthority,
   createTestPki,
+  MicrosoftFake,
+  startMicrosoftFake,
   TestCertificate,
   TestPki,
   trustTestCa,
-} from '../../__testUtils__/certificates';
-import {
-  MicrosoftFake,
-  startMicrosoftFake,
-} from '../../__testUtils__/MicrosoftFake';
+} from '@internal/mail-test-servers';
 import { ProviderError } from '../ProviderError';
 import type { OutgoingMessage } from '../types';
 import { Microsoft365Provider } from './Microsoft365Provider';

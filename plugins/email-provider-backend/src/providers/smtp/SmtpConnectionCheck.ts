@@ -4,10 +4,11 @@ import type {
 } from '@email-provider/backstage-plugin-email-provider-common';
 import net from 'node:net';
 import tls from 'node:tls';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type NodemailerConnection from 'nodemailer/lib/smtp-connection';
 import { ProviderError } from '../ProviderError';
+import { CLASSIFY_PROBE_MS, exchange, SmtpConnection } from './SmtpConnection';
 import { describeSize, readSmtpOffer, SmtpOffer } from './SmtpOffer';
-import type { SmtpProvider } from './SmtpProvider';
+import { untilAborted } from './untilAborted';
 
 class StepFailed extends Error {}
 
@@ -39,119 +40,6 @@ function describeOffer(offer: SmtpOffer, secured: boolean): string {
   ].join(', ');
 }
 
-/** Settles as soon as `signal` aborts, with its reason, whatever `work` still does. */
-export function untilAborted<T>(
-  signal: AbortSignal,
-  work: Promise<T>,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) {
-      onAbort();
-      return;
-    }
-    signal.addEventListener('abort', onAbort, { once: true });
-    work
-      .then(resolve, reject)
-      .finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
-/**
- * One exchange with nodemailer's connection. nodemailer reports a failed handshake (a greeting
- * timeout, StartTLS refused, a certificate, a closed socket) only as an 'error' or 'end' event,
- * never to the callback; so the exchange settles on whichever comes first, or on `signal`.
- */
-function exchange<T>(
-  smtp: SMTPConnection,
-  signal: AbortSignal,
-  run: (done: (error?: Error | null, value?: T) => void) => void,
-): Promise<T> {
-  return untilAborted(
-    signal,
-    new Promise<T>((resolve, reject) => {
-      const closed = () =>
-        fail(
-          Object.assign(new Error('Connection closed unexpectedly'), {
-            code: 'ECONNECTION',
-          }),
-        );
-      const stopListening = () => {
-        smtp.off('error', fail);
-        smtp.off('end', closed);
-      };
-      function fail(error: Error) {
-        stopListening();
-        reject(error);
-      }
-      smtp.on('error', fail);
-      smtp.on('end', closed);
-      run((error, value) => {
-        stopListening();
-        if (error) {
-          reject(error);
-        } else {
-          resolve(value as T);
-        }
-      });
-    }),
-  );
-}
-
-/** Opens nodemailer's connection over a connected socket; its 'error' events are handled. */
-function openSmtp(
-  socket: net.Socket,
-  options: SMTPConnection.Options,
-): SMTPConnection {
-  const smtp = new SMTPConnection({
-    ...options,
-    connection: socket,
-    logger: false,
-  });
-  // Between exchanges an error has no one to go to; without a listener it would be thrown.
-  smtp.on('error', () => undefined);
-  return smtp;
-}
-
-/**
- * What the server offers on a plain connection (EHLO, no StartTLS), read within `withinMs`;
- * undefined when that was not possible. Nothing but EHLO and QUIT is sent.
- */
-export async function readPlainOffer(
-  provider: SmtpProvider,
-  withinMs: number,
-): Promise<SmtpOffer | undefined> {
-  const probe = new AbortController();
-  const timer = setTimeout(
-    () => probe.abort(new Error('No EHLO reply in time')),
-    withinMs,
-  );
-  let socket: net.Socket | undefined;
-  let smtp: SMTPConnection | undefined;
-  try {
-    socket = await provider.connectSocket(probe.signal);
-    const plain = openSmtp(socket, {
-      ...provider.connectionOptions(),
-      secure: false,
-      requireTLS: false,
-      ignoreTLS: true,
-    });
-    smtp = plain;
-    await exchange<void>(plain, probe.signal, done => plain.connect(done));
-    return readSmtpOffer(String(plain.lastServerResponse || ''));
-  } catch {
-    return undefined;
-  } finally {
-    clearTimeout(timer);
-    smtp?.quit();
-    smtp?.close();
-    socket?.destroy();
-  }
-}
-
-/** How long classifying a failure may spend probing the server (see SmtpProvider.classify). */
-export const CLASSIFY_PROBE_MS = 1500;
-
 /**
  * Checks an SMTP server step by step without sending anything: DNS (and the destination rules),
  * TCP, TLS with the certificate's details, the EHLO offer, and the login (skipped, and said so,
@@ -166,15 +54,15 @@ export const CLASSIFY_PROBE_MS = 1500;
  * nothing.
  */
 export async function checkSmtpConnection(
-  provider: SmtpProvider,
+  connection: SmtpConnection,
 ): Promise<VerifyStep[]> {
-  const { host, port, security } = provider.settings;
-  const { connectMs, greetingMs, socketMs, deadlineMs } = provider.timeouts;
+  const { host, port, security } = connection.settings;
+  const { connectMs, greetingMs, socketMs, deadlineMs } = connection.timeouts;
   const where = `${host}:${port}`;
   const seconds = (ms: number) => `${Math.round(ms / 1000)} seconds`;
   const steps: VerifyStep[] = [];
   let socket: net.Socket | undefined;
-  let connection: SMTPConnection | undefined;
+  let smtpOpened: NodemailerConnection | undefined;
 
   // A server that answers one byte at a time never trips a socket timeout; this ends the check.
   const deadlineAt = Date.now() + deadlineMs;
@@ -224,7 +112,7 @@ export async function checkSmtpConnection(
       return value;
     } catch (error) {
       const failure = (
-        await provider.classify(
+        await connection.classify(
           error,
           Math.min(CLASSIFY_PROBE_MS, deadlineAt - Date.now()),
         )
@@ -257,7 +145,7 @@ export async function checkSmtpConnection(
         ),
       },
       async () => {
-        const { address } = await provider.resolveDestination();
+        const { address } = await connection.resolveDestination();
         return { detail: `${host} is ${address}`, value: undefined };
       },
     );
@@ -272,7 +160,7 @@ export async function checkSmtpConnection(
           }),
       },
       async signal => {
-        const connected = await provider.connectSocket(signal);
+        const connected = await connection.connectSocket(signal);
         return {
           detail: `connected to ${connected.remoteAddress}:${connected.remotePort}`,
           value: connected,
@@ -311,11 +199,8 @@ export async function checkSmtpConnection(
         },
       );
     }
-    const smtp = openSmtp(socket, {
-      ...provider.connectionOptions(),
-      secured: security === 'tls',
-    });
-    connection = smtp;
+    const smtp = connection.openSmtp(socket, { secured: security === 'tls' });
+    smtpOpened = smtp;
     const offer = await step(
       'smtp',
       {
@@ -350,7 +235,7 @@ export async function checkSmtpConnection(
         ),
       },
       async signal => {
-        if (!provider.signsIn) {
+        if (!connection.signsIn) {
           // What the server offers tells the admin whether it may still want a sign-in.
           return {
             skipped: true,
@@ -367,14 +252,9 @@ export async function checkSmtpConnection(
         if (!offer.auth || !smtp.allowsAuth) {
           throw authNotOffered(where, security, offer);
         }
-        await exchange<unknown>(smtp, signal, done =>
-          smtp.login(
-            { user: provider.username, pass: provider.password },
-            done,
-          ),
-        );
+        await connection.signIn(smtp, signal);
         return {
-          detail: `signed in as ${provider.username}`,
+          detail: `signed in as ${connection.username}`,
           value: undefined,
         };
       },
@@ -385,8 +265,8 @@ export async function checkSmtpConnection(
     }
   } finally {
     clearTimeout(deadline);
-    connection?.quit();
-    connection?.close();
+    smtpOpened?.quit();
+    smtpOpened?.close();
     socket?.destroy();
   }
   return steps;

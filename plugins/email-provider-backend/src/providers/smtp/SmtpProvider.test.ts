@@ -3,21 +3,20 @@ import http from 'node:http';
 import net, { AddressInfo } from 'node:net';
 import {
   createTestPki,
-  TestPki,
-  trustTestCa,
-} from '../../__testUtils__/certificates';
-import {
   SmtpSink,
   SmtpSinkOptions,
   startMisbehavingServer,
+  TestPki,
+  trustTestCa,
   unusedPort,
-} from '../../__testUtils__/SmtpSink';
+} from '@internal/mail-test-servers';
 import { DestinationGuard } from '../DestinationGuard';
 import { ProviderError } from '../ProviderError';
 import { OutgoingMessage } from '../types';
 import { classifySmtpError } from './classifySmtpError';
 import { SmtpPoolThread } from './SmtpPoolThread';
-import { SmtpProvider, SmtpTimeouts } from './SmtpProvider';
+import type { SmtpTimeouts } from './SmtpConnection';
+import { SmtpProvider } from './SmtpProvider';
 import { smtpRefusal } from '../../__testUtils__/smtpRefusal';
 
 jest.setTimeout(30_000);

@@ -1,10 +1,11 @@
 import type { SmtpSecurity } from '@email-provider/backstage-plugin-email-provider-common';
 import {
   createTestPki,
+  SmtpSink,
+  SmtpSinkOptions,
   TestPki,
   trustTestCa,
-} from '../../__testUtils__/certificates';
-import { SmtpSink, SmtpSinkOptions } from '../../__testUtils__/SmtpSink';
+} from '@internal/mail-test-servers';
 import { DestinationGuard } from '../DestinationGuard';
 import { ProviderError } from '../ProviderError';
 import { OutgoingMessage } from '../types';

@@ -15,17 +15,16 @@ import request from 'supertest';
 import { emailProviderPlugin } from '../../plugin';
 import {
   createTestPki,
-  TestPki,
-  trustTestCa,
-} from '../../__testUtils__/certificates';
-import {
   HostileConnection,
   HostileSmtpServer,
   smtpDialog,
-} from '../../__testUtils__/HostileSmtpServer';
+  TestPki,
+  trustTestCa,
+} from '@internal/mail-test-servers';
 import { DestinationGuard } from '../DestinationGuard';
 import { ProviderError } from '../ProviderError';
-import { SmtpProvider, SmtpTimeouts } from './SmtpProvider';
+import type { SmtpTimeouts } from './SmtpConnection';
+import { SmtpProvider } from './SmtpProvider';
 
 jest.setTimeout(30_000);
 

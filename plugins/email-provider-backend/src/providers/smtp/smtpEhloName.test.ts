@@ -2,10 +2,10 @@ import { ConfigReader } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import {
   createTestPki,
+  SmtpSink,
   TestPki,
   trustTestCa,
-} from '../../__testUtils__/certificates';
-import { SmtpSink } from '../../__testUtils__/SmtpSink';
+} from '@internal/mail-test-servers';
 import { MailProviderFactory } from '../MailProviderFactory';
 import type { MailProvider, OutgoingMessage } from '../types';
 import { classifySmtpError } from './classifySmtpError';

@@ -388,6 +388,15 @@ describe('EmailProviderSettingsCard', () => {
         400,
         'InputError',
         'smtp.host: Server address is not allowed: only smtp.acme.com may be used; settings: something else',
+        undefined,
+        [
+          {
+            field: 'smtp.host',
+            message:
+              'Server address is not allowed: only smtp.acme.com may be used',
+          },
+          { field: 'settings', message: 'something else' },
+        ],
       );
       const { user } = await renderLoadedCard(api);
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
@@ -414,6 +423,55 @@ describe('EmailProviderSettingsCard', () => {
       await fillSmtp(user, { 'Server address': 'smtp.acme.com' });
       expect(field('Server address')).toHaveAccessibleDescription(
         expect.stringContaining('Host name or IP address of the SMTP server'),
+      );
+    });
+
+    it("marks each field the server's issues name, whatever its message says", async () => {
+      const port = 'Port must be between 1 and 65535';
+      const from = 'Sender email address is not allowed here';
+      // The message is not in the `field: …` form: the fields come from the issues alone.
+      const api = await apiRefusingNextSave(
+        SAVED_SMTP,
+        400,
+        'InputError',
+        'Two settings are wrong',
+        undefined,
+        [
+          { field: 'smtp.port', message: port },
+          { field: 'smtp.from', message: from },
+        ],
+      );
+      const { user } = await renderLoadedCard(api);
+      await fillSmtp(user, { 'Sender name': 'Portal' });
+      await clickButton(user, 'Save');
+
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'The server refused the settings; nothing was saved.',
+      );
+      expect(field('Port')).toHaveAccessibleDescription(port);
+      expect(field('Sender email address')).toHaveAccessibleDescription(from);
+      expect(field('Server address')).not.toHaveAccessibleDescription(
+        expect.stringContaining('must'),
+      );
+      expect(field('Port')).toHaveFocus();
+    });
+
+    it('shows the message of a refusal that names no field', async () => {
+      const api = await apiRefusingNextSave(
+        SAVED_SMTP,
+        400,
+        'InputError',
+        'smtp.port: this looks like a field but the answer has no issues',
+      );
+      const { user } = await renderLoadedCard(api);
+      await fillSmtp(user, { 'Sender name': 'Portal' });
+      await clickButton(user, 'Save');
+
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'smtp.port: this looks like a field but the answer has no issues',
+      );
+      expect(field('Port')).not.toHaveAccessibleDescription(
+        expect.stringContaining('this looks like a field'),
       );
     });
 
@@ -945,6 +1003,37 @@ describe('EmailProviderSettingsCard', () => {
       expect(api.saveSettings).not.toHaveBeenCalled();
     });
 
+    it('marks the fields a refused check names under settings', async () => {
+      const api = new FakeEmailProviderApi(SAVED_SMTP);
+      api.verify.mockRejectedValueOnce(
+        await responseError(
+          400,
+          'InputError',
+          'smtp.host: Server address is not allowed',
+          undefined,
+          [
+            {
+              field: 'settings.smtp.host',
+              message: 'Server address is not allowed',
+            },
+          ],
+        ),
+      );
+      const { user } = await renderLoadedCard(api);
+      await fillSmtp(user, {
+        'Server address': 'smtp.other.com',
+        Password: 'pw',
+      });
+      await clickButton(user, 'Check connection');
+
+      expect(await screen.findByRole('alert')).toHaveTextContent(
+        'The connection was not checked: smtp.host: Server address is not allowed',
+      );
+      expect(field('Server address')).toHaveAccessibleDescription(
+        'Server address is not allowed',
+      );
+    });
+
     it('validates unsaved settings before checking them', async () => {
       const { api, user } = await renderLoadedCard();
       await user.click(screen.getByRole('radio', { name: 'SMTP' }));
@@ -1113,6 +1202,14 @@ describe('EmailProviderSettingsCard', () => {
         400,
         'InputError',
         'smtp.password: Password is required: the server now requires authentication',
+        undefined,
+        [
+          {
+            field: 'smtp.password',
+            message:
+              'Password is required: the server now requires authentication',
+          },
+        ],
       );
       const { user } = await renderLoadedCard(api);
       await fillSmtp(user, { 'Sender name': 'Portal' });

@@ -1,7 +1,8 @@
-import type {
+import {
   Microsoft365Cloud,
   Microsoft365Credential,
   Microsoft365Settings,
+  MICROSOFT365_DESTINATION,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Checkbox from '@material-ui/core/Checkbox';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
@@ -9,14 +10,9 @@ import FormHelperText from '@material-ui/core/FormHelperText';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
-import {
-  CLOUD_LABELS,
-  CREDENTIAL_LABELS,
-  FieldErrors,
-  Microsoft365Draft,
-  MICROSOFT365_DESTINATION,
-  SecretState,
-} from './form';
+import { Microsoft365Draft } from './draft';
+import { CLOUD_LABELS, CREDENTIAL_LABELS } from './labels';
+import { FieldErrors, SecretState } from './validation';
 import { fieldId } from './ids';
 import {
   CONFIG_KEY_HELPER_TEXT_PROPS,

@@ -1,5 +1,6 @@
 import TextField from '@material-ui/core/TextField';
-import { SecretRequiredReason, SecretState } from './form';
+import type { SecretRequiredReason } from '@email-provider/backstage-plugin-email-provider-common';
+import { SecretState } from './validation';
 import { CONFIG_KEY_HELPER_TEXT_PROPS } from './ManagedByConfig';
 
 /**

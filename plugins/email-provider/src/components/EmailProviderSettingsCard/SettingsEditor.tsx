@@ -1,12 +1,7 @@
 import { InfoCard, Progress } from '@backstage/core-components';
-import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
-import { ResponseError } from '@backstage/errors';
 import {
-  EmailProviderSettings,
-  EmailProviderSettingsInput,
   EmailProviderType,
   MANAGED_SETTINGS_CONFIG_KEY,
-  VerifyResult,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -19,115 +14,26 @@ import Radio from '@material-ui/core/Radio';
 import RadioGroup from '@material-ui/core/RadioGroup';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
-import { FormEvent, useCallback, useEffect, useRef, useState } from 'react';
-import { emailProviderApiRef, EmailProviderSettingsSnapshot } from '../../api';
 import { CredentialExpiryAlert } from '../CredentialExpiry';
 import { ConfirmDialog } from './ConfirmDialog';
 import {
-  CheckTarget,
   checkTargetName,
   ConnectionCheckResult,
 } from './ConnectionCheckResult';
-import {
-  changedFields,
-  describeSettings,
-  differsFromSaved,
-  Draft,
-  draftFromSettings,
-  FIELD_PATHS,
-  FieldErrors,
-  hasUnsavedInput,
-  microsoft365SecretState,
-  parseServerMessage,
-  PROVIDER_LABELS,
-  smtpSecretState,
-  validateDraft,
-} from './form';
-import { fieldId } from './ids';
-import {
-  configKeyHelp,
-  isManagedByConfigError,
-  ManagedByConfigNote,
-} from './ManagedByConfig';
+import { differsFromSaved, hasUnsavedInput } from './draft';
+import { PROVIDER_LABELS } from './labels';
+import { configKeyHelp, ManagedByConfigNote } from './ManagedByConfig';
 import { Microsoft365Fields } from './Microsoft365Fields';
 import { SmtpFields } from './SmtpFields';
 import { StatusLine } from './StatusLine';
 import { TestEmailDialog } from './TestEmailDialog';
+import { useSettingsForm } from './useSettingsForm';
 import { useUnsavedChangesPrompt } from './useUnsavedChangesPrompt';
+import { microsoft365SecretState, smtpSecretState } from './validation';
 
 const PROVIDERS: EmailProviderType[] = ['none', 'smtp', 'microsoft365'];
 
 const CARD_TITLE = 'Outgoing email';
-
-type Confirmation = {
-  title: string;
-  body: string;
-  confirmLabel: string;
-  input: EmailProviderSettingsInput;
-};
-
-type Problem = {
-  /** A sentence for the admin, shown above the form and announced. */
-  summary: string;
-  details: string[];
-};
-
-type VerifyState =
-  | { status: 'running'; target: CheckTarget }
-  | { status: 'done'; target: CheckTarget; result: VerifyResult }
-  | { status: 'error'; target: CheckTarget; message: string };
-
-function errorMessage(error: unknown): string {
-  if (error instanceof ResponseError) {
-    return error.body?.error?.message ?? error.message;
-  }
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** What saved settings hold besides their fields, for the sentence saying what is deleted. */
-function withItsSecret(settings: EmailProviderSettings): string {
-  if (settings.provider === 'smtp') {
-    return settings.smtp.authentication === 'none' ? '' : ' with its password';
-  }
-  if (settings.provider === 'microsoft365') {
-    return settings.microsoft365.credential === 'certificate'
-      ? ' with its certificate and private key'
-      : ' with its client secret';
-  }
-  return '';
-}
-
-/** What a save would delete, for the confirmation. */
-function confirmationFor(
-  saved: EmailProviderSettings,
-  input: EmailProviderSettingsInput,
-): Confirmation | undefined {
-  if (saved.provider === 'none' || saved.provider === input.provider) {
-    return undefined;
-  }
-  const current = PROVIDER_LABELS[saved.provider];
-  if (input.provider === 'none') {
-    return {
-      title: 'Delete all email settings?',
-      body: `All saved settings will be deleted: ${describeSettings(
-        saved,
-      )}${withItsSecret(
-        saved,
-      )}. The portal sends no email until a provider is saved again.`,
-      confirmLabel: 'Delete all settings',
-      input,
-    };
-  }
-  const next = PROVIDER_LABELS[input.provider];
-  return {
-    title: `Switch to ${next}?`,
-    body: `Saving activates ${next} and deletes the saved ${current} settings: ${describeSettings(
-      saved,
-    )}${withItsSecret(saved)}. Switching back later means entering them again.`,
-    confirmLabel: `Delete ${current} settings and switch`,
-    input,
-  };
-}
 
 /**
  * The settings form, for a user who may read them; `readOnly` without the update permission.
@@ -137,81 +43,27 @@ function confirmationFor(
  */
 export function SettingsEditor(props: { readOnly: boolean }) {
   const { readOnly } = props;
-  const api = useApi(emailProviderApiRef);
-  const identityApi = useApi(identityApiRef);
-
-  const [snapshot, setSnapshot] = useState<EmailProviderSettingsSnapshot>();
-  const [loadError, setLoadError] = useState<string>();
-  const [initial, setInitial] = useState<Draft>();
-  const [draft, setDraft] = useState<Draft>();
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [problem, setProblem] = useState<Problem>();
-  const [conflict, setConflict] = useState<string>();
-  // Kept across the reload that follows: it explains why the form became read-only.
-  const [takenOverByConfig, setTakenOverByConfig] = useState(false);
-  const [notice, setNotice] = useState<string>();
-  const [validateLive, setValidateLive] = useState(false);
-  const [saving, setSaving] = useState(false);
-  const [confirmation, setConfirmation] = useState<Confirmation>();
-  const [testOpen, setTestOpen] = useState(false);
-  const [verify, setVerify] = useState<VerifyState>();
-  const [recipient, setRecipient] = useState<string>();
-  const problemRef = useRef<HTMLDivElement>(null);
-
-  const load = useCallback(async () => {
-    setLoadError(undefined);
-    try {
-      const loaded = await api.getSettings();
-      const loadedDraft = draftFromSettings(loaded.settings);
-      setSnapshot(loaded);
-      setInitial(loadedDraft);
-      setDraft(loadedDraft);
-      setErrors({});
-      setProblem(undefined);
-      setConflict(undefined);
-      setValidateLive(false);
-    } catch (error) {
-      setLoadError(errorMessage(error));
-    }
-  }, [api]);
-
-  useEffect(() => {
-    load();
-  }, [load]);
-
-  useEffect(() => {
-    let cancelled = false;
-    identityApi
-      .getProfileInfo()
-      .then(profile => {
-        if (!cancelled && profile.email) {
-          setRecipient(profile.email);
-        }
-      })
-      .catch(() => undefined);
-    return () => {
-      cancelled = true;
-    };
-  }, [identityApi]);
-
-  const managed = snapshot?.settings.managedBy === 'config';
+  const form = useSettingsForm();
+  const { state, managed, problemRef, change } = form;
+  const { snapshot, draft, initial, errors, problem, conflict, notice } = state;
+  const { saving, confirmation, verify } = state;
   const locked = readOnly || managed;
   const unsaved = Boolean(draft && initial && hasUnsavedInput(draft, initial));
   const prompt = useUnsavedChangesPrompt(unsaved && !locked);
 
-  if (loadError) {
+  if (state.loadError) {
     return (
       <InfoCard title={CARD_TITLE}>
         <Alert
           severity="error"
           role="alert"
           action={
-            <Button color="inherit" onClick={load}>
+            <Button color="inherit" onClick={form.load}>
               Try again
             </Button>
           }
         >
-          The email provider settings could not be loaded: {loadError}
+          The email provider settings could not be loaded: {state.loadError}
         </Alert>
       </InfoCard>
     );
@@ -225,178 +77,6 @@ export function SettingsEditor(props: { readOnly: boolean }) {
   }
 
   const saved = snapshot.settings;
-  const smtpSecret = smtpSecretState(draft.smtp, saved);
-  const microsoft365Secret = microsoft365SecretState(draft.microsoft365, saved);
-
-  const showProblem = (next: Problem) => {
-    setProblem(next);
-    setNotice(undefined);
-  };
-
-  const focusFirstError = (fieldErrors: FieldErrors) => {
-    // The first invalid field in the order of the form.
-    const first = [...FIELD_PATHS].find(path => path in fieldErrors);
-    const element = first ? document.getElementById(fieldId(first)) : null;
-    if (element) {
-      element.focus();
-    } else {
-      problemRef.current?.focus();
-    }
-  };
-
-  const change = (next: Draft) => {
-    setDraft(next);
-    setNotice(undefined);
-    if (validateLive) {
-      const validation = validateDraft(next, saved);
-      setErrors(validation.ok ? {} : validation.errors);
-      if (validation.ok) {
-        setProblem(undefined);
-      }
-    } else {
-      // A message from the server goes away once its field is edited.
-      const edited = changedFields(draft, next);
-      if (edited.some(field => field in errors)) {
-        setErrors(current =>
-          Object.fromEntries(
-            Object.entries(current).filter(
-              ([field]) => !edited.includes(field),
-            ),
-          ),
-        );
-      }
-    }
-  };
-
-  /** The form as settings, or undefined after showing what is wrong. */
-  const validated = (what: string): EmailProviderSettingsInput | undefined => {
-    const validation = validateDraft(draft, saved);
-    if (validation.ok) {
-      setErrors({});
-      return validation.input;
-    }
-    const count = Object.keys(validation.errors).length;
-    setErrors(validation.errors);
-    setValidateLive(true);
-    showProblem({
-      summary: `${what}: ${
-        count === 1 ? 'one field needs' : `${count} fields need`
-      } attention.`,
-      details: validation.general,
-    });
-    focusFirstError(validation.errors);
-    return undefined;
-  };
-
-  const save = async (input: EmailProviderSettingsInput) => {
-    setConfirmation(undefined);
-    setSaving(true);
-    setProblem(undefined);
-    setConflict(undefined);
-    setNotice(undefined);
-    try {
-      const result =
-        input.provider === 'none'
-          ? await api.deleteSettings({ version: snapshot.version })
-          : await api.saveSettings(input, { version: snapshot.version });
-      const savedDraft = draftFromSettings(result.settings);
-      setSnapshot(result);
-      setInitial(savedDraft);
-      setDraft(savedDraft);
-      setErrors({});
-      setValidateLive(false);
-      setVerify(undefined);
-      setNotice(
-        result.settings.provider === 'none'
-          ? 'Saved: all email settings were deleted and no provider is active.'
-          : `Saved: ${describeSettings(
-              result.settings,
-            )} is the active provider.`,
-      );
-    } catch (error) {
-      if (isManagedByConfigError(error)) {
-        await load();
-        setTakenOverByConfig(true);
-      } else if (error instanceof ResponseError && error.statusCode === 409) {
-        setConflict(errorMessage(error));
-      } else if (error instanceof ResponseError && error.statusCode === 400) {
-        const parsed = parseServerMessage(errorMessage(error));
-        setErrors(parsed.errors);
-        showProblem({
-          summary: 'The server refused the settings; nothing was saved.',
-          details: parsed.general,
-        });
-        focusFirstError(parsed.errors);
-      } else {
-        showProblem({
-          summary: 'The settings were not saved.',
-          details: [errorMessage(error)],
-        });
-        problemRef.current?.focus();
-      }
-    } finally {
-      setSaving(false);
-    }
-  };
-
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    const input = validated('The settings were not saved');
-    if (!input) {
-      return;
-    }
-    const needed = confirmationFor(saved, input);
-    if (needed) {
-      setConfirmation(needed);
-    } else {
-      save(input);
-    }
-  };
-
-  const checkConnection = async () => {
-    const draftChanged = differsFromSaved(draft, initial);
-    let settings: EmailProviderSettingsInput | undefined;
-    if (draftChanged) {
-      settings = validated('The connection was not checked');
-      if (!settings) {
-        return;
-      }
-      if (settings.provider === 'none') {
-        setVerify({
-          status: 'error',
-          target: 'draft',
-          message: 'Choose SMTP or Microsoft 365 to check a connection.',
-        });
-        return;
-      }
-    } else if (saved.provider === 'none') {
-      setVerify({
-        status: 'error',
-        target: 'saved',
-        message:
-          'No email provider is saved: choose SMTP or Microsoft 365 and fill in its settings to check them.',
-      });
-      return;
-    }
-    let target: CheckTarget = 'saved';
-    if (draftChanged) {
-      target = 'draft';
-    } else if (managed) {
-      target = 'config';
-    }
-    setVerify({ status: 'running', target });
-    try {
-      const result = await api.verify(settings ? { settings } : {});
-      setVerify({ status: 'done', target, result });
-    } catch (error) {
-      if (error instanceof ResponseError && error.statusCode === 400) {
-        const parsed = parseServerMessage(errorMessage(error));
-        setErrors(parsed.errors);
-      }
-      setVerify({ status: 'error', target, message: errorMessage(error) });
-    }
-  };
-
   const setProvider = (provider: EmailProviderType) =>
     change({ ...draft, provider });
 
@@ -405,7 +85,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
       <StatusLine settings={saved} />
       <CredentialExpiryAlert settings={saved} />
       {managed && <ManagedByConfigNote provider={saved.provider} />}
-      {takenOverByConfig && (
+      {state.takenOverByConfig && (
         <Box mt={2}>
           <Alert severity="warning" role="alert">
             <strong>Nothing was saved</strong>: the portal's configuration now
@@ -424,7 +104,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
       )}
       <form
         noValidate
-        onSubmit={submit}
+        onSubmit={form.submit}
         aria-label="Email provider settings"
         aria-busy={saving}
       >
@@ -471,7 +151,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
             smtp={draft.smtp}
             onChange={smtp => change({ ...draft, smtp })}
             errors={errors}
-            secret={smtpSecret}
+            secret={smtpSecretState(draft.smtp, saved)}
             readOnly={locked}
             managed={managed}
           />
@@ -481,7 +161,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
             microsoft365={draft.microsoft365}
             onChange={microsoft365 => change({ ...draft, microsoft365 })}
             errors={errors}
-            secret={microsoft365Secret}
+            secret={microsoft365SecretState(draft.microsoft365, saved)}
             savedCertificate={
               saved.provider === 'microsoft365'
                 ? saved.microsoft365.certificate
@@ -510,7 +190,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
               severity="warning"
               role="alert"
               action={
-                <Button color="inherit" onClick={load}>
+                <Button color="inherit" onClick={form.load}>
                   Reload
                 </Button>
               }
@@ -539,12 +219,12 @@ export function SettingsEditor(props: { readOnly: boolean }) {
             )}
             <Button
               variant="outlined"
-              onClick={checkConnection}
+              onClick={form.checkConnection}
               disabled={verify?.status === 'running'}
             >
               Check connection
             </Button>
-            <Button variant="outlined" onClick={() => setTestOpen(true)}>
+            <Button variant="outlined" onClick={() => form.setTestOpen(true)}>
               Send test email
             </Button>
             {(saving || verify?.status === 'running') && (
@@ -577,8 +257,8 @@ export function SettingsEditor(props: { readOnly: boolean }) {
         open={Boolean(confirmation)}
         title={confirmation?.title ?? ''}
         confirmLabel={confirmation?.confirmLabel ?? ''}
-        onCancel={() => setConfirmation(undefined)}
-        onConfirm={() => confirmation && save(confirmation.input)}
+        onCancel={form.cancelConfirmation}
+        onConfirm={() => confirmation && form.save(confirmation.input)}
       >
         <Typography>{confirmation?.body}</Typography>
       </ConfirmDialog>
@@ -595,13 +275,13 @@ export function SettingsEditor(props: { readOnly: boolean }) {
           discards them.
         </Typography>
       </ConfirmDialog>
-      {testOpen && (
+      {state.testOpen && (
         <TestEmailDialog
           open
-          onClose={() => setTestOpen(false)}
+          onClose={() => form.setTestOpen(false)}
           saved={saved}
           unsavedChanges={differsFromSaved(draft, initial)}
-          defaultRecipient={recipient}
+          defaultRecipient={state.recipient}
         />
       )}
     </InfoCard>

@@ -4,14 +4,9 @@ import FormHelperText from '@material-ui/core/FormHelperText';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import type { SmtpSecurity } from '@email-provider/backstage-plugin-email-provider-common';
-import {
-  FieldErrors,
-  SECURITY_LABELS,
-  SecretState,
-  SmtpDraft,
-  SUGGESTED_PORTS,
-  withSecurity,
-} from './form';
+import { SmtpDraft, SUGGESTED_PORTS, withSecurity } from './draft';
+import { SECURITY_LABELS } from './labels';
+import { FieldErrors, SecretState } from './validation';
 import { fieldId } from './ids';
 import {
   CONFIG_KEY_HELPER_TEXT_PROPS,

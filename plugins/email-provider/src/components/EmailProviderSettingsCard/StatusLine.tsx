@@ -1,6 +1,6 @@
 import type { EmailProviderSettings } from '@email-provider/backstage-plugin-email-provider-common';
 import Typography from '@material-ui/core/Typography';
-import { describeSettings } from './form';
+import { describeSettings } from './labels';
 
 function formatTime(iso: string): string {
   const date = new Date(iso);

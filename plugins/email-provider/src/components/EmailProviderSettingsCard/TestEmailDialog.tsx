@@ -17,7 +17,7 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { FormEvent, useState } from 'react';
 import { emailProviderApiRef, TestEmailOutcome } from '../../api';
-import { describeSettings } from './form';
+import { describeSettings } from './labels';
 import { FailureDetails } from './FailureDetails';
 
 type Result =

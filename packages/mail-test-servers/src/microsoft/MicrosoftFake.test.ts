@@ -13,7 +13,7 @@ import {
   TestCertificate,
   TestPki,
   trustTestCa,
-} from './certificates';
+} from '../pki/certificates';
 import { MicrosoftFake, startMicrosoftFake } from './MicrosoftFake';
 
 // The provider's tests trust this fake to refuse what Graph refuses; these check that it does

@@ -1,13 +1,12 @@
 import type { EmailProviderSettings } from '@email-provider/backstage-plugin-email-provider-common';
-import type { Draft } from './form';
 import {
   differsFromSaved,
+  Draft,
   draftFromSettings,
   hasUnsavedInput,
-  parseServerMessage,
-  validateDraft,
   withSecurity,
-} from './form';
+} from './draft';
+import { fieldErrorsFromIssues, validateDraft } from './validation';
 import {
   SAVED_MICROSOFT365,
   SAVED_MICROSOFT365_CERTIFICATE,
@@ -197,22 +196,33 @@ describe('form', () => {
     });
   });
 
-  it('maps the parts of a server message to the fields they name', () => {
-    expect(
-      parseServerMessage(
-        'smtp.host: Server address must be a host name; smtp.port: Port must be a number, not a string; settings.microsoft365.tenantId: Tenant ID is wrong; body: Unknown field in settings: x',
-      ),
-    ).toEqual({
+  it('maps issues to the fields they name, under a prefix or not', () => {
+    const issues = [
+      { field: 'smtp.host', message: 'Server address must be a host name' },
+      { field: 'smtp.port', message: 'Port must be a number, not a string' },
+      { field: 'smtp.port', message: 'A second problem with the port' },
+      { field: 'body', message: 'Unknown field in settings: x' },
+    ];
+    expect(fieldErrorsFromIssues(issues)).toEqual({
       errors: {
         'smtp.host': 'Server address must be a host name',
         'smtp.port': 'Port must be a number, not a string',
-        'microsoft365.tenantId': 'Tenant ID is wrong',
       },
-      general: ['body: Unknown field in settings: x'],
+      others: [{ field: 'body', message: 'Unknown field in settings: x' }],
     });
-    expect(parseServerMessage('Something broke; really')).toEqual({
-      errors: {},
-      general: ['Something broke; really'],
+    expect(
+      fieldErrorsFromIssues(
+        [
+          {
+            field: 'settings.microsoft365.tenantId',
+            message: 'Tenant ID is wrong',
+          },
+        ],
+        'settings.',
+      ),
+    ).toEqual({
+      errors: { 'microsoft365.tenantId': 'Tenant ID is wrong' },
+      others: [],
     });
   });
 });

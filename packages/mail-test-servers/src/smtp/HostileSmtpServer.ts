@@ -1,6 +1,6 @@
 import net, { AddressInfo } from 'node:net';
 import tls from 'node:tls';
-import type { TestCertificate } from './certificates';
+import type { TestCertificate } from '../pki/certificates';
 
 /**
  * One client connection to a {@link HostileSmtpServer}, as its script sees it: raw bytes out,
