@@ -64,9 +64,9 @@ export async function startMailTestServers<O extends MailTestServersOptions>(
  * For a Jest test file: starts the servers in `beforeAll` and closes them in `afterAll`. The
  * object returned is filled in once `beforeAll` has run, so the tests read its fields then.
  */
-export function startMailTestServersBeforeAll<
-  O extends MailTestServersOptions,
->(options: O): MailTestServers<O> {
+export function startMailTestServersBeforeAll<O extends MailTestServersOptions>(
+  options: O,
+): MailTestServers<O> {
   const servers = {} as MailTestServers<O>;
   beforeAll(async () => {
     Object.assign(servers, await startMailTestServers(options));

@@ -17,11 +17,8 @@ import {
 // eslint-disable-next-line @backstage/no-forbidden-package-imports, @backstage/no-mixed-plugin-imports
 import { localSmtpSettings } from '@email-provider/backstage-plugin-email-provider-backend/src/__testUtils__/testSettings';
 import {
-  createTestPki,
   ReceivedMail,
-  SmtpSink,
-  TestPki,
-  trustTestCa,
+  startMailTestServersBeforeAll,
 } from '@internal/mail-test-servers';
 import request from 'supertest';
 import { notificationsModuleEmailProvider } from './module';
@@ -76,22 +73,9 @@ const entities: Entity[] = [
   group('platform-sre', ['carol', 'ada']),
 ];
 
-let pki: TestPki;
-let untrust: () => void;
-let sink: SmtpSink;
-
-beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-  sink = await SmtpSink.start({
-    certificate: pki.localhost,
-    credentials: { username: FROM, password: SMTP_PASSWORD },
-  });
-});
-
-afterAll(async () => {
-  await sink.close();
-  untrust();
+const servers = startMailTestServersBeforeAll({
+  smtp: { credentials: { username: FROM, password: SMTP_PASSWORD } },
+  trustCa: true,
 });
 
 const settle = () => new Promise(resolve => setTimeout(resolve, 1500));
@@ -143,7 +127,7 @@ async function startPortal(options: { broadcast?: boolean } = {}) {
     '/settings',
     as(ADMIN),
     localSmtpSettings(
-      { port: sink.port, from: FROM, password: SMTP_PASSWORD },
+      { port: servers.smtp.port, from: FROM, password: SMTP_PASSWORD },
       { fromName: 'ACME Portal' },
     ),
   );
@@ -181,7 +165,7 @@ async function startPortal(options: { broadcast?: boolean } = {}) {
 }
 
 const mailsWith = (marker: string) =>
-  sink.received.filter(mail => mail.parsed.subject?.includes(marker));
+  servers.smtp.received.filter(mail => mail.parsed.subject?.includes(marker));
 
 const recipientsOf = (mails: ReceivedMail[]) =>
   mails.flatMap(mail => mail.envelope.to).sort();

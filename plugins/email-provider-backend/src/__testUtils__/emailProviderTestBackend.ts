@@ -47,6 +47,17 @@ export const REPORTS_PLUGIN = mockCredentials.service.header({
   targetPluginId: 'email-provider',
 });
 
+/**
+ * The callers of the routes that take and list messages: the admin, a reader of the delivery
+ * log (as the test's policy says), a user who may do neither, and a backend plugin.
+ */
+export const messageCallers = {
+  ADMIN,
+  READER: GRACE,
+  OTHER: NON_ADMIN,
+  SERVICE: REPORTS_PLUGIN,
+};
+
 /** One line the backend logged, its meta as JSON would carry it (errors with stack and cause). */
 export type LogEntry = {
   level: string;

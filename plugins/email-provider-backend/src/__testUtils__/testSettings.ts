@@ -49,6 +49,20 @@ export const exampleSmtp = {
   usernameSameAsFrom: true,
 };
 
+/** Makes `exampleSmtp`, with a password, the active provider, as the admin `ada` saves it. */
+export function saveExampleSmtp(
+  settings: SettingsService,
+  more: Partial<typeof exampleSmtp> = {},
+) {
+  return settings.save(
+    {
+      provider: 'smtp',
+      smtp: { ...exampleSmtp, password: 'secret', ...more },
+    },
+    { updatedBy: 'user:default/ada' },
+  );
+}
+
 /** A portal's Microsoft 365 settings as an admin saves them, without the client secret. */
 export const exampleMicrosoft365 = {
   from: 'reports@contoso.onmicrosoft.com',

@@ -11,10 +11,7 @@ import {
 } from '../__testUtils__/alertsPortal';
 import { localSmtpSettings } from '../__testUtils__/testSettings';
 import {
-  createTestPki,
-  SmtpSink,
-  TestPki,
-  trustTestCa,
+  startMailTestServersBeforeAll,
   unusedPort,
 } from '@internal/mail-test-servers';
 
@@ -28,23 +25,12 @@ const UNKNOWN = 'nobody@example.com';
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-let pki: TestPki;
-let untrust: () => void;
-let sink: SmtpSink;
-
-beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-  sink = await SmtpSink.start({
-    certificate: pki.localhost,
+const servers = startMailTestServersBeforeAll({
+  smtp: {
     credentials: { username: FROM, password: SMTP_PASSWORD },
     rejectRecipients: [UNKNOWN],
-  });
-});
-
-afterAll(async () => {
-  await sink.close();
-  untrust();
+  },
+  trustCa: true,
 });
 
 describe.each(databases.eachSupportedId())(
@@ -100,7 +86,7 @@ describe.each(databases.eachSupportedId())(
         .sort();
 
     /** Sets the provider to the SMTP server on `port`, the test's own unless given. */
-    const saveSmtp = async (port = sink.port) =>
+    const saveSmtp = async (port = servers.smtp.port) =>
       expect(
         (
           await replicas[0].saveSettings(

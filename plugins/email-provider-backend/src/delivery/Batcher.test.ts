@@ -1,14 +1,22 @@
-import { Batcher } from './Batcher';
+import { Batcher, BatcherOptions } from './Batcher';
 
 const tick = () => new Promise(resolve => setImmediate(resolve));
 
+/** A batcher that keeps every batch it flushes, in `batches`. */
+function recordingBatcher<T>(options: Omit<BatcherOptions<T>, 'flush'>) {
+  const batches: T[][] = [];
+  const batcher = new Batcher<T>({
+    flush: items => {
+      batches.push(items);
+    },
+    ...options,
+  });
+  return { batches, batcher };
+}
+
 describe('Batcher', () => {
   it('gathers what arrives in one turn into one batch, at no delay', async () => {
-    const batches: number[][] = [];
-    const batcher = new Batcher<number>({
-      flush: items => {
-        batches.push(items);
-      },
+    const { batches, batcher } = recordingBatcher<number>({
       delayMs: 0,
       maxItems: 100,
     });
@@ -21,11 +29,7 @@ describe('Batcher', () => {
   it('closes a batch after its delay, or at once when full', async () => {
     jest.useFakeTimers();
     try {
-      const batches: string[][] = [];
-      const batcher = new Batcher<string>({
-        flush: items => {
-          batches.push(items);
-        },
+      const { batches, batcher } = recordingBatcher<string>({
         delayMs: 20,
         maxItems: () => 3,
       });
@@ -42,11 +46,7 @@ describe('Batcher', () => {
   });
 
   it('starts a new batch before an item that would take it over its weight', async () => {
-    const batches: number[][] = [];
-    const batcher = new Batcher<number>({
-      flush: items => {
-        batches.push(items);
-      },
+    const { batches, batcher } = recordingBatcher<number>({
       delayMs: 0,
       maxItems: 100,
       weigh: n => n,

@@ -53,6 +53,18 @@ describe.each(databases.eachSupportedId())(
     });
 
     const enqueue = async (m: NewMessage) => (await store.enqueueAll([m]))[0];
+    /** Claims as worker `a` for the SMTP server, without limits, unless the test says otherwise. */
+    const claimMessages = (
+      options: Partial<Parameters<DatabaseOutboxStore['claim']>[0]> = {},
+    ) =>
+      store.claim({
+        workerId: 'a',
+        max: 10,
+        leaseMs: 60_000,
+        limits: unlimited,
+        destination: SMTP,
+        ...options,
+      });
 
     it('stores a message once per idempotency key and caller', async () => {
       const first = await enqueue(message({ idempotencyKey: 'week-48' }));
@@ -74,32 +86,21 @@ describe.each(databases.eachSupportedId())(
 
     it('claims due messages once, within the in-flight limit, and lets a lapsed claim be taken over', async () => {
       for (let i = 0; i < 5; i++) await enqueue(message());
-      const a = await store.claim({
-        workerId: 'a',
-        max: 10,
+      const a = await claimMessages({
         leaseMs: 50,
         limits: { maxInFlight: 3 },
-        destination: SMTP,
       });
       expect(a.messages).toHaveLength(3);
       expect(a.messages.every(m => m.attempts === 1)).toBe(true);
-      const b = await store.claim({
+      const b = await claimMessages({
         workerId: 'b',
-        max: 10,
         leaseMs: 50,
         limits: { maxInFlight: 3 },
-        destination: SMTP,
       });
       expect(b.messages).toHaveLength(0);
 
       await new Promise(resolve => setTimeout(resolve, 80));
-      const c = await store.claim({
-        workerId: 'c',
-        max: 10,
-        leaseMs: 60_000,
-        limits: unlimited,
-        destination: SMTP,
-      });
+      const c = await claimMessages({ workerId: 'c' });
       expect(c.messages).toHaveLength(5);
       const retaken = c.messages.filter(m =>
         a.messages.some(x => x.id === m.id),
@@ -111,15 +112,7 @@ describe.each(databases.eachSupportedId())(
 
     it('claims no more bytes than asked for, but always at least one message', async () => {
       for (let i = 0; i < 3; i++) await enqueue(message({ sizeBytes: 1000 }));
-      const claim = (maxBytes: number) =>
-        store.claim({
-          workerId: 'a',
-          max: 10,
-          maxBytes,
-          leaseMs: 60_000,
-          limits: unlimited,
-          destination: SMTP,
-        });
+      const claim = (maxBytes: number) => claimMessages({ maxBytes });
       expect((await claim(2500)).messages).toHaveLength(2);
       expect((await claim(10)).messages).toHaveLength(1);
     });
@@ -128,13 +121,7 @@ describe.each(databases.eachSupportedId())(
       for (let i = 0; i < 60; i++) await enqueue(message());
       const claims = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          store.claim({
-            workerId: `w${i}`,
-            max: 10,
-            leaseMs: 60_000,
-            limits: unlimited,
-            destination: SMTP,
-          }),
+          claimMessages({ workerId: `w${i}` }),
         ),
       );
       const ids = claims.flatMap(c => c.messages.map(m => m.id));
@@ -145,33 +132,21 @@ describe.each(databases.eachSupportedId())(
     it('keeps to a per-minute limit and says how long to wait', async () => {
       for (let i = 0; i < 5; i++) await enqueue(message());
       const now = new Date();
-      const first = await store.claim({
-        workerId: 'a',
-        max: 10,
-        leaseMs: 60_000,
+      const first = await claimMessages({
         limits: { maxInFlight: 10, perMinute: 2 },
-        destination: SMTP,
         now,
       });
       expect(first.messages).toHaveLength(2);
       for (const m of first.messages)
         await store.markAllSent([m.id], 'a', 'microsoft365');
-      const second = await store.claim({
-        workerId: 'a',
-        max: 10,
-        leaseMs: 60_000,
+      const second = await claimMessages({
         limits: { maxInFlight: 10, perMinute: 2 },
-        destination: SMTP,
         now,
       });
       expect(second.messages).toHaveLength(0);
       expect(second.waitMs).toBeGreaterThan(55_000);
-      const later = await store.claim({
-        workerId: 'a',
-        max: 10,
-        leaseMs: 60_000,
+      const later = await claimMessages({
         limits: { maxInFlight: 10, perMinute: 2 },
-        destination: SMTP,
         now: new Date(now.getTime() + 61_000),
       });
       expect(later.messages).toHaveLength(2);
@@ -182,14 +157,7 @@ describe.each(databases.eachSupportedId())(
       await enqueue(message());
       const now = new Date();
       const claim = (destination: string, at: Date) =>
-        store.claim({
-          workerId: 'a',
-          max: 1,
-          leaseMs: 60_000,
-          limits: unlimited,
-          destination,
-          now: at,
-        });
+        claimMessages({ max: 1, destination, now: at });
       await store.pauseUntil(MAILBOX_A, new Date(now.getTime() + 30_000));
       // An earlier Retry-After for the same mailbox does not shorten the pause.
       await store.pauseUntil(MAILBOX_A, new Date(now.getTime() + 10_000));
@@ -211,14 +179,7 @@ describe.each(databases.eachSupportedId())(
       await store.pauseUntil(MAILBOX_A, new Date(now.getTime() + 60_000));
       await store.pauseUntil(MAILBOX_B, new Date(now.getTime() + 5_000));
       const claim = (destination: string) =>
-        store.claim({
-          workerId: 'a',
-          max: 1,
-          leaseMs: 60_000,
-          limits: unlimited,
-          destination,
-          now,
-        });
+        claimMessages({ max: 1, destination, now });
       expect(await claim(MAILBOX_B)).toMatchObject({ waitMs: 5_000 });
       expect((await claim(MAILBOX_A)).messages).toHaveLength(1);
     });
@@ -227,13 +188,7 @@ describe.each(databases.eachSupportedId())(
     async function waitingFor(destination: string, count: number) {
       const ids: string[] = [];
       for (let i = 0; i < count; i++) ids.push((await enqueue(message())).id);
-      const { messages } = await store.claim({
-        workerId: 'a',
-        max: count,
-        leaseMs: 60_000,
-        limits: unlimited,
-        destination,
-      });
+      const { messages } = await claimMessages({ max: count, destination });
       const nextAttemptAt = new Date(Date.now() + HOUR);
       for (const claimed of messages) {
         await store.markFailedAttempt(claimed.id, 'a', {
@@ -249,14 +204,7 @@ describe.each(databases.eachSupportedId())(
       const { ids } = await waitingFor(SMTP, 3);
       const other = await waitingFor(MAILBOX_A, 1);
       await store.markUnreachable(SMTP, new Date(Date.now() + 60_000));
-      const claim = () =>
-        store.claim({
-          workerId: 'b',
-          max: 10,
-          leaseMs: 60_000,
-          limits: unlimited,
-          destination: SMTP,
-        });
+      const claim = () => claimMessages({ workerId: 'b' });
       const waiting = await claim();
       expect(waiting).toMatchObject({ messages: [], unreachable: true });
       expect(waiting.waitMs).toBeGreaterThan(50_000);
@@ -281,14 +229,7 @@ describe.each(databases.eachSupportedId())(
       // A second failure does not put the probe off.
       await store.markUnreachable(SMTP, new Date(now.getTime() + 60_000));
       const claim = (workerId: string, at: Date) =>
-        store.claim({
-          workerId,
-          max: 10,
-          leaseMs: 60_000,
-          limits: unlimited,
-          destination: SMTP,
-          now: at,
-        });
+        claimMessages({ workerId, now: at });
 
       const first = await claim('b', now);
       expect(first).toMatchObject({
@@ -301,16 +242,8 @@ describe.each(databases.eachSupportedId())(
         (await claim('c', new Date(now.getTime() + 10_000))).messages,
       ).toEqual([]);
       expect(
-        (
-          await store.claim({
-            workerId: 'c',
-            max: 10,
-            leaseMs: 60_000,
-            limits: unlimited,
-            destination: MAILBOX_A,
-            now,
-          })
-        ).messages,
+        (await claimMessages({ workerId: 'c', destination: MAILBOX_A, now }))
+          .messages,
       ).toEqual([]);
 
       await store.markFailedAttempt(probe.id, 'b', {
@@ -341,29 +274,14 @@ describe.each(databases.eachSupportedId())(
       await knex('email_provider_messages')
         .where('id', ids[0])
         .update({ status: 'failed' });
-      const claim = () =>
-        store.claim({
-          workerId: 'b',
-          max: 10,
-          leaseMs: 60_000,
-          limits: unlimited,
-          destination: SMTP,
-        });
+      const claim = () => claimMessages({ workerId: 'b' });
       expect(await claim()).toEqual({ messages: [], unreachable: false });
       expect(await claim()).toEqual({ messages: [], unreachable: false });
     });
 
     it('deletes the content once sent and keeps the metadata', async () => {
       const { id } = await enqueue(message({ category: 'report' }));
-      const [claimed] = (
-        await store.claim({
-          workerId: 'a',
-          max: 1,
-          leaseMs: 60_000,
-          limits: unlimited,
-          destination: SMTP,
-        })
-      ).messages;
+      const [claimed] = (await claimMessages({ max: 1 })).messages;
       expect(await store.markAllSent([claimed.id], 'a', 'smtp')).toBe(1);
       const row = await knex('email_provider_messages').where({ id }).first();
       expect(row.payload).toBeNull();
@@ -381,15 +299,7 @@ describe.each(databases.eachSupportedId())(
 
     it('records a failed attempt, for a retry later or for good', async () => {
       const { id } = await enqueue(message());
-      let [claimed] = (
-        await store.claim({
-          workerId: 'a',
-          max: 1,
-          leaseMs: 60_000,
-          limits: unlimited,
-          destination: SMTP,
-        })
-      ).messages;
+      let [claimed] = (await claimMessages({ max: 1 })).messages;
       const later = new Date(Date.now() + 60_000);
       await store.markFailedAttempt(claimed.id, 'a', {
         provider: 'smtp',
@@ -402,27 +312,10 @@ describe.each(databases.eachSupportedId())(
         nextAttemptAt: later.toISOString(),
         lastError: { code: 'timeout', message: 'Timed out.' },
       });
-      expect(
-        (
-          await store.claim({
-            workerId: 'a',
-            max: 1,
-            leaseMs: 60_000,
-            limits: unlimited,
-            destination: SMTP,
-          })
-        ).messages,
-      ).toEqual([]);
+      expect((await claimMessages({ max: 1 })).messages).toEqual([]);
 
       [claimed] = (
-        await store.claim({
-          workerId: 'a',
-          max: 1,
-          leaseMs: 60_000,
-          limits: unlimited,
-          destination: SMTP,
-          now: new Date(later.getTime() + 1),
-        })
+        await claimMessages({ max: 1, now: new Date(later.getTime() + 1) })
       ).messages;
       await store.markFailedAttempt(claimed.id, 'a', {
         failure: {
@@ -468,15 +361,7 @@ describe.each(databases.eachSupportedId())(
       for (let i = 0; i < 3; i++)
         await enqueue(message({ caller: 'plugin:alerts' }));
       await enqueue(message());
-      const [claimed] = (
-        await store.claim({
-          workerId: 'a',
-          max: 1,
-          leaseMs: 60_000,
-          limits: unlimited,
-          destination: SMTP,
-        })
-      ).messages;
+      const [claimed] = (await claimMessages({ max: 1 })).messages;
       await store.markFailedAttempt(claimed.id, 'a', {
         failure: { ...failure, transient: false },
       });

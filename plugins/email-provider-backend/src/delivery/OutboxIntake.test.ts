@@ -3,7 +3,10 @@ import { ConfigReader } from '@backstage/config';
 import { ConflictError, InputError } from '@backstage/errors';
 import type { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import { Knex } from 'knex';
-import { migratedSettingsService } from '../__testUtils__/testSettings';
+import {
+  migratedSettingsService,
+  saveExampleSmtp,
+} from '../__testUtils__/testSettings';
 import { SettingsService } from '../settings/SettingsService';
 import { randomBytes } from 'node:crypto';
 import { RecipientHasher } from '../deliveryLog/RecipientHasher';
@@ -57,23 +60,6 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
     });
   });
 
-  async function useSmtp() {
-    await settings.save(
-      {
-        provider: 'smtp',
-        smtp: {
-          host: 'smtp.example.com',
-          port: 587,
-          security: 'starttls',
-          from: 'reports@example.com',
-          usernameSameAsFrom: true,
-          password: 'secret',
-        },
-      },
-      { updatedBy: 'user:default/ada' },
-    );
-  }
-
   async function useMicrosoft365() {
     await settings.save(
       {
@@ -90,7 +76,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
   }
 
   it('stores requests that arrive together with one INSERT, each with its own id and Message-ID', async () => {
-    await useSmtp();
+    await saveExampleSmtp(settings);
     const accepted = await Promise.all(
       Array.from({ length: 40 }, (_, i) =>
         intake.accept('plugin:reports', request(i)),
@@ -117,7 +103,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
   });
 
   it('answers a repeated idempotency key with the first message, within a batch and across batches', async () => {
-    await useSmtp();
+    await saveExampleSmtp(settings);
     const [first, twin, other] = await Promise.all([
       intake.accept('plugin:reports', request(1, { idempotencyKey: 'k' })),
       intake.accept('plugin:reports', request(2, { idempotencyKey: 'k' })),
@@ -179,7 +165,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
   });
 
   it('refuses a message over the portal limit before it joins a batch', async () => {
-    await useSmtp();
+    await saveExampleSmtp(settings);
     const small = new OutboxIntake({
       store,
       settings,
@@ -210,7 +196,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
   });
 
   it('fails the whole batch when the database does, and keeps accepting afterwards', async () => {
-    await useSmtp();
+    await saveExampleSmtp(settings);
     await knex.schema.renameTable(
       'email_provider_messages',
       'email_provider_messages_away',

@@ -3,12 +3,10 @@ import { ConfigReader } from '@backstage/config';
 import { Knex } from 'knex';
 import net, { AddressInfo } from 'node:net';
 import {
-  createTestPki,
   MicrosoftFake,
   SmtpSink,
+  startMailTestServersBeforeAll,
   startMicrosoftFake,
-  TestPki,
-  trustTestCa,
   unusedPort,
 } from '@internal/mail-test-servers';
 import { migratedSettingsService } from '../__testUtils__/testSettings';
@@ -41,14 +39,7 @@ const options = readDeliveryOptions(
   }),
 );
 
-let pki: TestPki;
-let untrust: () => void;
-
-beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-});
-afterAll(() => untrust());
+const servers = startMailTestServersBeforeAll({ trustCa: true });
 
 async function waitFor(
   condition: () => Promise<boolean> | boolean,
@@ -126,7 +117,7 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
     extra: Partial<Parameters<typeof SmtpSink.start>[0]> = {},
   ) {
     const sink = await SmtpSink.start({
-      certificate: pki.localhost,
+      certificate: servers.pki.localhost,
       credentials: { username: FROM, password: PASSWORD },
       ...extra,
     });
@@ -353,21 +344,27 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
   describe('Microsoft 365', () => {
     let fake: MicrosoftFake;
 
-    beforeEach(async () => {
-      fake = await startMicrosoftFake(pki, { sendMailDelayMs: 30 });
-      closers.push(() => fake.close());
-      await settings.save(
+    /** Makes the fake's application the active provider; a save without a secret keeps it. */
+    const useMicrosoft365 = (
+      signIn: { clientSecret: string } | { largeMessages: true },
+    ) =>
+      settings.save(
         {
           provider: 'microsoft365',
           microsoft365: {
             from: 'reports@contoso.onmicrosoft.com',
             tenantId: fake.settings.tenantId,
             clientId: fake.settings.clientId,
-            clientSecret: fake.settings.clientSecret,
+            ...signIn,
           },
         },
         { updatedBy: 'user:default/ada' },
       );
+
+    beforeEach(async () => {
+      fake = await startMicrosoftFake(servers.pki, { sendMailDelayMs: 30 });
+      closers.push(() => fake.close());
+      await useMicrosoft365({ clientSecret: fake.settings.clientSecret });
     });
 
     function factory() {
@@ -400,18 +397,7 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
         roles: ['Mail.Send', 'Mail.ReadWrite'],
         uploadDelayMs: 20,
       });
-      await settings.save(
-        {
-          provider: 'microsoft365',
-          microsoft365: {
-            from: 'reports@contoso.onmicrosoft.com',
-            tenantId: fake.settings.tenantId,
-            clientId: fake.settings.clientId,
-            largeMessages: true,
-          },
-        },
-        { updatedBy: 'user:default/ada' },
-      );
+      await useMicrosoft365({ largeMessages: true });
       // 4 MB each: an upload session in two ranges.
       const content = Buffer.alloc(4 * 1024 * 1024, 7);
       const contentBase64 = content.toString('base64');

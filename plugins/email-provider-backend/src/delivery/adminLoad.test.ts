@@ -1,9 +1,7 @@
 import { TestDatabases } from '@backstage/backend-test-utils';
 import {
-  createTestPki,
+  startMailTestServersBeforeAll,
   startSinkProcess,
-  TestPki,
-  trustTestCa,
 } from '@internal/mail-test-servers';
 import {
   ADMIN,
@@ -21,14 +19,7 @@ const FROM = 'reports@example.com';
 const PASSWORD = 'load-test-password';
 const MESSAGES = 5000;
 
-let pki: TestPki;
-let untrust: () => void;
-
-beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-});
-afterAll(() => untrust());
+const servers = startMailTestServersBeforeAll({ trustCa: true });
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * p) - 1)];
@@ -37,7 +28,7 @@ function percentile(sorted: number[], p: number): number {
 describe('the admin API while delivering (POSTGRES_15)', () => {
   it(`answers GET /settings within 100 ms at p99 while ${MESSAGES} messages go out`, async () => {
     const sink = await startSinkProcess({
-      certificate: pki.localhost,
+      certificate: servers.pki.localhost,
       credentials: { username: FROM, password: PASSWORD },
     });
     const knex = await databases.init('POSTGRES_15');

@@ -10,12 +10,15 @@ import {
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { Knex } from 'knex';
 import { randomBytes } from 'node:crypto';
-import { deliveryLogDatabase } from '../__testUtils__/deliveryLogDatabase';
-import { migratedSettingsService } from '../__testUtils__/testSettings';
 import {
-  DatabaseOutboxStore,
-  NewMessage,
-} from '../delivery/DatabaseOutboxStore';
+  deliveryLogDatabase,
+  HOUR_MS,
+  WORKER,
+} from '../__testUtils__/deliveryLogDatabase';
+import {
+  migratedSettingsService,
+  saveExampleSmtp,
+} from '../__testUtils__/testSettings';
 import { readDeliveryOptions } from '../delivery/DeliveryOptions';
 import { OutboxIntake } from '../delivery/OutboxIntake';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
@@ -27,9 +30,6 @@ jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-const HOUR_MS = 3600_000;
-const WORKER = 'test-worker';
-const SMTP = 'smtp mail.example.com:587 reports@example.com';
 const BOB = 'bob@example.com';
 const HOURS_TABLE = 'email_provider_delivery_hours';
 
@@ -41,7 +41,8 @@ describe.each(databases.eachSupportedId())('DeliveryLog (%s)', databaseId => {
   const isPostgres = databaseId.startsWith('POSTGRES');
   let knex: Knex;
   let settings: SettingsService;
-  let store: DatabaseOutboxStore;
+  let db: Awaited<ReturnType<typeof deliveryLogDatabase>>;
+  let store: typeof db.store;
   let key: Buffer;
   let hasher: RecipientHasher;
   let log: DeliveryLog;
@@ -49,40 +50,24 @@ describe.each(databases.eachSupportedId())('DeliveryLog (%s)', databaseId => {
   beforeEach(async () => {
     knex = await databases.init(databaseId);
     settings = await migratedSettingsService(knex);
-    await settings.save(
-      {
-        provider: 'smtp',
-        smtp: {
-          host: 'mail.example.com',
-          port: 587,
-          security: 'starttls',
-          from: 'reports@example.com',
-          usernameSameAsFrom: true,
-          password: 'secret',
-        },
-      },
-      { updatedBy: 'user:default/ada' },
-    );
-    ({ store, key, hasher, log } = await deliveryLogDatabase(knex));
+    await saveExampleSmtp(settings, { host: 'mail.example.com' });
+    db = await deliveryLogDatabase(knex);
+    ({ store, key, hasher, log } = db);
   });
 
   /** A message as the intake makes it from a request. */
   function newMessage(
     fields: Partial<SendEmailRequest> & { caller?: string } = {},
-  ): NewMessage {
-    const { caller = 'plugin:reports', ...request } = fields;
-    const to = request.to ?? ['ada@example.com'];
-    return {
-      caller,
-      category: request.category,
-      subject: request.subject ?? 'Weekly report',
-      recipientsCount: to.length,
-      recipientHashes: hasher.hashAll(to),
-      sizeBytes: 1000,
-      messageId: `<${randomBytes(8).toString('hex')}@example.com>`,
-      payload: JSON.stringify({ ...request, to }),
-      expiresAfterMs: 24 * HOUR_MS,
-    };
+  ) {
+    const { caller, ...request } = fields;
+    return db.queued(
+      {
+        ...request,
+        to: request.to ?? ['ada@example.com'],
+        subject: request.subject ?? 'Weekly report',
+      },
+      { caller, sizeBytes: 1000 },
+    );
   }
 
   async function enqueue(
@@ -101,14 +86,7 @@ describe.each(databases.eachSupportedId())('DeliveryLog (%s)', databaseId => {
     outcomes: Array<[id: string, outcome: 'sent' | EmailFailureCode]>,
     now: Date,
   ) {
-    await store.claim({
-      workerId: WORKER,
-      max: 1000,
-      leaseMs: HOUR_MS,
-      limits: { maxInFlight: 1000 },
-      destination: SMTP,
-      now,
-    });
+    await db.claimAll(now);
     for (const [id, outcome] of outcomes) {
       if (outcome === 'sent') {
         expect(await store.markAllSent([id], WORKER, 'smtp', now)).toBe(1);

@@ -3,23 +3,18 @@ import { InputError } from '@backstage/errors';
 import type { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import express from 'express';
 import { Knex } from 'knex';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { deliveryLogDatabase } from '../__testUtils__/deliveryLogDatabase';
 import {
-  DatabaseOutboxStore,
-  NewMessage,
-} from '../delivery/DatabaseOutboxStore';
-import { DeliveryLog, DeliveryLogCriteria } from './DeliveryLog';
+  deliveryLogDatabase,
+  WORKER,
+} from '../__testUtils__/deliveryLogDatabase';
+import { DeliveryLogCriteria } from './DeliveryLog';
 import { writeDeliveryCsv } from './deliveryCsv';
-import { RecipientHasher } from './RecipientHasher';
 
 jest.setTimeout(60_000);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-const HOUR_MS = 3600_000;
-const WORKER = 'test-worker';
 const BOB = 'bob@example.com';
 const HEADER =
   'created_at,status,caller,category,subject,recipients,size_bytes,attempts,provider,sent_at,updated_at,error_code,error_message,message_id,id';
@@ -33,17 +28,18 @@ describe.each(databases.eachSupportedId())(
   'writeDeliveryCsv (%s)',
   databaseId => {
     let knex: Knex;
-    let store: DatabaseOutboxStore;
-    let hasher: RecipientHasher;
-    let log: DeliveryLog;
+    let db: Awaited<ReturnType<typeof deliveryLogDatabase>>;
+    let store: typeof db.store;
+    let log: typeof db.log;
 
     beforeEach(async () => {
       knex = await databases.init(databaseId);
-      ({ store, hasher, log } = await deliveryLogDatabase(knex));
+      db = await deliveryLogDatabase(knex);
+      ({ store, log } = db);
     });
 
     /** A message as the intake makes it from a request with a body and an attachment. */
-    function newMessage(fields: Partial<SendEmailRequest> = {}): NewMessage {
+    function newMessage(fields: Partial<SendEmailRequest> = {}) {
       const sent: SendEmailRequest = {
         to: ['ada@example.com'],
         subject: 'Weekly report',
@@ -57,17 +53,7 @@ describe.each(databases.eachSupportedId())(
         ],
         ...fields,
       };
-      return {
-        caller: 'plugin:reports',
-        category: sent.category,
-        subject: sent.subject,
-        recipientsCount: sent.to.length,
-        recipientHashes: hasher.hashAll(sent.to),
-        sizeBytes: 2000,
-        messageId: `<${randomBytes(8).toString('hex')}@example.com>`,
-        payload: JSON.stringify(sent),
-        expiresAfterMs: 24 * HOUR_MS,
-      };
+      return db.queued(sent, { sizeBytes: 2000 });
     }
 
     async function enqueue(
@@ -76,17 +62,6 @@ describe.each(databases.eachSupportedId())(
     ) {
       const [stored] = await store.enqueueAll([newMessage(fields)], createdAt);
       return stored.id;
-    }
-
-    async function claimAll() {
-      await store.claim({
-        workerId: WORKER,
-        max: 100,
-        leaseMs: HOUR_MS,
-        limits: { maxInFlight: 100 },
-        destination: 'smtp mail.example.com:587 reports@example.com',
-        now: DELIVERED,
-      });
     }
 
     /** The export as a client downloads it, bytes and all. */
@@ -124,7 +99,7 @@ describe.each(databases.eachSupportedId())(
         to: ['ada@example.com', 'grace@example.com'],
       });
       const refused = await enqueue({ subject: 'To nobody', to: [BOB] });
-      await claimAll();
+      await db.claimAll(DELIVERED);
       await store.markAllSent([weekly], WORKER, 'smtp', DELIVERED);
       await store.markFailedAttempt(
         refused,
@@ -232,7 +207,7 @@ describe.each(databases.eachSupportedId())(
         subject: 'For Ada',
         category: 'weekly-report',
       });
-      await claimAll();
+      await db.claimAll(DELIVERED);
       await store.markAllSent([weekly], WORKER, 'smtp', DELIVERED);
       await store.release(WORKER, [], DELIVERED);
 

@@ -11,12 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import {
-  createTestPki,
-  SmtpSink,
-  TestPki,
-  trustTestCa,
-} from '@internal/mail-test-servers';
+import { startMailTestServersBeforeAll } from '@internal/mail-test-servers';
 import {
   ADMIN,
   NON_ADMIN,
@@ -127,26 +122,20 @@ async function readmeRotationScript(): Promise<string> {
   return script[1];
 }
 
-let pki: TestPki;
-let untrust: () => void;
-let sink: SmtpSink;
 let identity: Awaited<ReturnType<typeof startIdentityServer>>;
 /** What the mail server accepts; its administrator changes the password in a test. */
 const mailbox = { username: FROM, password: OLD_PASSWORD };
 
+const servers = startMailTestServersBeforeAll({
+  smtp: { credentials: mailbox },
+  trustCa: true,
+});
+
 beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-  sink = await SmtpSink.start({
-    certificate: pki.localhost,
-    credentials: mailbox,
-  });
   identity = await startIdentityServer();
 });
 
 afterAll(async () => {
-  untrust();
-  await sink.close();
   await identity.close();
 });
 
@@ -158,7 +147,7 @@ const smtpSettings = (password?: string) => ({
   provider: 'smtp',
   smtp: {
     host: 'localhost',
-    port: sink.port,
+    port: servers.smtp.port,
     security: 'starttls',
     from: FROM,
     fromName: 'ACME Portal',
@@ -350,11 +339,11 @@ describe.each(databases.eachSupportedId())(
       expect(read.headers.etag).toBe('"2"');
       expect(read.body.updatedBy).toBe('external:provisioner');
 
-      const before = sink.received.length;
+      const before = servers.smtp.received.length;
       const sent = await call('post', '/test-email', PROVISIONER_TOKEN, {
         to: 'ada@example.com',
       }).expect(200);
-      const mail = sink.received[before];
+      const mail = servers.smtp.received[before];
       // The sink signs in only with the password it now expects.
       expect(mail.user).toBe(FROM);
       expect(mail.parsed.messageId).toBe(sent.body.messageId);
@@ -423,17 +412,17 @@ describe.each(databases.eachSupportedId())(
         smtp: { fromName: 'Portal' },
       });
       // The password saved is still the old one.
-      const before = sink.received.length;
+      const before = servers.smtp.received.length;
       await call('post', '/test-email', admin(), {
         to: 'ada@example.com',
       }).expect(200);
-      expect(sink.received[before].user).toBe(FROM);
+      expect(servers.smtp.received[before].user).toBe(FROM);
     });
 
     it('refuses services that are not listed on every settings route, and they change nothing', async () => {
       const { call, auditEvents } = await startWithSmtp();
       const saved = await call('get', '/settings', admin()).expect(200);
-      const received = sink.received.length;
+      const received = servers.smtp.received.length;
 
       for (const [token, subject] of [
         [INTRUDER_TOKEN, 'intruder'],
@@ -462,7 +451,7 @@ describe.each(databases.eachSupportedId())(
       expect((await call('get', '/settings', admin())).body).toEqual(
         saved.body,
       );
-      expect(sink.received.length).toBe(received);
+      expect(servers.smtp.received.length).toBe(received);
       // The refused attempts are audited, with the caller as Backstage knows it.
       expect(
         auditEvents('settings-update')

@@ -1,46 +1,23 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
+import { startMailTestServersBeforeAll } from '@internal/mail-test-servers';
 import {
-  createTestPki,
-  MicrosoftFake,
-  SmtpSink,
-  startMicrosoftFake,
-  TestPki,
-  trustTestCa,
-} from '@internal/mail-test-servers';
-import {
-  ADMIN,
-  GRACE as READER,
-  NON_ADMIN as OTHER,
-  REPORTS_PLUGIN as SERVICE,
+  messageCallers,
   startEmailProviderTestBackend,
 } from '../__testUtils__/emailProviderTestBackend';
 import { localSmtpSettings } from '../__testUtils__/testSettings';
 
 jest.setTimeout(30_000);
 
-let pki: TestPki;
-let untrust: () => void;
-let sink: SmtpSink;
-let microsoft: MicrosoftFake;
+const { ADMIN, READER, OTHER, SERVICE } = messageCallers;
 
-beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-  sink = await SmtpSink.start({
-    certificate: pki.localhost,
+const servers = startMailTestServersBeforeAll({
+  smtp: {
     credentials: { username: 'reports@example.com', password: 'pw-1234' },
     rejectRecipients: ['nobody@example.com'],
-  });
-  microsoft = await startMicrosoftFake(pki, {
-    roles: ['Mail.Send', 'Mail.ReadWrite'],
-  });
-});
-
-afterAll(async () => {
-  untrust();
-  await sink.close();
-  await microsoft.close();
+  },
+  microsoft: { roles: ['Mail.Send', 'Mail.ReadWrite'] },
+  trustCa: true,
 });
 
 async function startPortal(delivery: object = {}) {
@@ -51,8 +28,8 @@ async function startPortal(delivery: object = {}) {
         permission === 'email-provider.deliveries.read'),
     emailProvider: {
       microsoft365: {
-        authorityHost: microsoft.authorityHost,
-        graphBaseUrl: microsoft.graphBaseUrl,
+        authorityHost: servers.microsoft.authorityHost,
+        graphBaseUrl: servers.microsoft.graphBaseUrl,
       },
       delivery: {
         pollIntervalMs: 50,
@@ -68,7 +45,7 @@ async function startPortal(delivery: object = {}) {
       '/settings',
       mockCredentials.user.header(ADMIN),
       localSmtpSettings({
-        port: sink.port,
+        port: servers.smtp.port,
         from: 'reports@example.com',
         password: 'pw-1234',
       }),
@@ -123,7 +100,7 @@ describe('POST /messages', () => {
       provider: 'smtp',
     });
     expect(record).not.toHaveProperty('payload');
-    const mail = sink.received.find(
+    const mail = servers.smtp.received.find(
       m => m.parsed.messageId === record.messageId,
     )!;
     expect(mail.parsed.from?.value[0].address).toBe('reports@example.com');
@@ -301,9 +278,9 @@ describe('POST /messages with Microsoft 365', () => {
       provider: 'microsoft365',
       microsoft365: {
         from: 'reports@contoso.onmicrosoft.com',
-        tenantId: microsoft.settings.tenantId,
-        clientId: microsoft.settings.clientId,
-        clientSecret: microsoft.settings.clientSecret,
+        tenantId: servers.microsoft.settings.tenantId,
+        clientId: servers.microsoft.settings.clientId,
+        clientSecret: servers.microsoft.settings.clientSecret,
         largeMessages,
       },
     }).expect(200);
@@ -326,7 +303,7 @@ describe('POST /messages with Microsoft 365', () => {
     expect(res.status).toBe(202);
     const record = await waitForStatus(api, res.body.id, 'sent');
     expect(record).toMatchObject({ provider: 'microsoft365', attempts: 1 });
-    const mail = microsoft.received.find(
+    const mail = servers.microsoft.received.find(
       m => m.message.internetMessageId === record.messageId,
     )!;
     expect(mail.sentAs).toBe('draft');

@@ -2,12 +2,7 @@ import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import {
   createAppCertificate,
-  createTestPki,
-  MicrosoftFake,
-  SmtpSink,
-  startMicrosoftFake,
-  TestPki,
-  trustTestCa,
+  startMailTestServersBeforeAll,
 } from '@internal/mail-test-servers';
 import {
   ADMIN,
@@ -23,27 +18,10 @@ jest.setTimeout(30_000);
 const PASSWORD = 'route-test-Pa55word';
 const FROM = 'portal@example.com';
 
-let pki: TestPki;
-let untrust: () => void;
-let sink: SmtpSink;
-let microsoft: MicrosoftFake;
-
-beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-  sink = await SmtpSink.start({
-    certificate: pki.localhost,
-    credentials: { username: FROM, password: PASSWORD },
-  });
-  microsoft = await startMicrosoftFake(pki, {
-    mailboxes: ['reports@contoso.onmicrosoft.com'],
-  });
-});
-
-afterAll(async () => {
-  untrust();
-  await sink.close();
-  await microsoft.close();
+const servers = startMailTestServersBeforeAll({
+  smtp: { credentials: { username: FROM, password: PASSWORD } },
+  microsoft: { mailboxes: ['reports@contoso.onmicrosoft.com'] },
+  trustCa: true,
 });
 
 async function startPortal(extraConfig: object = {}) {
@@ -53,8 +31,8 @@ async function startPortal(extraConfig: object = {}) {
     config: { app: { title: 'ACME Portal' } },
     emailProvider: {
       microsoft365: {
-        authorityHost: microsoft.authorityHost,
-        graphBaseUrl: microsoft.graphBaseUrl,
+        authorityHost: servers.microsoft.authorityHost,
+        graphBaseUrl: servers.microsoft.graphBaseUrl,
       },
       ...extraConfig,
     },
@@ -83,9 +61,9 @@ describe('POST /test-email', () => {
   it('sends the test email through the active SMTP server now', async () => {
     const { call, auditEvents } = await startPortal();
     expect(
-      (await call('put', '/settings', smtpSettings(sink.port))).status,
+      (await call('put', '/settings', smtpSettings(servers.smtp.port))).status,
     ).toBe(200);
-    const before = sink.received.length;
+    const before = servers.smtp.received.length;
 
     const res = await call('post', '/test-email', { to: 'ada@example.com' });
     expect(res.status).toBe(200);
@@ -96,7 +74,7 @@ describe('POST /test-email', () => {
       durationMs: expect.any(Number),
     });
 
-    const mail = sink.received[before];
+    const mail = servers.smtp.received[before];
     expect(mail.envelope).toEqual({ from: FROM, to: ['ada@example.com'] });
     expect(mail.parsed.from?.value).toEqual([
       { address: FROM, name: 'ACME Portal' },
@@ -107,7 +85,7 @@ describe('POST /test-email', () => {
     expect(mail.parsed.messageId).toBe(res.body.messageId);
     expect(mail.parsed.text).toContain(`requested by ${ADMIN}`);
     expect(mail.parsed.text).toContain(
-      `Server: localhost:${sink.port} (StartTLS)`,
+      `Server: localhost:${servers.smtp.port} (StartTLS)`,
     );
     expect(mail.raw.toString()).not.toContain(PASSWORD);
     expect(auditEvents.map(e => e.eventId)).toContain('test-email:success');
@@ -118,7 +96,7 @@ describe('POST /test-email', () => {
     await call(
       'put',
       '/settings',
-      smtpSettings(sink.port, { password: 'Wrong-Pa55word' }),
+      smtpSettings(servers.smtp.port, { password: 'Wrong-Pa55word' }),
     );
     const res = await call('post', '/test-email', { to: 'ada@example.com' });
     expect(res.status).toBe(502);
@@ -156,7 +134,7 @@ describe('POST /test-email', () => {
     [{ to: 'ada@example.com', cc: 'x@example.com' }, 'Unrecognized key'],
   ])('refuses the body %j', async (body, message) => {
     const { call } = await startPortal();
-    await call('put', '/settings', smtpSettings(sink.port));
+    await call('put', '/settings', smtpSettings(servers.smtp.port));
     const res = await call('post', '/test-email', body);
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain(message);
@@ -164,7 +142,7 @@ describe('POST /test-email', () => {
 
   it('is for admins only', async () => {
     const { server, call, as } = await startPortal();
-    await call('put', '/settings', smtpSettings(sink.port));
+    await call('put', '/settings', smtpSettings(servers.smtp.port));
     const post = (caller: string) =>
       request(server)
         .post('/api/email-provider/test-email')
@@ -177,7 +155,7 @@ describe('POST /test-email', () => {
 
   it('is rate-limited per admin', async () => {
     const { call, as } = await startPortal();
-    await call('put', '/settings', smtpSettings(sink.port));
+    await call('put', '/settings', smtpSettings(servers.smtp.port));
     const statuses: number[] = [];
     for (let i = 0; i < 6; i++) {
       statuses.push(
@@ -205,8 +183,8 @@ describe('Microsoft 365 through the portal', () => {
     provider: 'microsoft365',
     microsoft365: {
       from: 'reports@contoso.onmicrosoft.com',
-      tenantId: microsoft.settings.tenantId,
-      clientId: microsoft.settings.clientId,
+      tenantId: servers.microsoft.settings.tenantId,
+      clientId: servers.microsoft.settings.clientId,
       clientSecret,
     },
   });
@@ -216,14 +194,14 @@ describe('Microsoft 365 through the portal', () => {
     const saved = await call(
       'put',
       '/settings',
-      m365Settings(microsoft.settings.clientSecret),
+      m365Settings(servers.microsoft.settings.clientSecret),
     );
     expect(saved.status).toBe(200);
-    const before = microsoft.received.length;
+    const before = servers.microsoft.received.length;
     const res = await call('post', '/test-email', { to: 'ada@example.com' });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ ok: true, provider: 'microsoft365' });
-    const mail = microsoft.received[before];
+    const mail = servers.microsoft.received[before];
     expect(mail.mailbox).toBe('reports@contoso.onmicrosoft.com');
     expect(mail.saveToSentItems).toBe(false);
     expect(mail.message.subject).toBe(
@@ -238,7 +216,7 @@ describe('Microsoft 365 through the portal', () => {
 
   it('saves a certificate, checks the connection and sends the test email with it', async () => {
     const certificate = await createAppCertificate({ cn: 'portal-mail' });
-    microsoft.configure({ certificates: [certificate.cert] });
+    servers.microsoft.configure({ certificates: [certificate.cert] });
     const { call } = await startPortal();
     const { clientSecret: _, ...application } =
       m365Settings('unused').microsoft365;
@@ -264,13 +242,13 @@ describe('Microsoft 365 through the portal', () => {
     expect(verified.body.steps[0].detail).toMatch(
       /certificate CN=portal-mail, thumbprint [0-9A-F]{40}, expires/,
     );
-    const before = microsoft.received.length;
+    const before = servers.microsoft.received.length;
     const sent = await call('post', '/test-email', { to: 'ada@example.com' });
     expect(sent.status).toBe(200);
-    expect(microsoft.received.length).toBe(before + 1);
+    expect(servers.microsoft.received.length).toBe(before + 1);
 
     // Not uploaded to the app: Entra's AADSTS700027, classified.
-    microsoft.configure({ certificates: [] });
+    servers.microsoft.configure({ certificates: [] });
     const refused = await call('post', '/verify', {});
     expect(refused.body.steps[0]).toMatchObject({
       ok: false,
@@ -303,14 +281,14 @@ describe('Microsoft 365 through the portal', () => {
       m365Settings('unused').microsoft365;
     const readBack = {
       from: 'reports@contoso.onmicrosoft.com',
-      tenantId: microsoft.settings.tenantId,
-      clientId: microsoft.settings.clientId,
+      tenantId: servers.microsoft.settings.tenantId,
+      clientId: servers.microsoft.settings.clientId,
       clientSecretSet: true,
     };
     await call(
       'put',
       '/settings',
-      m365Settings(microsoft.settings.clientSecret),
+      m365Settings(servers.microsoft.settings.clientSecret),
     );
 
     const on = await call('put', '/settings', {
@@ -339,7 +317,7 @@ describe('Microsoft 365 through the portal', () => {
 
   it('checks Mail.ReadWrite when large messages are on', async () => {
     const { call } = await startPortal();
-    const settings = m365Settings(microsoft.settings.clientSecret);
+    const settings = m365Settings(servers.microsoft.settings.clientSecret);
     const draft = {
       settings: {
         ...settings,
@@ -364,8 +342,8 @@ describe('Microsoft 365 through the portal', () => {
       ],
     });
 
-    const roles = microsoft.settings.roles;
-    microsoft.configure({ roles: ['Mail.Send', 'Mail.ReadWrite'] });
+    const roles = servers.microsoft.settings.roles;
+    servers.microsoft.configure({ roles: ['Mail.Send', 'Mail.ReadWrite'] });
     try {
       const granted = await call('post', '/verify', draft);
       expect(granted.body).toMatchObject({
@@ -377,15 +355,15 @@ describe('Microsoft 365 through the portal', () => {
         ],
       });
     } finally {
-      microsoft.configure({ roles });
+      servers.microsoft.configure({ roles });
     }
   });
 
   it('checks a draft: a fresh token with the Mail.Send role', async () => {
     const { call } = await startPortal();
-    const tokensBefore = microsoft.counters.tokenRequests;
+    const tokensBefore = servers.microsoft.counters.tokenRequests;
     const res = await call('post', '/verify', {
-      settings: m365Settings(microsoft.settings.clientSecret),
+      settings: m365Settings(servers.microsoft.settings.clientSecret),
     });
     expect(res.body).toMatchObject({
       ok: true,
@@ -394,15 +372,15 @@ describe('Microsoft 365 through the portal', () => {
         { name: 'permission', ok: true },
       ],
     });
-    expect(microsoft.counters.tokenRequests).toBe(tokensBefore + 1);
+    expect(servers.microsoft.counters.tokenRequests).toBe(tokensBefore + 1);
   });
 });
 
 describe('POST /verify', () => {
   it('checks the saved settings step by step', async () => {
     const { call } = await startPortal();
-    await call('put', '/settings', smtpSettings(sink.port));
-    const before = sink.received.length;
+    await call('put', '/settings', smtpSettings(servers.smtp.port));
+    const before = servers.smtp.received.length;
     const res = await call('post', '/verify', {});
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ ok: true, provider: 'smtp' });
@@ -413,13 +391,15 @@ describe('POST /verify', () => {
       'tls',
       'login',
     ]);
-    expect(sink.received.length).toBe(before);
+    expect(servers.smtp.received.length).toBe(before);
   });
 
   it('checks a draft, reusing the saved secret only for the same destination', async () => {
     const { call } = await startPortal();
-    await call('put', '/settings', smtpSettings(sink.port));
-    const { password: _, ...withoutPassword } = smtpSettings(sink.port).smtp;
+    await call('put', '/settings', smtpSettings(servers.smtp.port));
+    const { password: _, ...withoutPassword } = smtpSettings(
+      servers.smtp.port,
+    ).smtp;
 
     const same = await call('post', '/verify', {
       settings: {
@@ -442,7 +422,9 @@ describe('POST /verify', () => {
     );
 
     const wrong = await call('post', '/verify', {
-      settings: smtpSettings(sink.port, { password: 'Not-the-password' }),
+      settings: smtpSettings(servers.smtp.port, {
+        password: 'Not-the-password',
+      }),
     });
     expect(wrong.status).toBe(200);
     expect(wrong.body.ok).toBe(false);
@@ -457,7 +439,7 @@ describe('POST /verify', () => {
   it('refuses bad drafts with the field named', async () => {
     const { call } = await startPortal();
     const res = await call('post', '/verify', {
-      settings: smtpSettings(sink.port, { port: '25' }),
+      settings: smtpSettings(servers.smtp.port, { port: '25' }),
     });
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain('settings.smtp.port:');
@@ -488,12 +470,12 @@ describe('destination safety', () => {
       smtp: { allowedHosts: ['*.example.com', 'localhost'] },
     });
     expect(
-      (await call('put', '/settings', smtpSettings(sink.port))).status,
+      (await call('put', '/settings', smtpSettings(servers.smtp.port))).status,
     ).toBe(200);
     const refused = await call(
       'put',
       '/settings',
-      smtpSettings(sink.port, { host: 'smtp.elsewhere.net' }),
+      smtpSettings(servers.smtp.port, { host: 'smtp.elsewhere.net' }),
     );
     expect(refused.status).toBe(400);
     expect(refused.body.error.message).toMatch(

@@ -8,19 +8,12 @@ import { AddressInfo } from 'node:net';
 import { generate } from 'selfsigned';
 import request from 'supertest';
 import { DatabaseOutboxStore } from '../delivery/DatabaseOutboxStore';
+import { startMailTestServersBeforeAll } from '@internal/mail-test-servers';
 import {
-  createTestPki,
-  SmtpSink,
-  TestPki,
-  trustTestCa,
-} from '@internal/mail-test-servers';
-import {
-  ADMIN,
-  GRACE as READER,
-  NON_ADMIN as OTHER,
-  REPORTS_PLUGIN as SERVICE,
+  messageCallers,
   startEmailProviderTestBackend,
 } from '../__testUtils__/emailProviderTestBackend';
+import { localSmtpSettings } from '../__testUtils__/testSettings';
 // Backstage's Jest config turns a YAML file into the document it holds (the asset type says
 // string, which is what bundlers make of it).
 import openapiYaml from './openapi.yaml';
@@ -32,15 +25,21 @@ import openapiYaml from './openapi.yaml';
 
 jest.setTimeout(60_000);
 
+const { ADMIN, READER, OTHER, SERVICE } = messageCallers;
+
 const NONE = mockCredentials.none.header();
 const PASSWORD = 'pw-1234';
 
 type OpenApiDocument = { paths: Record<string, unknown> };
 const spec = openapiYaml as unknown as OpenApiDocument;
 
-let pki: TestPki;
-let untrust: () => void;
-let sink: SmtpSink;
+const servers = startMailTestServersBeforeAll({
+  smtp: {
+    credentials: { username: 'reports@example.com', password: PASSWORD },
+    rejectRecipients: ['nobody@example.com'],
+  },
+  trustCa: true,
+});
 let app: http.Server;
 /** The backend behind the validating proxy, for the answers the proxy cannot read (CSV). */
 let backend: http.Server;
@@ -170,18 +169,11 @@ async function exportCsv(path: string, caller: string) {
   return res;
 }
 
-const smtpSettings = (password = PASSWORD) => ({
-  provider: 'smtp',
-  smtp: {
-    host: 'localhost',
-    port: sink.port,
-    security: 'starttls',
-    from: 'reports@example.com',
-    fromName: 'ACME Portal',
-    usernameSameAsFrom: true,
-    password,
-  },
-});
+const smtpSettings = (password = PASSWORD) =>
+  localSmtpSettings(
+    { port: servers.smtp.port, from: 'reports@example.com', password },
+    { fromName: 'ACME Portal' },
+  );
 
 const report = {
   to: ['ada@example.com'],
@@ -211,19 +203,7 @@ async function waitForStatus(id: string, status: string) {
 }
 
 beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-  sink = await SmtpSink.start({
-    certificate: pki.localhost,
-    credentials: { username: 'reports@example.com', password: PASSWORD },
-    rejectRecipients: ['nobody@example.com'],
-  });
   app = await startValidatedBackend();
-});
-
-afterAll(async () => {
-  untrust();
-  await sink.close();
 });
 
 describe('the OpenAPI spec describes every answer of the backend', () => {
@@ -560,7 +540,7 @@ describe('the OpenAPI spec describes the fields of real setups', () => {
       provider: 'smtp',
       smtp: {
         host: 'localhost',
-        port: sink.port,
+        port: servers.smtp.port,
         security: 'starttls',
         from: 'reports@example.com',
         authentication: 'none',

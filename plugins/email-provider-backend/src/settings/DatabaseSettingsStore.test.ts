@@ -2,6 +2,10 @@ import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { TestDatabases } from '@backstage/backend-test-utils';
 import { ConflictError } from '@backstage/errors';
 import { Knex } from 'knex';
+import {
+  exampleMicrosoft365,
+  exampleSmtp,
+} from '../__testUtils__/testSettings';
 import { DatabaseSettingsStore, SavedProvider } from './DatabaseSettingsStore';
 
 jest.setTimeout(60_000);
@@ -12,23 +16,13 @@ const databases = TestDatabases.create({
 
 const smtp: SavedProvider = {
   provider: 'smtp',
-  smtp: {
-    host: 'smtp.example.com',
-    port: 587,
-    security: 'starttls',
-    from: 'reports@example.com',
-    usernameSameAsFrom: true,
-  },
+  smtp: exampleSmtp,
   secret: 'v1.key.iv.tag.smtp-ciphertext',
 };
 
 const microsoft365: SavedProvider = {
   provider: 'microsoft365',
-  microsoft365: {
-    from: 'reports@contoso.onmicrosoft.com',
-    tenantId: '8f3e0e0c-1d2b-4a5c-9e7f-0a1b2c3d4e5f',
-    clientId: '11111111-2222-3333-4444-555555555555',
-  },
+  microsoft365: exampleMicrosoft365,
   secret: 'v1.key.iv.tag.m365-ciphertext',
 };
 

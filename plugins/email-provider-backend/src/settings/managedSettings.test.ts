@@ -1,12 +1,7 @@
 import { mockCredentials, TestDatabases } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import request from 'supertest';
-import {
-  createTestPki,
-  SmtpSink,
-  TestPki,
-  trustTestCa,
-} from '@internal/mail-test-servers';
+import { startMailTestServersBeforeAll } from '@internal/mail-test-servers';
 import {
   ADMIN,
   allowEveryone,
@@ -27,22 +22,9 @@ const admin = mockCredentials.user.header(ADMIN);
 
 const databases = TestDatabases.create({ ids: ['POSTGRES_15', 'SQLITE_3'] });
 
-let pki: TestPki;
-let untrust: () => void;
-let sink: SmtpSink;
-
-beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-  sink = await SmtpSink.start({
-    certificate: pki.localhost,
-    credentials: { username: FROM, password: PASSWORD },
-  });
-});
-
-afterAll(async () => {
-  untrust();
-  await sink.close();
+const servers = startMailTestServersBeforeAll({
+  smtp: { credentials: { username: FROM, password: PASSWORD } },
+  trustCa: true,
 });
 
 /** A managed SMTP provider as app-config holds it after `${ENV}` substitution: all strings. */
@@ -51,7 +33,7 @@ function managedSmtp(overrides: Record<string, unknown> = {}) {
     provider: 'smtp',
     smtp: {
       host: 'localhost',
-      port: String(sink.port),
+      port: String(servers.smtp.port),
       security: 'starttls',
       from: FROM,
       fromName: 'ACME Portal',
@@ -168,7 +150,7 @@ describe.each(databases.eachSupportedId())(
         updatedBy: 'config',
         smtp: {
           host: 'localhost',
-          port: sink.port,
+          port: servers.smtp.port,
           security: 'starttls',
           from: FROM,
           fromName: 'ACME Portal',
@@ -193,7 +175,9 @@ describe.each(databases.eachSupportedId())(
           .put('/api/email-provider/settings')
           .set('Authorization', admin)
           .set('If-Match', '"1"')
-          .send(managedSmtp({ port: sink.port, usernameSameAsFrom: true })),
+          .send(
+            managedSmtp({ port: servers.smtp.port, usernameSameAsFrom: true }),
+          ),
         request(server)
           .delete('/api/email-provider/settings')
           .set('Authorization', admin),
@@ -223,7 +207,7 @@ describe.each(databases.eachSupportedId())(
 
     it('sends the test email, checks the connection and delivers with the configured provider', async () => {
       const server = await start(managedSmtp());
-      const before = sink.received.length;
+      const before = servers.smtp.received.length;
 
       const test = await request(server)
         .post('/api/email-provider/test-email')
@@ -231,7 +215,7 @@ describe.each(databases.eachSupportedId())(
         .send({ to: 'ada@example.com' });
       expect(test.status).toBe(200);
       expect(test.body).toMatchObject({ ok: true, provider: 'smtp' });
-      expect(sink.received[before]).toMatchObject({
+      expect(servers.smtp.received[before]).toMatchObject({
         envelope: { from: FROM, to: ['ada@example.com'] },
         user: FROM,
         secure: true,
@@ -250,7 +234,7 @@ describe.each(databases.eachSupportedId())(
         .send({ to: ['grace@example.com'], subject: 'Weekly', text: 'x' });
       expect(enqueued.status).toBe(202);
       await waitFor(() =>
-        sink.received.some(mail => mail.parsed.subject === 'Weekly'),
+        servers.smtp.received.some(mail => mail.parsed.subject === 'Weekly'),
       );
       await waitFor(async () => {
         const log = await request(server)
@@ -271,7 +255,7 @@ describe.each(databases.eachSupportedId())(
             provider: 'smtp',
             smtp: {
               host: 'smtp.elsewhere.example',
-              port: sink.port,
+              port: servers.smtp.port,
               security: 'starttls',
               from: FROM,
               usernameSameAsFrom: true,
@@ -357,7 +341,9 @@ describe.each(databases.eachSupportedId())(
       const put = await request(server)
         .put('/api/email-provider/settings')
         .set('Authorization', admin)
-        .send(managedSmtp({ port: sink.port, usernameSameAsFrom: true }));
+        .send(
+          managedSmtp({ port: servers.smtp.port, usernameSameAsFrom: true }),
+        );
       expect(put.status).toBe(409);
       expect(logLines.join('\n')).toContain(
         'emailProvider.managedSettings): none: the portal sends no email',

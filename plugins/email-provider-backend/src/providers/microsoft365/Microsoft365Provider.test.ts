@@ -1,12 +1,10 @@
 import { createServer, AddressInfo } from 'node:net';
 import {
-  createTestPki,
   MicrosoftFake,
   RecordingServer,
+  startMailTestServersBeforeAll,
   startMicrosoftFake,
   startRecordingServer,
-  TestPki,
-  trustTestCa,
 } from '@internal/mail-test-servers';
 import { ProviderError } from '../ProviderError';
 import type { OutgoingMessage } from '../types';
@@ -25,6 +23,20 @@ async function closedPortUrl(): Promise<string> {
   return `https://localhost:${port}`;
 }
 
+/** A PDF report and the logo its HTML shows inline, as `cid:logo@report`. */
+const reportWithLogo = (
+  report: Buffer,
+  logo: Buffer,
+): NonNullable<OutgoingMessage['attachments']> => [
+  { filename: 'report.pdf', contentType: 'application/pdf', content: report },
+  {
+    filename: 'logo.png',
+    contentType: 'image/png',
+    content: logo,
+    contentId: 'logo@report',
+  },
+];
+
 async function waitFor(condition: () => boolean) {
   for (let i = 0; !condition(); i++) {
     if (i === 100) {
@@ -35,24 +47,20 @@ async function waitFor(condition: () => boolean) {
 }
 
 describe('Microsoft365Provider', () => {
-  let pki: TestPki;
-  let untrust: () => void;
+  const servers = startMailTestServersBeforeAll({
+    microsoft: { mailboxes: [SENDER] },
+    trustCa: true,
+  });
   let fake: MicrosoftFake;
   let elsewhere: RecordingServer;
   let clients: MsalClientCache;
 
   beforeAll(async () => {
-    pki = await createTestPki();
-    untrust = trustTestCa(pki);
-    fake = await startMicrosoftFake(pki, { mailboxes: [SENDER] });
-    elsewhere = await startRecordingServer(pki);
+    fake = servers.microsoft;
+    elsewhere = await startRecordingServer(servers.pki);
   });
 
-  afterAll(async () => {
-    await fake.close();
-    await elsewhere.close();
-    untrust();
-  });
+  afterAll(() => elsewhere.close());
 
   beforeEach(() => {
     fake.reset();
@@ -137,19 +145,7 @@ describe('Microsoft365Provider', () => {
       subject: 'Weekly report ✓',
       text: 'Plain text',
       html: '<p>Report <img src="cid:logo@report"></p>',
-      attachments: [
-        {
-          filename: 'report.pdf',
-          contentType: 'application/pdf',
-          content: report,
-        },
-        {
-          filename: 'logo.png',
-          contentType: 'image/png',
-          content: logo,
-          contentId: 'logo@report',
-        },
-      ],
+      attachments: reportWithLogo(report, logo),
     });
 
     const result = await createProvider().send(outgoing);
@@ -391,7 +387,7 @@ describe('Microsoft365Provider', () => {
 
   it('does not trust a certificate outside the trusted CAs', async () => {
     const impostor = await startMicrosoftFake(
-      { ...pki, localhost: pki.untrusted },
+      { ...servers.pki, localhost: servers.pki.untrusted },
       fake.settings,
     );
     try {
@@ -554,17 +550,7 @@ describe('Microsoft365Provider', () => {
             contentType: 'application/zip',
             content: archive,
           },
-          {
-            filename: 'report.pdf',
-            contentType: 'application/pdf',
-            content: report,
-          },
-          {
-            filename: 'logo.png',
-            contentType: 'image/png',
-            content: logo,
-            contentId: 'logo@report',
-          },
+          ...reportWithLogo(report, logo),
         ],
       });
 

@@ -5,12 +5,9 @@ import {
   AppCertificate,
   createAppCertificate,
   createAppCertificateAuthority,
-  createTestPki,
   MicrosoftFake,
-  startMicrosoftFake,
+  startMailTestServersBeforeAll,
   TestCertificate,
-  TestPki,
-  trustTestCa,
 } from '@internal/mail-test-servers';
 import { ProviderError } from '../ProviderError';
 import type { OutgoingMessage } from '../types';
@@ -44,8 +41,10 @@ function keyLines(certificate: AppCertificate): string[] {
 }
 
 describe('Microsoft365Provider with a certificate', () => {
-  let pki: TestPki;
-  let untrust: () => void;
+  const servers = startMailTestServersBeforeAll({
+    microsoft: { mailboxes: [SENDER] },
+    trustCa: true,
+  });
   let fake: MicrosoftFake;
   let clients: MsalClientCache;
   let registered: AppCertificate;
@@ -57,8 +56,6 @@ describe('Microsoft365Provider with a certificate', () => {
   let issued: AppCertificate;
 
   beforeAll(async () => {
-    pki = await createTestPki();
-    untrust = trustTestCa(pki);
     [registered, renewed, unregistered, expired, expiringSoon, issuer] =
       await Promise.all([
         createAppCertificate({
@@ -75,12 +72,7 @@ describe('Microsoft365Provider with a certificate', () => {
         createAppCertificateAuthority(),
       ]);
     issued = await createAppCertificate({ cn: 'mailer.contoso.com', issuer });
-    fake = await startMicrosoftFake(pki, { mailboxes: [SENDER] });
-  });
-
-  afterAll(async () => {
-    await fake.close();
-    untrust();
+    fake = servers.microsoft;
   });
 
   beforeEach(() => {
@@ -233,22 +225,25 @@ describe('Microsoft365Provider with a certificate', () => {
       .export({ type: 'pkcs1', format: 'pem' })
       .toString();
     const pkcs8 = registered.key;
-    const echoing = https.createServer(pki.localhost, (request, response) => {
-      let body = '';
-      request.on('data', chunk => {
-        body += chunk;
-      });
-      request.on('end', () => {
-        const assertion = new URLSearchParams(body).get('client_assertion');
-        response.writeHead(400, { 'Content-Type': 'application/json' }).end(
-          JSON.stringify({
-            error: 'invalid_client',
-            error_description: `AADSTS50027: JWT token is invalid or malformed. Got ${assertion} signed with ${pkcs8} and ${pkcs1}`,
-            error_codes: [50027],
-          }),
-        );
-      });
-    });
+    const echoing = https.createServer(
+      servers.pki.localhost,
+      (request, response) => {
+        let body = '';
+        request.on('data', chunk => {
+          body += chunk;
+        });
+        request.on('end', () => {
+          const assertion = new URLSearchParams(body).get('client_assertion');
+          response.writeHead(400, { 'Content-Type': 'application/json' }).end(
+            JSON.stringify({
+              error: 'invalid_client',
+              error_description: `AADSTS50027: JWT token is invalid or malformed. Got ${assertion} signed with ${pkcs8} and ${pkcs1}`,
+              error_codes: [50027],
+            }),
+          );
+        });
+      },
+    );
     await new Promise<void>(resolve => echoing.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = echoing.address() as AddressInfo;

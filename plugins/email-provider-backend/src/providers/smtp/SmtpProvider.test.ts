@@ -2,21 +2,21 @@ import type { SmtpSecurity } from '@email-provider/backstage-plugin-email-provid
 import http from 'node:http';
 import net, { AddressInfo } from 'node:net';
 import {
-  createTestPki,
-  SmtpSink,
   SmtpSinkOptions,
   startMisbehavingServer,
-  TestPki,
-  trustTestCa,
   unusedPort,
 } from '@internal/mail-test-servers';
 import { DestinationGuard } from '../DestinationGuard';
-import { ProviderError } from '../ProviderError';
 import { OutgoingMessage } from '../types';
 import { classifySmtpError } from './classifySmtpError';
 import { SmtpPoolThread } from './SmtpPoolThread';
 import type { SmtpTimeouts } from './SmtpConnection';
 import { SmtpProvider } from './SmtpProvider';
+import {
+  SHORT_TIMEOUTS,
+  smtpProviderTestServers,
+} from '../../__testUtils__/smtpProviderTestServers';
+import { failedStep, failureOf } from '../../__testUtils__/providerOutcomes';
 import { smtpRefusal } from '../../__testUtils__/smtpRefusal';
 
 jest.setTimeout(30_000);
@@ -24,35 +24,15 @@ jest.setTimeout(30_000);
 const PASSWORD = 'S3cret-smtp-password';
 const FROM = 'reports@example.com';
 
-let pki: TestPki;
-let untrust: () => void;
-const sinks: SmtpSink[] = [];
-
-beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-});
-
-afterAll(() => untrust());
-
-const providers: SmtpProvider[] = [];
+const servers = smtpProviderTestServers();
 /** Set by the suites that run once sending one connection at a time and once pooled. */
 let pool: { maxConnections: number } | undefined;
 
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map(p => p.close()));
-  await Promise.all(sinks.splice(0).map(sink => sink.close()));
-});
-
-async function startSink(options: Partial<SmtpSinkOptions> = {}) {
-  const started = await SmtpSink.start({
-    certificate: pki.localhost,
+const startSink = (options: Partial<SmtpSinkOptions> = {}) =>
+  servers.startSink({
     credentials: { username: FROM, password: PASSWORD },
     ...options,
   });
-  sinks.push(started);
-  return started;
-}
 
 function provider(
   port: number,
@@ -64,7 +44,7 @@ function provider(
     username?: string;
   } = {},
 ) {
-  const created = new SmtpProvider({
+  return servers.provider({
     pool,
     settings: {
       host: overrides.host ?? 'localhost',
@@ -78,15 +58,10 @@ function provider(
     password: overrides.password ?? PASSWORD,
     destinations: new DestinationGuard(),
     timeouts: {
-      connectMs: 2000,
-      greetingMs: 2000,
-      socketMs: 3000,
-      deadlineMs: 5000,
+      ...SHORT_TIMEOUTS,
       ...overrides.timeouts,
     },
   });
-  providers.push(created);
-  return created;
 }
 
 const attachment = Buffer.from(
@@ -210,15 +185,6 @@ async function startBrokenServer(
       await new Promise(resolve => server.close(resolve));
     },
   };
-}
-
-async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    e => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error;
 }
 
 describe('SmtpProvider', () => {
@@ -394,7 +360,7 @@ describe('SmtpProvider', () => {
       async (_what, cert, sentence) => {
         const server = await startSink({
           implicitTls: true,
-          certificate: pki[cert],
+          certificate: servers.pki[cert],
         });
         const error = await failureOf(
           provider(server.port, 'tls').send(message()),
@@ -677,11 +643,12 @@ describe('SmtpProvider', () => {
             }).verify(),
           );
           expect(Date.now() - started).toBeLessThan(boundMs + 1500);
-          expect(steps.at(-1)).toMatchObject({
-            name,
-            ok: false,
-            failure: { code, message: expect.stringMatching(sentence) },
-          });
+          expect(steps.at(-1)).toMatchObject(
+            failedStep(name, {
+              code,
+              message: expect.stringMatching(sentence),
+            }),
+          );
           expect(await server.closedByClient()).toBe(true);
         } finally {
           await server.close();
@@ -700,17 +667,15 @@ describe('SmtpProvider', () => {
       const server = await startSink({
         ...options,
         certificate:
-          'certificate' in options ? pki[options.certificate] : pki.localhost,
+          'certificate' in options
+            ? servers.pki[options.certificate]
+            : servers.pki.localhost,
       });
       const steps = await within(
         10_000,
         provider(server.port, 'starttls').verify(),
       );
-      expect(steps.at(-1)).toMatchObject({
-        name: 'smtp',
-        ok: false,
-        failure: { code },
-      });
+      expect(steps.at(-1)).toMatchObject(failedStep('smtp', { code }));
       expect(server.authAttempts).toEqual([]);
     });
 
@@ -730,16 +695,14 @@ describe('SmtpProvider', () => {
           }).verify(),
         );
         expect(Date.now() - started).toBeLessThan(3000);
-        expect(steps.at(-1)).toMatchObject({
-          name: 'smtp',
-          ok: false,
-          failure: {
+        expect(steps.at(-1)).toMatchObject(
+          failedStep('smtp', {
             code: 'timeout',
             message: expect.stringMatching(
               /did not finish the connection check within 2 seconds/,
             ),
-          },
-        });
+          }),
+        );
       } finally {
         await dripping.close();
       }
@@ -767,14 +730,12 @@ describe('SmtpProvider', () => {
 
       const untrusted = await startSink({
         implicitTls: true,
-        certificate: pki.untrusted,
+        certificate: servers.pki.untrusted,
       });
       const tlsSteps = await provider(untrusted.port, 'tls').verify();
-      expect(tlsSteps.at(-1)).toMatchObject({
-        name: 'tls',
-        ok: false,
-        failure: { code: 'certificate-invalid' },
-      });
+      expect(tlsSteps.at(-1)).toMatchObject(
+        failedStep('tls', { code: 'certificate-invalid' }),
+      );
     });
   });
 

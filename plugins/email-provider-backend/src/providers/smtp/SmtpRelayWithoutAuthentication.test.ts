@@ -1,48 +1,22 @@
 import type { SmtpSecurity } from '@email-provider/backstage-plugin-email-provider-common';
-import {
-  createTestPki,
-  SmtpSink,
-  SmtpSinkOptions,
-  TestPki,
-  trustTestCa,
-} from '@internal/mail-test-servers';
 import { DestinationGuard } from '../DestinationGuard';
-import { ProviderError } from '../ProviderError';
 import { OutgoingMessage } from '../types';
 import { classifySmtpError } from './classifySmtpError';
-import { SmtpProvider } from './SmtpProvider';
+import {
+  SHORT_TIMEOUTS,
+  smtpProviderTestServers,
+} from '../../__testUtils__/smtpProviderTestServers';
+import { failedStep, failureOf } from '../../__testUtils__/providerOutcomes';
 import { smtpRefusal } from '../../__testUtils__/smtpRefusal';
 
 jest.setTimeout(30_000);
 
 const FROM = 'portal@example.com';
 
-let pki: TestPki;
-let untrust: () => void;
-const sinks: SmtpSink[] = [];
-const providers: SmtpProvider[] = [];
-
-beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-});
-
-afterAll(() => untrust());
-
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map(p => p.close()));
-  await Promise.all(sinks.splice(0).map(sink => sink.close()));
-});
+const servers = smtpProviderTestServers();
 
 /** A relay that admits by address: it offers AUTH (LOGIN, PLAIN) but does not ask for it. */
-async function startRelay(options: Partial<SmtpSinkOptions> = {}) {
-  const started = await SmtpSink.start({
-    certificate: pki.localhost,
-    ...options,
-  });
-  sinks.push(started);
-  return started;
-}
+const startRelay = servers.startSink;
 
 /** A provider set to send without authentication: no password at all. */
 function withoutAuthentication(
@@ -50,7 +24,7 @@ function withoutAuthentication(
   security: SmtpSecurity,
   pool?: { maxConnections: number },
 ) {
-  const created = new SmtpProvider({
+  return servers.provider({
     settings: {
       host: 'localhost',
       port,
@@ -61,15 +35,8 @@ function withoutAuthentication(
     },
     destinations: new DestinationGuard(),
     pool,
-    timeouts: {
-      connectMs: 2000,
-      greetingMs: 2000,
-      socketMs: 3000,
-      deadlineMs: 5000,
-    },
+    timeouts: SHORT_TIMEOUTS,
   });
-  providers.push(created);
-  return created;
 }
 
 const message: OutgoingMessage = {
@@ -78,15 +45,6 @@ const message: OutgoingMessage = {
   text: 'Hello Ada',
   messageId: '<relay-test@portal.example>',
 };
-
-async function failureOf(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    e => e,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error;
-}
 
 const modes = [
   ['one connection at a time', undefined],
@@ -208,11 +166,9 @@ describe('connection check without authentication', () => {
   it('keeps the StartTLS rule: a relay that does not offer StartTLS fails at the smtp step', async () => {
     const relay = await startRelay({ withoutStartTls: true });
     const steps = await withoutAuthentication(relay.port, 'starttls').verify();
-    expect(steps.at(-1)).toMatchObject({
-      name: 'smtp',
-      ok: false,
-      failure: { code: 'tls-required' },
-    });
+    expect(steps.at(-1)).toMatchObject(
+      failedStep('smtp', { code: 'tls-required' }),
+    );
   });
 });
 

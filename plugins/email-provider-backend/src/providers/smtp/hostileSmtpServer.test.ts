@@ -14,17 +14,16 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import request from 'supertest';
 import { emailProviderPlugin } from '../../plugin';
 import {
-  createTestPki,
   HostileConnection,
-  HostileSmtpServer,
   smtpDialog,
+  SmtpDialogOptions,
   TestPki,
-  trustTestCa,
 } from '@internal/mail-test-servers';
+import { smtpProviderTestServers } from '../../__testUtils__/smtpProviderTestServers';
+import { failedStep } from '../../__testUtils__/providerOutcomes';
 import { DestinationGuard } from '../DestinationGuard';
 import { ProviderError } from '../ProviderError';
 import type { SmtpTimeouts } from './SmtpConnection';
-import { SmtpProvider } from './SmtpProvider';
 
 jest.setTimeout(30_000);
 
@@ -125,15 +124,46 @@ type HostileCase = {
   sentence?: RegExp;
 };
 
-const authEcho =
-  (reply: (authExchange: string[]) => string, auth?: string[]) =>
-  (pki: TestPki) =>
-    smtpDialog({
-      certificate: pki.localhost,
-      auth,
-      answer: (verb, { authExchange }) =>
-        verb === 'AUTH' ? reply(authExchange) : undefined,
-    });
+/** A scripted SMTP dialog, with the test PKI's localhost certificate. */
+const dialog =
+  (options: Omit<SmtpDialogOptions, 'certificate'>) => (pki: TestPki) =>
+    smtpDialog({ certificate: pki.localhost, ...options });
+
+const authEcho = (reply: (authExchange: string[]) => string, auth?: string[]) =>
+  dialog({
+    auth,
+    answer: (verb, { authExchange }) =>
+      verb === 'AUTH' ? reply(authExchange) : undefined,
+  });
+
+/** The server answered at once, refusing the login. */
+const REFUSED_LOGIN = {
+  boundMs: ANSWERED_MS,
+  send: { code: 'auth-failed' },
+  verify: { code: 'auth-failed', step: 'login' },
+} as const;
+
+/** The server answered at once, with nothing the client could read as SMTP. */
+const UNREADABLE = {
+  boundMs: ANSWERED_MS,
+  send: { code: 'provider-unavailable' },
+  verify: { code: 'provider-unavailable', step: 'smtp' },
+} as const;
+
+/** Echoes the whole AUTH exchange of `mechanism` in its 535. */
+const echoAuth = (mechanism: 'PLAIN' | 'LOGIN') =>
+  authEcho(exchange => `535 5.7.8 ${exchange.join(' ')}`, [mechanism]);
+
+/** Echoes the AUTH PLAIN blob as the 535's status. */
+const echoPlainBlobAsStatus = authEcho(
+  exchange => `535 ${exchange[0].slice('AUTH PLAIN '.length)}`,
+  ['PLAIN'],
+);
+
+/** A 1 MiB reply to AUTH. */
+const hugeAuthReply = dialog({
+  answer: verb => (verb === 'AUTH' ? HUGE_REPLY : undefined),
+});
 
 const sentPlainBlob = (lines: string[], password: string) =>
   lines.includes(`AUTH PLAIN ${base64(`\0${USER}\0${password}`)}`);
@@ -142,64 +172,48 @@ const cases: HostileCase[] = [
   {
     name: 'a 1 MiB reply to AUTH',
     security: 'starttls',
-    script: pki =>
-      smtpDialog({
-        certificate: pki.localhost,
-        answer: verb => (verb === 'AUTH' ? HUGE_REPLY : undefined),
-      }),
-    boundMs: ANSWERED_MS,
-    send: { code: 'auth-failed' },
-    verify: { code: 'auth-failed', step: 'login' },
+    script: hugeAuthReply,
+    ...REFUSED_LOGIN,
   },
   {
     name: 'an EHLO reply with a 1 MiB AUTH line',
     security: 'starttls',
-    script: pki =>
-      smtpDialog({
-        certificate: pki.localhost,
-        answer: (verb, { connection }) => {
-          if (verb === 'EHLO' && connection.secure) {
-            return `250-hostile.example\r\n250-AUTH PLAIN ${'LOGIN '.repeat(
-              170_000,
-            )}\r\n250 8BITMIME`;
-          }
-          return verb === 'AUTH'
-            ? '535 5.7.8 Authentication credentials invalid'
-            : undefined;
-        },
-      }),
-    boundMs: ANSWERED_MS,
-    send: { code: 'auth-failed' },
-    verify: { code: 'auth-failed', step: 'login' },
+    script: dialog({
+      answer: (verb, { connection }) => {
+        if (verb === 'EHLO' && connection.secure) {
+          return `250-hostile.example\r\n250-AUTH PLAIN ${'LOGIN '.repeat(
+            170_000,
+          )}\r\n250 8BITMIME`;
+        }
+        return verb === 'AUTH'
+          ? '535 5.7.8 Authentication credentials invalid'
+          : undefined;
+      },
+    }),
+    ...REFUSED_LOGIN,
   },
   {
     name: "a greeting longer than nodemailer's 1 MiB cap, never ended",
     security: 'starttls',
     script: () => connection =>
       connection.write(`220 ${'eyJ-'.repeat(300_000)}`),
-    boundMs: ANSWERED_MS,
-    send: { code: 'provider-unavailable' },
-    verify: { code: 'provider-unavailable', step: 'smtp' },
+    ...UNREADABLE,
   },
   {
     name: 'binary garbage instead of a greeting',
     security: 'starttls',
     script: () => connection => connection.write(garbage(256 * 1024)),
-    boundMs: ANSWERED_MS,
-    send: { code: 'provider-unavailable' },
-    verify: { code: 'provider-unavailable', step: 'smtp' },
+    ...UNREADABLE,
   },
   {
     name: 'a reply to AUTH that never ends, a byte every 50 ms',
     security: 'starttls',
-    script: pki =>
-      smtpDialog({
-        certificate: pki.localhost,
-        answer: verb =>
-          verb === 'AUTH'
-            ? connection => connection.drip('535 5.7.8 ')
-            : undefined,
-      }),
+    script: dialog({
+      answer: verb =>
+        verb === 'AUTH'
+          ? connection => connection.drip('535 5.7.8 ')
+          : undefined,
+    }),
     boundMs: DRIPPING_MS,
     send: { code: 'timeout' },
     verify: { code: 'timeout', step: 'login' },
@@ -207,82 +221,61 @@ const cases: HostileCase[] = [
   {
     name: 'every reply split into one-byte packets',
     security: 'starttls',
-    script: pki =>
-      smtpDialog({
-        certificate: pki.localhost,
-        split: true,
-        answer: verb =>
-          verb === 'AUTH'
-            ? '535 5.7.8 Authentication credentials invalid'
-            : undefined,
-      }),
-    boundMs: ANSWERED_MS,
-    send: { code: 'auth-failed' },
-    verify: { code: 'auth-failed', step: 'login' },
+    script: dialog({
+      split: true,
+      answer: verb =>
+        verb === 'AUTH'
+          ? '535 5.7.8 Authentication credentials invalid'
+          : undefined,
+    }),
+    ...REFUSED_LOGIN,
     // The reply was put back together: its code and status reached the sentence.
     sentence: /\(535 5\.7\.8\)/,
   },
   {
     name: 'an echo of AUTH PLAIN in the 535',
     security: 'starttls',
-    script: authEcho(exchange => `535 5.7.8 ${exchange.join(' ')}`, ['PLAIN']),
-    boundMs: ANSWERED_MS,
-    send: { code: 'auth-failed' },
-    verify: { code: 'auth-failed', step: 'login' },
+    script: echoAuth('PLAIN'),
+    ...REFUSED_LOGIN,
     sawOnTheWire: sentPlainBlob,
   },
   {
     name: 'an echo of the AUTH PLAIN blob as the 535 status',
     security: 'starttls',
-    script: authEcho(
-      exchange => `535 ${exchange[0].slice('AUTH PLAIN '.length)}`,
-      ['PLAIN'],
-    ),
-    boundMs: ANSWERED_MS,
-    send: { code: 'auth-failed' },
-    verify: { code: 'auth-failed', step: 'login' },
+    script: echoPlainBlobAsStatus,
+    ...REFUSED_LOGIN,
     sawOnTheWire: sentPlainBlob,
   },
   {
     name: 'an echo of the AUTH LOGIN exchange in the 535',
     security: 'starttls',
-    script: authEcho(exchange => `535 5.7.8 ${exchange.join(' ')}`, ['LOGIN']),
-    boundMs: ANSWERED_MS,
-    send: { code: 'auth-failed' },
-    verify: { code: 'auth-failed', step: 'login' },
+    script: echoAuth('LOGIN'),
+    ...REFUSED_LOGIN,
     sawOnTheWire: (lines, password) => lines.includes(base64(password)),
   },
   {
     name: 'an echo of AUTH PLAIN with a two-character password',
     security: 'starttls',
     password: 'pw',
-    script: authEcho(exchange => `535 5.7.8 ${exchange.join(' ')}`, ['PLAIN']),
-    boundMs: ANSWERED_MS,
-    send: { code: 'auth-failed' },
-    verify: { code: 'auth-failed', step: 'login' },
+    script: echoAuth('PLAIN'),
+    ...REFUSED_LOGIN,
     sawOnTheWire: sentPlainBlob,
   },
   {
     name: 'an echo of AUTH LOGIN with a two-character password',
     security: 'starttls',
     password: 'pw',
-    script: authEcho(exchange => `535 5.7.8 ${exchange.join(' ')}`, ['LOGIN']),
-    boundMs: ANSWERED_MS,
-    send: { code: 'auth-failed' },
-    verify: { code: 'auth-failed', step: 'login' },
+    script: echoAuth('LOGIN'),
+    ...REFUSED_LOGIN,
     sawOnTheWire: (lines, password) => lines.includes(base64(password)),
   },
   {
     name: 'an echo of the whole session in the refusal of MAIL FROM',
     security: 'starttls',
-    script: pki =>
-      smtpDialog({
-        certificate: pki.localhost,
-        answer: (verb, { connection }) =>
-          verb === 'MAIL'
-            ? `553 5.7.1 ${connection.lines.join(' ')}`
-            : undefined,
-      }),
+    script: dialog({
+      answer: (verb, { connection }) =>
+        verb === 'MAIL' ? `553 5.7.1 ${connection.lines.join(' ')}` : undefined,
+    }),
     boundMs: ANSWERED_MS,
     send: { code: 'sender-rejected' },
     // The check signs in and sends nothing, so MAIL FROM never comes.
@@ -300,19 +293,17 @@ const cases: HostileCase[] = [
   {
     name: 'STARTTLS accepted, then no TLS handshake',
     security: 'starttls',
-    script: pki =>
-      smtpDialog({
-        certificate: pki.localhost,
-        answer: verb =>
-          verb === 'STARTTLS'
-            ? connection => {
-                connection.write('220 2.0.0 Ready to start TLS\r\n');
-                // Silent from here on: the client's TLS hello is not a command to answer, and
-                // an answer to a line break in its random bytes would read as a TLS mismatch.
-                connection.onLine(() => undefined);
-              }
-            : undefined,
-      }),
+    script: dialog({
+      answer: verb =>
+        verb === 'STARTTLS'
+          ? connection => {
+              connection.write('220 2.0.0 Ready to start TLS\r\n');
+              // Silent from here on: the client's TLS hello is not a command to answer, and
+              // an answer to a line break in its random bytes would read as a TLS mismatch.
+              connection.onLine(() => undefined);
+            }
+          : undefined,
+    }),
     boundMs: TLS_STALLED_MS,
     send: { code: 'timeout' },
     verify: { code: 'timeout', step: 'smtp' },
@@ -365,30 +356,37 @@ function outcomeOf(result: unknown): {
   };
 }
 
-let pki: TestPki;
-let untrust: () => void;
-const servers: HostileSmtpServer[] = [];
-const providers: SmtpProvider[] = [];
+const servers = smtpProviderTestServers();
 
-beforeAll(async () => {
-  pki = await createTestPki();
-  untrust = trustTestCa(pki);
-});
+/** The provider for a hostile server on `port`, signing in as `USER`. */
+const providerFor = (
+  port: number,
+  options: {
+    security: SmtpSecurity;
+    password: string;
+    pool?: { maxConnections: number };
+  },
+) =>
+  servers.provider({
+    settings: {
+      host: 'localhost',
+      port,
+      security: options.security,
+      from: USER,
+      usernameSameAsFrom: true,
+    },
+    password: options.password,
+    destinations: new DestinationGuard(),
+    timeouts: TIMEOUTS,
+    pool: options.pool,
+  });
 
-afterAll(() => untrust());
-
-afterEach(async () => {
-  await Promise.all(providers.splice(0).map(p => p.close()));
-  await Promise.all(servers.splice(0).map(s => s.close()));
-});
-
-async function startHostile(
-  script: (connection: HostileConnection) => void,
-): Promise<HostileSmtpServer> {
-  const server = await HostileSmtpServer.start(script);
-  servers.push(server);
-  return server;
-}
+const MESSAGE = {
+  to: [{ address: 'ada@example.com' }],
+  subject: 'Hostile server test',
+  text: 'Hello',
+  messageId: '<hostile@portal.example>',
+};
 
 describe.each([
   ['send', 'send'],
@@ -399,38 +397,24 @@ describe.each([
     '%s',
     async (_name, hostileCase) => {
       const password = hostileCase.password ?? PASSWORD;
-      const server = await startHostile(hostileCase.script(pki));
-      const provider = new SmtpProvider({
-        settings: {
-          host: 'localhost',
-          port: server.port,
-          security: hostileCase.security,
-          from: USER,
-          usernameSameAsFrom: true,
-        },
+      const server = await servers.startHostile(
+        hostileCase.script(servers.pki),
+      );
+      const provider = providerFor(server.port, {
+        security: hostileCase.security,
         password,
-        destinations: new DestinationGuard(),
-        timeouts: TIMEOUTS,
-        ...(driver === 'pooled' ? { pool: { maxConnections: 1 } } : {}),
+        pool: driver === 'pooled' ? { maxConnections: 1 } : undefined,
       });
-      providers.push(provider);
 
       const { result, elapsedMs, maxDelayMs } = await withEventLoopWatched(
         async () => {
           if (driver === 'verify') {
             return provider.verify();
           }
-          return provider
-            .send({
-              to: [{ address: 'ada@example.com' }],
-              subject: 'Hostile server test',
-              text: 'Hello',
-              messageId: '<hostile@portal.example>',
-            })
-            .then(
-              () => undefined,
-              (error: unknown) => error,
-            );
+          return provider.send(MESSAGE).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
         },
       );
 
@@ -459,39 +443,24 @@ describe.each([
   ['pooled', { maxConnections: 1 }],
 ])('a hostile SMTP server that takes the message (%s)', (_mode, pool) => {
   it('keeps its acceptance short and without the password, however much it echoes', async () => {
-    const server = await startHostile(
-      smtpDialog({
-        certificate: pki.localhost,
+    const server = await servers.startHostile(
+      dialog({
         answer: (verb, { connection }) =>
           verb === '.'
             ? `250 2.0.0 Queued; you said ${connection.lines.join(
                 ' ',
               )} ${'eyJ-'.repeat(200_000)}`
             : undefined,
-      }),
+      })(servers.pki),
     );
-    const provider = new SmtpProvider({
-      settings: {
-        host: 'localhost',
-        port: server.port,
-        security: 'starttls',
-        from: USER,
-        usernameSameAsFrom: true,
-      },
+    const provider = providerFor(server.port, {
+      security: 'starttls',
       password: PASSWORD,
-      destinations: new DestinationGuard(),
-      timeouts: TIMEOUTS,
       pool,
     });
-    providers.push(provider);
 
     const { result, elapsedMs, maxDelayMs } = await withEventLoopWatched(() =>
-      provider.send({
-        to: [{ address: 'ada@example.com' }],
-        subject: 'Hostile server test',
-        text: 'Hello',
-        messageId: '<hostile@portal.example>',
-      }),
+      provider.send(MESSAGE),
     );
 
     expect(elapsedMs).toBeLessThan(ANSWERED_MS);
@@ -582,38 +551,18 @@ describe('a hostile SMTP server, through the backend', () => {
   it.each([
     [
       "the issue's reply: 535 and eyJ- 60,000 times",
-      () =>
-        smtpDialog({
-          certificate: pki.localhost,
-          answer: verb =>
-            verb === 'AUTH' ? `535 ${'eyJ-'.repeat(60_000)}` : undefined,
-        }),
+      dialog({
+        answer: verb =>
+          verb === 'AUTH' ? `535 ${'eyJ-'.repeat(60_000)}` : undefined,
+      }),
     ],
-    [
-      'a 1 MiB reply to AUTH',
-      () =>
-        smtpDialog({
-          certificate: pki.localhost,
-          answer: verb => (verb === 'AUTH' ? HUGE_REPLY : undefined),
-        }),
-    ],
-    [
-      'an echo of AUTH PLAIN in the 535',
-      () =>
-        authEcho(exchange => `535 5.7.8 ${exchange.join(' ')}`, ['PLAIN'])(pki),
-    ],
-    [
-      'an echo of the AUTH PLAIN blob as the 535 status',
-      () =>
-        authEcho(
-          exchange => `535 ${exchange[0].slice('AUTH PLAIN '.length)}`,
-          ['PLAIN'],
-        )(pki),
-    ],
+    ['a 1 MiB reply to AUTH', hugeAuthReply],
+    ['an echo of AUTH PLAIN in the 535', echoAuth('PLAIN')],
+    ['an echo of the AUTH PLAIN blob as the 535 status', echoPlainBlobAsStatus],
   ])(
     '%s: the test email, the check and the delivery log answer in time, without the password, and liveness stays fast',
     async (_name, script) => {
-      const hostile = await startHostile(script());
+      const hostile = await servers.startHostile(script(servers.pki));
       const { server, auditEvents } = await startPortal();
       const admin = mockCredentials.user.header(ADMIN);
       const api = (method: 'get' | 'post' | 'put', path: string) =>
@@ -666,11 +615,9 @@ describe('a hostile SMTP server, through the backend', () => {
       expect(testEmail.res.body.failure.code).toBe('auth-failed');
       expect(testEmail.ms).toBeLessThan(ANSWERED_MS);
       expect(verify.res.status).toBe(200);
-      expect(verify.res.body.steps.at(-1)).toMatchObject({
-        name: 'login',
-        ok: false,
-        failure: { code: 'auth-failed' },
-      });
+      expect(verify.res.body.steps.at(-1)).toMatchObject(
+        failedStep('login', { code: 'auth-failed' }),
+      );
       expect(verify.ms).toBeLessThan(ANSWERED_MS);
       expect(record?.body).toMatchObject({
         status: 'failed',
