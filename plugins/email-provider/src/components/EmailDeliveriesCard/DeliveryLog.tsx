@@ -25,6 +25,7 @@ import { errorMessage, formatCount, STATUS_LABELS } from './format';
 import { useCursorPages } from './useCursorPages';
 import { filterKey, useDeliveryFilters } from './useDeliveryFilters';
 import { useDeliveryLog } from './useDeliveryLog';
+import { visuallyHidden } from './visuallyHidden';
 
 const ROWS_PER_PAGE = [10, 25, 50, 100];
 
@@ -43,17 +44,7 @@ const useStyles = makeStyles(theme => ({
   fullWidth: { flexBasis: '100%' },
   secondary: { color: theme.palette.text.secondary },
   gridItem: { minWidth: 0 },
-  visuallyHidden: {
-    position: 'absolute',
-    width: 1,
-    height: 1,
-    padding: 0,
-    margin: -1,
-    overflow: 'hidden',
-    clip: 'rect(0 0 0 0)',
-    whiteSpace: 'nowrap',
-    border: 0,
-  },
+  visuallyHidden,
 }));
 
 type Outcome = { severity: 'success' | 'error'; text: string };

@@ -7,6 +7,7 @@ import Typography from '@material-ui/core/Typography';
 import { useMemo } from 'react';
 import { DeliveryStatus } from './DeliveryStatus';
 import { formatTime } from './format';
+import { visuallyHidden } from './visuallyHidden';
 
 const TABLE_NAME = 'Recent messages';
 
@@ -16,17 +17,7 @@ const useStyles = makeStyles(theme => ({
     '& th, & td': { padding: theme.spacing(1, 1.5) },
   },
   secondary: { color: theme.palette.text.secondary },
-  visuallyHidden: {
-    position: 'absolute',
-    width: 1,
-    height: 1,
-    padding: 0,
-    margin: -1,
-    overflow: 'hidden',
-    clip: 'rect(0 0 0 0)',
-    whiteSpace: 'nowrap',
-    border: 0,
-  },
+  visuallyHidden,
 }));
 
 const subjectId = (record: DeliveryRecord) =>
