@@ -97,6 +97,22 @@ function withoutFields(errors: FieldErrors, fields: string[]): FieldErrors {
 }
 
 /** Every change of the settings form, as one pure function of the state and what happened. */
+/** The form showing what the server holds: a fresh draft of it, nothing marked. */
+function showingSaved(
+  state: SettingsFormState,
+  snapshot: EmailProviderSettingsSnapshot,
+): SettingsFormState {
+  const draft = draftFromSettings(snapshot.settings);
+  return {
+    ...state,
+    snapshot,
+    initial: draft,
+    draft,
+    errors: {},
+    validateLive: false,
+  };
+}
+
 export function settingsFormReducer(
   state: SettingsFormState,
   action: SettingsFormAction,
@@ -104,19 +120,12 @@ export function settingsFormReducer(
   switch (action.type) {
     case 'load-started':
       return { ...state, loadError: undefined };
-    case 'loaded': {
-      const draft = draftFromSettings(action.snapshot.settings);
+    case 'loaded':
       return {
-        ...state,
-        snapshot: action.snapshot,
-        initial: draft,
-        draft,
-        errors: {},
+        ...showingSaved(state, action.snapshot),
         problem: undefined,
         conflict: undefined,
-        validateLive: false,
       };
-    }
     case 'load-failed':
       return { ...state, loadError: action.message };
     case 'edited': {
@@ -167,15 +176,9 @@ export function settingsFormReducer(
         notice: undefined,
       };
     case 'saved': {
-      const draft = draftFromSettings(action.snapshot.settings);
       const { settings } = action.snapshot;
       return {
-        ...state,
-        snapshot: action.snapshot,
-        initial: draft,
-        draft,
-        errors: {},
-        validateLive: false,
+        ...showingSaved(state, action.snapshot),
         verify: undefined,
         saving: false,
         notice:
