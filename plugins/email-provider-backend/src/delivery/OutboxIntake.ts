@@ -9,6 +9,7 @@ import type {
   SendEmailRequest,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
+import { megabytes } from '../providers/messageSize';
 import { SettingsService } from '../settings/SettingsService';
 import { Batcher } from './Batcher';
 import { DatabaseOutboxStore, NewMessage } from './DatabaseOutboxStore';
@@ -32,8 +33,6 @@ type Pending = {
   resolve: (accepted: AcceptedMessage) => void;
   reject: (error: Error) => void;
 };
-
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /**
  * Accepts messages into the outbox. Requests that arrive while a write is under way are stored

@@ -18,3 +18,8 @@ export function measureMessage(
       Buffer.byteLength(parts.html ?? ''),
   };
 }
+
+/** A size in the sentences that refuse a message: `3.2 MB` (MiB, one decimal). */
+export function megabytes(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}

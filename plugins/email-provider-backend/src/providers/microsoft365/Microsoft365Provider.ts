@@ -28,7 +28,7 @@ import {
   permissionMissing,
   redirectRefused,
 } from './classifyMicrosoftError';
-import { measureMessage, MessageSize } from '../messageSize';
+import { measureMessage, megabytes, MessageSize } from '../messageSize';
 import { needsUploadSession } from './graphRequestSize';
 import {
   AppTokenSource,
@@ -40,7 +40,6 @@ import {
 // (ErrorAttachmentSizeShouldNotBeLessThanMinimumSize); from 3 MB on, it needs a session.
 const UPLOAD_SESSION_MIN_BYTES = 3 * 1024 * 1024;
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 // An upload session takes at most 4 MB per PUT. Microsoft's other upload sessions (OneDrive)
 // insist on multiples of 320 KiB; keeping to that here costs nothing.
 const UPLOAD_CHUNK_BYTES = 12 * 320 * 1024;
