@@ -40,6 +40,8 @@ export type EmailFailureCode =
 export type EmailFailure = {
   code: EmailFailureCode;
   message: string;
+  /** The values the sentence for `code` is made from, so a page can say it in its language. */
+  params?: Record<string, string | number>;
   transient: boolean;
   providerReply?: string;
   retryAfterMs?: number;

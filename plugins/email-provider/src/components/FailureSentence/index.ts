@@ -1,0 +1,2 @@
+export { useFailureSentence } from './useFailureSentence';
+export type { FailureToExplain } from './useFailureSentence';
