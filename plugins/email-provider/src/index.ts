@@ -12,6 +12,7 @@ export { EmailProviderSettingsCard } from './components/EmailProviderSettingsCar
 export { EmailDeliveriesCard } from './components/EmailDeliveriesCard';
 export { EmailProviderSidebarItem } from './components/EmailProviderSidebarItem';
 export { emailProviderApiRef, EmailProviderClient } from './api';
+export { emailProviderTranslationRef } from './translation';
 export type {
   DeliveryFilter,
   EmailProviderApi,
