@@ -12,6 +12,12 @@ export interface Config {
     admins?: string[];
 
     /**
+     * The portal's language, which the test email is written in: `en` (the default) or `pt-BR`
+     * (`pt` also means `pt-BR`). Any other value gives English and a warning at startup.
+     */
+    locale?: string;
+
+    /**
      * A provider pinned by configuration, in exactly the shape of a `PUT /settings` body. When
      * set, it is the active provider: anything saved in the database is deleted at startup, the
      * admin page shows it read-only, and `PUT`/`DELETE /settings` answer 409

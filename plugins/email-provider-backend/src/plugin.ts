@@ -19,6 +19,7 @@ import { readEmailProviderAdmins } from './permissions/EmailProviderAdmins';
 import { AdminAccess } from './routes/AdminAccess';
 import { createMessagesRouter } from './routes/messagesRouter';
 import { createRouter } from './routes/router';
+import { readTestEmailLocale } from './routes/testEmailContent';
 import { DatabaseSettingsStore } from './settings/DatabaseSettingsStore';
 import { SecretCipher } from './settings/SecretCipher';
 import { DeliveryLog } from './deliveryLog/DeliveryLog';
@@ -194,6 +195,7 @@ export const emailProviderPlugin = createBackendPlugin({
             providers,
             notifier,
             appTitle: config.getOptionalString('app.title') ?? 'Backstage',
+            locale: readTestEmailLocale(config, logger),
           }),
         );
       },

@@ -23,7 +23,17 @@ export type DeliveryRecord = {
   updatedAt: string;
   nextAttemptAt?: string;
   sentAt?: string;
-  lastError?: { code: string; message: string; providerReply?: string };
+  /**
+   * The last failure: `code` is an `EmailFailureCode`, or `expired` for a message given up in
+   * time. `params` are as the failure had them (see `EmailFailureParams`), absent on messages
+   * that failed before the log kept them.
+   */
+  lastError?: {
+    code: string;
+    message: string;
+    params?: Record<string, string | number>;
+    providerReply?: string;
+  };
 };
 
 /**

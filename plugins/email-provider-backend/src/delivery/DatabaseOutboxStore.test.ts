@@ -321,6 +321,7 @@ describe.each(databases.eachSupportedId())(
         failure: {
           code: 'recipient-rejected',
           message: 'Refused.',
+          params: { reason: 'smtp', reply: '550 5.1.1' },
           transient: false,
           providerReply: '550 5.1.1',
         },
@@ -328,7 +329,11 @@ describe.each(databases.eachSupportedId())(
       expect(await store.get(id)).toMatchObject({
         status: 'failed',
         attempts: 2,
-        lastError: { code: 'recipient-rejected', providerReply: '550 5.1.1' },
+        lastError: {
+          code: 'recipient-rejected',
+          params: { reason: 'smtp', reply: '550 5.1.1' },
+          providerReply: '550 5.1.1',
+        },
       });
 
       const retried = await store.retry(id, HOUR);

@@ -38,6 +38,8 @@ export type MessageRow = {
   provider: string | null;
   last_error_code: string | null;
   last_error_message: string | null;
+  /** JSON of the last error's params. */
+  last_error_params: string | null;
   last_provider_reply: string | null;
   waiting_on: string | null;
   created_at: Date | number | string;
@@ -114,6 +116,14 @@ function iso(value: Date | number | string | null): string | undefined {
   return value === null ? undefined : toDate(value).toISOString();
 }
 
+/**
+ * The params stored with the last error. A row from before they were stored has none, and the
+ * page then shows the error's message as it is.
+ */
+function readParams(json: string | null): Pick<EmailFailure, 'params'> {
+  return json ? { params: JSON.parse(json) } : {};
+}
+
 export function toRecord(row: MessageRow): DeliveryRecord {
   return {
     id: row.id,
@@ -139,6 +149,7 @@ export function toRecord(row: MessageRow): DeliveryRecord {
           lastError: {
             code: row.last_error_code,
             message: row.last_error_message ?? '',
+            ...readParams(row.last_error_params),
             ...(row.last_provider_reply
               ? { providerReply: row.last_provider_reply }
               : {}),
@@ -162,6 +173,7 @@ export const RECORD_COLUMNS: Array<keyof MessageRow> = [
   'provider',
   'last_error_code',
   'last_error_message',
+  'last_error_params',
   'last_provider_reply',
   'created_at',
   'updated_at',
@@ -432,6 +444,7 @@ export class DatabaseOutboxStore {
         updated_at: now,
         last_error_code: null,
         last_error_message: null,
+        last_error_params: null,
         last_provider_reply: null,
         waiting_on: null,
       });
@@ -473,6 +486,9 @@ export class DatabaseOutboxStore {
         updated_at: now,
         last_error_code: outcome.failure.code,
         last_error_message: outcome.failure.message,
+        last_error_params: outcome.failure.params
+          ? JSON.stringify(outcome.failure.params)
+          : null,
         last_provider_reply: outcome.failure.providerReply ?? null,
       });
     return updated === 1;
@@ -562,6 +578,7 @@ export class DatabaseOutboxStore {
         last_error_code: 'expired',
         last_error_message:
           'Not sent in time: no email provider was active, or every attempt failed. Check the provider and retry the message.',
+        last_error_params: null,
       });
   }
 

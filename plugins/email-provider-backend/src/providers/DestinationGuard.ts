@@ -1,4 +1,5 @@
 import { Config } from '@backstage/config';
+import type { EmailFailureParams } from '@email-provider/backstage-plugin-email-provider-common';
 import {
   isIPv4Address,
   isIPv6Address,
@@ -110,9 +111,11 @@ export class DestinationGuard {
 
   /** Refuses, at save time, a host that can never be a destination. */
   checkSettingsHost(host: string): void {
-    const reason = this.refusal(host);
-    if (reason) {
-      throw new FieldInputError([{ field: 'smtp.host', message: reason }]);
+    const refusal = this.refusal(host);
+    if (refusal) {
+      throw new FieldInputError([
+        { field: 'smtp.host', message: refusal.sentence },
+      ]);
     }
   }
 
@@ -120,7 +123,7 @@ export class DestinationGuard {
   async resolve(host: string): Promise<{ address: string; family: number }> {
     const refusal = this.refusal(host);
     if (refusal) {
-      throw notAllowed(refusal);
+      throw notAllowed(refusal.sentence, refusal.params);
     }
     const literal = host.replace(/^\[|\]$/g, '');
     if (isIPv4Address(literal) || isIPv6Address(literal)) {
@@ -131,32 +134,47 @@ export class DestinationGuard {
     if (bad) {
       throw notAllowed(
         `${host} resolves to ${bad.address}, a link-local or cloud metadata address, where no mail server may be`,
+        { reason: 'resolves-to-metadata-address', host, address: bad.address },
       );
     }
     return addresses[0];
   }
 
-  private refusal(host: string): string | undefined {
+  private refusal(host: string):
+    | {
+        sentence: string;
+        params: EmailFailureParams['destination-not-allowed'];
+      }
+    | undefined {
     const literal = host.replace(/^\[|\]$/g, '');
     if (isRefusedAddress(literal)) {
-      return `${host} is a link-local or cloud metadata address, where no mail server may be`;
+      return {
+        sentence: `${host} is a link-local or cloud metadata address, where no mail server may be`,
+        params: { reason: 'metadata-address', host },
+      };
     }
     if (
       this.allowedHosts &&
       !this.allowedHosts.some(pattern => matchesAllowedHost(literal, pattern))
     ) {
-      return `${host} is not in ${ALLOWED_HOSTS_CONFIG} (${this.allowedHosts.join(
-        ', ',
-      )}); ask the portal's operators to allow it`;
+      const allowedHosts = this.allowedHosts.join(', ');
+      return {
+        sentence: `${host} is not in ${ALLOWED_HOSTS_CONFIG} (${allowedHosts}); ask the portal's operators to allow it`,
+        params: { reason: 'not-in-allowed-hosts', host, allowedHosts },
+      };
     }
     return undefined;
   }
 }
 
-function notAllowed(reason: string): ProviderError {
+function notAllowed(
+  sentence: string,
+  params: EmailFailureParams['destination-not-allowed'],
+): ProviderError {
   return new ProviderError({
     code: 'destination-not-allowed',
-    message: `The server address is not allowed: ${reason}.`,
+    message: `The server address is not allowed: ${sentence}.`,
+    params,
     transient: false,
   });
 }

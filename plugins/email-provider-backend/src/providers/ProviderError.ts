@@ -6,12 +6,13 @@ import type {
 
 /**
  * A provider refused or could not take a message, classified for the admin: the code, a sentence
- * saying what to change, whether a later attempt may succeed, and the provider's reply with any
- * credential removed.
+ * saying what to change with the params it is made from (see `EmailFailureParams`), whether a
+ * later attempt may succeed, and the provider's reply with any credential removed.
  */
 export class ProviderError extends CustomErrorBase {
   name = 'ProviderError' as const;
   readonly code: EmailFailureCode;
+  readonly params?: Record<string, string | number>;
   readonly transient: boolean;
   readonly providerReply?: string;
   readonly retryAfterMs?: number;
@@ -19,6 +20,7 @@ export class ProviderError extends CustomErrorBase {
   constructor(failure: EmailFailure) {
     super(failure.message);
     this.code = failure.code;
+    this.params = failure.params;
     this.transient = failure.transient;
     this.providerReply = failure.providerReply;
     this.retryAfterMs = failure.retryAfterMs;
@@ -28,6 +30,7 @@ export class ProviderError extends CustomErrorBase {
     return {
       code: this.code,
       message: this.message,
+      ...(this.params ? { params: this.params } : {}),
       transient: this.transient,
       ...(this.providerReply ? { providerReply: this.providerReply } : {}),
       ...(this.retryAfterMs !== undefined

@@ -26,6 +26,7 @@ import { actorOf, AdminAccess } from './AdminAccess';
 import { parseInput } from './parseInput';
 import { JsonBodyReader } from './JsonBodyReader';
 import { buildTestEmail } from './testEmail';
+import type { TestEmailLocale } from './testEmailContent';
 
 const testEmailBodySchema = z.strictObject({
   to: emailAddressSchema('Recipient'),
@@ -105,8 +106,11 @@ export async function createRouter(options: {
   providers: MailProviderFactory;
   notifier: AdminNotifier;
   appTitle: string;
+  /** The language of the test email. */
+  locale: TestEmailLocale;
 }): Promise<express.Router> {
-  const { settings, access, auditor, providers, notifier, appTitle } = options;
+  const { settings, access, auditor, providers, notifier, appTitle, locale } =
+    options;
   const router = Router();
   const body = new JsonBodyReader();
 
@@ -254,6 +258,7 @@ export async function createRouter(options: {
             const sent = await provider.send(
               buildTestEmail({
                 appTitle,
+                locale,
                 active,
                 to,
                 requestedBy,

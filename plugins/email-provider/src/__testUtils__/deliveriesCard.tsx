@@ -4,8 +4,12 @@ import userEvent from '@testing-library/user-event';
 import { emailProviderApiRef } from '../api';
 import { EmailDeliveriesCard } from '../components/EmailDeliveriesCard';
 import { FakeEmailProviderApi } from './FakeEmailProviderApi';
+import { renderInLanguage } from './renderInLanguage';
 
-/** Renders the Deliveries card for a user with the given permissions (an admin by default). */
+/**
+ * Renders the Deliveries card for a user with the given permissions (an admin by default), in
+ * English or in the app language given.
+ */
 export function renderDeliveriesCard(
   api: FakeEmailProviderApi,
   options: {
@@ -13,24 +17,29 @@ export function renderDeliveriesCard(
     update?: boolean;
     settingsRead?: boolean;
     refreshIntervalMs?: number;
+    language?: string;
   } = {},
 ) {
-  const { read = true, update = true, settingsRead = true } = options;
+  const { read = true, update = true, settingsRead = true, language } = options;
   api.access = {
     settings: { read: settingsRead, update },
     deliveries: { read },
     adminsConfigured: true,
   };
-  renderInTestApp(
-    <EmailDeliveriesCard refreshIntervalMs={options.refreshIntervalMs} />,
-    { apis: [[emailProviderApiRef, api]] },
+  const card = (
+    <EmailDeliveriesCard refreshIntervalMs={options.refreshIntervalMs} />
   );
+  if (language) {
+    renderInLanguage(card, language, { apis: [[emailProviderApiRef, api]] });
+  } else {
+    renderInTestApp(card, { apis: [[emailProviderApiRef, api]] });
+  }
   return userEvent.setup();
 }
 
-/** The log has loaded once the table of messages is there. */
-export const messagesTable = () =>
-  screen.findByRole('table', { name: 'Recent messages' }, { timeout: 10_000 });
+/** The log has loaded once the table of messages, named as in English by default, is there. */
+export const messagesTable = (name = 'Recent messages') =>
+  screen.findByRole('table', { name }, { timeout: 10_000 });
 
 /** The table's rows without the header row. */
 export async function messageRows() {

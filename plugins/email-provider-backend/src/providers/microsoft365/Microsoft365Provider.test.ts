@@ -431,6 +431,14 @@ describe('Microsoft365Provider', () => {
         expect(error.message).toBe(
           `The Microsoft Entra token endpoint at ${fake.authorityHost} answered with a redirect (HTTP ${status} to ${elsewhere.url}), which is not followed so that no credential goes to another server: set emailProvider.microsoft365.authorityHost to the service itself`,
         );
+        expect(error.params).toEqual({
+          reason: 'redirect',
+          service: 'entra',
+          url: fake.authorityHost,
+          httpStatus: status,
+          target: elsewhere.url,
+          setting: 'authorityHost',
+        });
         expectNoSecret(error);
         expect(elsewhere.requests).toEqual([]);
         expect(fake.counters.redirects).toBe(1);

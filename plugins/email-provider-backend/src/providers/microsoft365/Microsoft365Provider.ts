@@ -1,6 +1,7 @@
 import type { AuthenticationResult } from '@azure/msal-node';
 import type {
   EmailFailure,
+  EmailFailureParams,
   VerifyStep,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { KeyObject } from 'node:crypto';
@@ -25,6 +26,7 @@ import {
   classifyTokenError,
   GraphPermission,
   GraphReply,
+  MicrosoftService,
   permissionMissing,
   redirectRefused,
 } from './classifyMicrosoftError';
@@ -215,6 +217,9 @@ export class Microsoft365Provider implements MailProvider {
         code: 'provider-error',
         message:
           'Microsoft Graph offered an upload session without an https URL; the attachment was not sent',
+        params: {
+          reason: 'upload-url-not-https',
+        } satisfies EmailFailureParams['provider-error'],
         transient: false,
       });
     }
@@ -250,7 +255,7 @@ export class Microsoft365Provider implements MailProvider {
         },
         body: content.subarray(start, end),
       },
-      `The upload session at ${uploadUrl.origin}`,
+      { service: 'upload-session', url: uploadUrl.origin },
     );
   }
 
@@ -412,6 +417,12 @@ export class Microsoft365Provider implements MailProvider {
         )} expired on ${day(
           certificate.notAfter,
         )}: create a new one, upload its public part (.cer) to the app registration under Certificates & secrets, and paste the new certificate and private key here`,
+        params: {
+          reason: 'past-end-date',
+          subject: certificate.subject,
+          thumbprint: certificate.thumbprint,
+          expiredOn: day(certificate.notAfter),
+        } satisfies EmailFailureParams['certificate-expired'],
         transient: false,
       });
     }
@@ -461,7 +472,7 @@ export class Microsoft365Provider implements MailProvider {
         },
         body,
       },
-      `Microsoft Graph at ${this.graphBaseUrl}`,
+      { service: 'graph', url: this.graphBaseUrl },
     );
   }
 
@@ -472,7 +483,7 @@ export class Microsoft365Provider implements MailProvider {
   private async request(
     url: string | URL,
     init: RequestInit,
-    where: string,
+    where: MicrosoftService,
   ): Promise<GraphReply> {
     const response = await fetch(url, {
       ...init,
@@ -562,9 +573,18 @@ type AppCredential =
 
 function readCredential(options: Microsoft365ProviderOptions): AppCredential {
   const { settings } = options;
-  const unusable = (message: string, secrets: string[]): AppCredential => ({
+  const unusable = (
+    message: string,
+    secrets: string[],
+    params?: EmailFailureParams['provider-error'],
+  ): AppCredential => ({
     kind: 'unusable',
-    failure: { code: 'provider-error', message, transient: false },
+    failure: {
+      code: 'provider-error',
+      message,
+      ...(params ? { params } : {}),
+      transient: false,
+    },
     secrets,
   });
   if (settings.credential !== 'certificate') {
@@ -578,6 +598,7 @@ function readCredential(options: Microsoft365ProviderOptions): AppCredential {
       : unusable(
           'No client secret is saved for Microsoft 365: enter the secret and save',
           [],
+          { reason: 'secret-missing' },
         );
   }
   const pem = options.clientCertificatePem;
@@ -585,6 +606,7 @@ function readCredential(options: Microsoft365ProviderOptions): AppCredential {
     return unusable(
       'No certificate is saved for Microsoft 365: paste the certificate and its private key and save',
       [],
+      { reason: 'certificate-missing' },
     );
   }
   let certificate: ClientCertificate;

@@ -92,9 +92,22 @@ describe('classifyTokenError', () => {
       );
 
       expect(error).toMatchObject({ code, message, transient: false });
+      expect(error.params).toMatchObject({ aadsts: String(aadsts) });
       expect(error.providerReply).toContain(`AADSTS${aadsts}: ${description}`);
     },
   );
+
+  it.each([
+    [90002, 'unknown'],
+    [900023, 'malformed'],
+  ])('tells AADSTS%s apart by reason %s', (aadsts, reason) => {
+    const error = classifyTokenError(
+      entraError('invalid_tenant', aadsts, 'Tenant not found.'),
+      [SECRET],
+    );
+
+    expect(error.params).toEqual({ reason, aadsts: String(aadsts) });
+  });
 
   it('finds the AADSTS number in the description when MSAL has no errorNo', () => {
     const error = classifyTokenError(
@@ -121,6 +134,8 @@ describe('classifyTokenError', () => {
       message:
         'Microsoft Entra refused the token request (unauthorized_client): AADSTS7000112: Application is disabled.',
     });
+    // Entra's description is English free text: a page shows the message as it is.
+    expect(error.params).toBeUndefined();
   });
 
   describe('AADSTS700027, a refused client assertion', () => {
@@ -173,6 +188,7 @@ describe('classifyTokenError', () => {
       );
 
       expect(error).toMatchObject({ code, message, transient: false });
+      expect(error.params).toMatchObject({ aadsts: '700027', ...certificate });
       expect(error.providerReply).toContain(description);
     });
 
@@ -191,6 +207,7 @@ describe('classifyTokenError', () => {
       expect(error.message).toMatch(
         /^The app registration does not have the certificate \(AADSTS700027\)/,
       );
+      expect(error.params).toEqual({ aadsts: '700027' });
     });
   });
 
@@ -208,6 +225,7 @@ describe('classifyTokenError', () => {
     expect(error).toMatchObject({
       code: 'provider-error',
       message: expect.stringContaining("set this server's clock right"),
+      params: { reason: 'clock-skew', aadsts: '700024' },
     });
   });
 
@@ -248,6 +266,12 @@ describe('classifyTokenError', () => {
         code,
         transient: true,
         retryAfterMs: 12_000,
+        params: {
+          reason: 'entra',
+          url: 'https://login.microsoftonline.com',
+          reply: `HTTP ${status}`,
+          retryAfterSeconds: 12,
+        },
       });
       expect(error.message).toMatch(message);
       expect(error.providerReply).toBe(
@@ -266,7 +290,15 @@ describe('classifyTokenError', () => {
       [SECRET],
     );
 
-    expect(error).toMatchObject({ code: 'provider-error', transient: false });
+    expect(error).toMatchObject({
+      code: 'provider-error',
+      transient: false,
+      params: {
+        reason: 'not-oauth',
+        url: 'https://proxy.example',
+        httpStatus: 404,
+      },
+    });
     expect(error.message).toContain('emailProvider.microsoft365.authorityHost');
   });
 
@@ -287,6 +319,12 @@ describe('classifyTokenError', () => {
       transient: true,
       message:
         'The Microsoft Entra token endpoint at https://login.microsoftonline.com could not be reached (ECONNREFUSED); try again later',
+      params: {
+        reason: 'unreachable',
+        service: 'entra',
+        url: 'https://login.microsoftonline.com',
+        networkError: 'ECONNREFUSED',
+      },
     });
   });
 
@@ -296,7 +334,14 @@ describe('classifyTokenError', () => {
       [SECRET],
     );
 
-    expect(error).toMatchObject({ code: 'provider-error', transient: false });
+    expect(error).toMatchObject({
+      code: 'provider-error',
+      transient: false,
+      params: {
+        reason: 'authority-rejected',
+        errorCode: 'authority_uri_insecure',
+      },
+    });
     expect(error.message).toContain('authority_uri_insecure');
   });
 
@@ -448,6 +493,46 @@ describe('classifyGraphResponse', () => {
     );
   });
 
+  it.each([
+    [
+      graph(403, 'ErrorAccessDenied', 'Access is denied.'),
+      { reason: 'mail-send' },
+    ],
+    [
+      graph(403, 'ErrorAccessDenied', 'Access to OData is disabled.'),
+      { reason: 'access-policy', sender: FROM },
+    ],
+    [graph(404, 'ErrorInvalidUser', 'Invalid user.'), { sender: FROM }],
+    [
+      graph(400, 'ErrorInvalidRecipients', 'Not valid.'),
+      { reason: 'microsoft365', reply: '400 ErrorInvalidRecipients' },
+    ],
+    [graph(413, undefined, ''), { reason: 'microsoft365', reply: 'HTTP 413' }],
+    [
+      graph(429, 'ApplicationThrottled', 'Over the limit.', '7'),
+      {
+        reason: 'graph',
+        reply: '429 ApplicationThrottled',
+        retryAfterSeconds: 7,
+      },
+    ],
+    [
+      graph(503, 'ServiceUnavailable', 'Unavailable.'),
+      { reason: 'graph', reply: '503 ServiceUnavailable' },
+    ],
+    [
+      graph(401, 'InvalidAuthenticationToken', 'Invalid audience.'),
+      {
+        reason: 'graph-token-refused',
+        reply: '401 InvalidAuthenticationToken',
+      },
+    ],
+    // Graph's own message is English free text, which only the message carries.
+    [graph(400, 'ErrorInvalidRequest', 'Not supported.'), undefined],
+  ])('gives %j the params of its sentence', (reply, params) => {
+    expect(classifyGraphResponse(reply, context).params).toEqual(params);
+  });
+
   it('names Mail.ReadWrite when a request for a draft is denied', () => {
     const error = classifyGraphResponse(
       graph(
@@ -463,6 +548,7 @@ describe('classifyGraphResponse', () => {
       transient: false,
       message:
         'The app lacks the Mail.ReadWrite application permission or admin consent, which large messages need for drafts and upload sessions: add Microsoft Graph › Application permissions › Mail.ReadWrite and grant admin consent, or turn off large messages',
+      params: { reason: 'mail-readwrite' },
     });
   });
 
@@ -496,6 +582,10 @@ describe('classifyGraphResponse', () => {
 });
 
 describe('classifyNetworkError', () => {
+  const graphService = {
+    service: 'graph',
+    url: 'https://graph.microsoft.com',
+  } as const;
   const service = 'Microsoft Graph at https://graph.microsoft.com';
 
   it('reports a passed deadline as a timeout', () => {
@@ -504,13 +594,14 @@ describe('classifyNetworkError', () => {
         'The operation was aborted due to timeout',
         'TimeoutError',
       ),
-      service,
+      graphService,
     );
 
     expect(error).toMatchObject({
       code: 'timeout',
       transient: true,
       message: `${service} did not answer in time; try again later`,
+      params: { reason: 'service', ...graphService },
     });
   });
 
@@ -521,12 +612,17 @@ describe('classifyNetworkError', () => {
 
     const error = classifyNetworkError(
       new TypeError('fetch failed', { cause }),
-      service,
+      graphService,
     );
 
     expect(error).toMatchObject({
       code: 'certificate-invalid',
       transient: false,
+      params: {
+        reason: 'untrusted-service',
+        ...graphService,
+        certificateError: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+      },
       providerReply:
         'TypeError: fetch failed; caused by Error: self-signed certificate',
     });
@@ -540,13 +636,18 @@ describe('classifyNetworkError', () => {
 
     const error = classifyNetworkError(
       new TypeError('fetch failed', { cause }),
-      service,
+      graphService,
     );
 
     expect(error).toMatchObject({
       code: 'provider-unavailable',
       transient: true,
       message: `${service} could not be reached (ECONNRESET); try again later`,
+      params: {
+        reason: 'unreachable',
+        ...graphService,
+        networkError: 'ECONNRESET',
+      },
     });
   });
 });

@@ -1,51 +1,96 @@
 import { ClientConfigurationError, ServerError } from '@azure/msal-node';
 import { isError } from '@backstage/errors';
 import { STATUS_CODES } from 'node:http';
-import type { EmailFailureCode } from '@email-provider/backstage-plugin-email-provider-common';
+import type {
+  EmailFailure,
+  EmailFailureCode,
+  EmailFailureParams,
+  MicrosoftServiceName,
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { examinedText, ProviderError, redact } from '../ProviderError';
 import { TokenEndpointError } from './MsalFetchClient';
 
+/** A classified failure before `transient` and the provider's reply are known. */
+type Refusal = Pick<EmailFailure, 'code' | 'message' | 'params'>;
+
 /** Token endpoint refusals an admin can fix, by AADSTS number. */
-const tokenRefusals: Record<
-  string,
-  { code: EmailFailureCode; message: string }
-> = {
+const tokenRefusals: Record<string, Refusal> = {
   '7000215': {
     code: 'secret-invalid',
     message:
       "Microsoft Entra rejected the client secret (AADSTS7000215): paste the secret's Value, not its Secret ID",
+    params: {
+      aadsts: '7000215',
+    } satisfies EmailFailureParams['secret-invalid'],
   },
   '7000222': {
     code: 'secret-expired',
     message:
       'The client secret has expired (AADSTS7000222): create a new one under Certificates & secrets and save it here',
+    params: {
+      aadsts: '7000222',
+    } satisfies EmailFailureParams['secret-expired'],
   },
   '700016': {
     code: 'app-not-found',
     message:
       'No application with this client ID in the tenant (AADSTS700016): check the Application (client) ID',
+    params: { aadsts: '700016' } satisfies EmailFailureParams['app-not-found'],
   },
   '90002': {
     code: 'tenant-not-found',
     message:
       'No Microsoft Entra tenant with this ID (AADSTS90002): check the Directory (tenant) ID',
+    params: {
+      reason: 'unknown',
+      aadsts: '90002',
+    } satisfies EmailFailureParams['tenant-not-found'],
   },
   '900023': {
     code: 'tenant-not-found',
     message:
       'The tenant ID is neither a GUID nor a domain of a tenant (AADSTS900023): check the Directory (tenant) ID',
+    params: {
+      reason: 'malformed',
+      aadsts: '900023',
+    } satisfies EmailFailureParams['tenant-not-found'],
   },
   '700024': {
     code: 'provider-error',
     message:
       "Microsoft Entra found the client assertion outside its valid time (AADSTS700024): set this server's clock right (NTP)",
+    params: {
+      reason: 'clock-skew',
+      aadsts: '700024',
+    } satisfies EmailFailureParams['provider-error'],
   },
   '500011': {
     code: 'provider-error',
     message:
       'Microsoft Graph is not known in this tenant (AADSTS500011): the authority host and the Graph base URL must belong to the same Microsoft cloud',
+    params: {
+      reason: 'wrong-cloud',
+      aadsts: '500011',
+    } satisfies EmailFailureParams['provider-error'],
   },
 };
+
+/**
+ * A Microsoft service that a request went to: which one, for the params of a failure, and its
+ * URL. Sentences name it as {@link describeService} does.
+ */
+export type MicrosoftService = { service: MicrosoftServiceName; url: string };
+
+const serviceNames: Record<MicrosoftServiceName, string> = {
+  entra: 'The Microsoft Entra token endpoint',
+  graph: 'Microsoft Graph',
+  'upload-session': 'The upload session',
+};
+
+/** The service as sentences start with it: `Microsoft Graph at https://graph.microsoft.com`. */
+export function describeService({ service, url }: MicrosoftService): string {
+  return `${serviceNames[service]} at ${url}`;
+}
 
 /** Graph error codes meaning the sender has no mailbox Graph can send from. */
 const mailboxMissingCodes = new Set([
@@ -77,6 +122,17 @@ const timeoutCodes = new Set([
 /** An application permission of Microsoft Graph that sending needs. */
 export type GraphPermission = 'Mail.Send' | 'Mail.ReadWrite';
 
+const permissionReasons: Record<
+  GraphPermission,
+  Extract<
+    EmailFailureParams['permission-missing'],
+    { reason: `mail-${string}` }
+  >
+> = {
+  'Mail.Send': { reason: 'mail-send' },
+  'Mail.ReadWrite': { reason: 'mail-readwrite' },
+};
+
 const permissionMissingMessages: Record<GraphPermission, string> = {
   'Mail.Send':
     'The app lacks the Mail.Send application permission or admin consent: add Microsoft Graph › Application permissions › Mail.Send and grant admin consent',
@@ -92,6 +148,7 @@ export function permissionMissing(
   return new ProviderError({
     code: 'permission-missing',
     message: permissionMissingMessages[permission],
+    params: permissionReasons[permission],
     transient: false,
     ...(providerReply ? { providerReply } : {}),
   });
@@ -126,14 +183,24 @@ export type AssertionCertificate = { subject: string; thumbprint: string };
 function certificateRefusal(
   entraMessage: string,
   certificate: AssertionCertificate | undefined,
-): { code: EmailFailureCode; message: string } {
+): Refusal {
   const named = certificate
     ? `the certificate ${certificate.subject} (thumbprint ${certificate.thumbprint})`
     : 'the certificate';
+  const params = {
+    aadsts: '700027',
+    ...(certificate
+      ? { subject: certificate.subject, thumbprint: certificate.thumbprint }
+      : {}),
+  };
   if (/key used is expired/i.test(entraMessage)) {
     return {
       code: 'certificate-expired',
       message: `Microsoft Entra reports ${named} as expired (AADSTS700027): create a new certificate, upload its public part (.cer) to the app registration under Certificates & secrets, and paste the new certificate and private key here`,
+      params: {
+        reason: 'entra',
+        ...params,
+      } satisfies EmailFailureParams['certificate-expired'],
     };
   }
   if (
@@ -144,11 +211,13 @@ function certificateRefusal(
     return {
       code: 'certificate-key-mismatch',
       message: `Microsoft Entra knows ${named}, but the client assertion was not signed with its private key (AADSTS700027): paste the private key that belongs to this certificate`,
+      params: params satisfies EmailFailureParams['certificate-key-mismatch'],
     };
   }
   return {
     code: 'certificate-not-registered',
     message: `The app registration does not have ${named} (AADSTS700027): upload the certificate's public part (.cer) under Certificates & secrets of the app in Microsoft Entra, then check the thumbprint there matches`,
+    params: params satisfies EmailFailureParams['certificate-not-registered'],
   };
 }
 
@@ -201,6 +270,10 @@ export function classifyTokenError(
     return new ProviderError({
       code: 'provider-error',
       message: `MSAL refused the Microsoft 365 configuration (${error.errorCode}): check emailProvider.microsoft365.authorityHost, which must be an https URL`,
+      params: {
+        reason: 'authority-rejected',
+        errorCode: error.errorCode,
+      } satisfies EmailFailureParams['provider-error'],
       transient: false,
       providerReply: redact(error.message, secrets),
     });
@@ -208,6 +281,9 @@ export function classifyTokenError(
   return new ProviderError({
     code: 'provider-error',
     message: 'Getting a token from Microsoft Entra failed unexpectedly',
+    params: {
+      reason: 'token-unexpected',
+    } satisfies EmailFailureParams['provider-error'],
     transient: false,
     providerReply: redact(describe(error), secrets),
   });
@@ -217,9 +293,10 @@ function classifyTokenEndpointError(
   error: TokenEndpointError,
   secrets: string[],
 ): ProviderError {
-  const service = `The Microsoft Entra token endpoint at ${error.origin}`;
+  const entra: MicrosoftService = { service: 'entra', url: error.origin };
+  const service = describeService(entra);
   if (error.status === undefined) {
-    return classifyNetworkError(error.cause, service);
+    return classifyNetworkError(error.cause, entra);
   }
   if (error.status >= 300 && error.status < 400) {
     return redirectRefused(
@@ -228,7 +305,7 @@ function classifyTokenEndpointError(
         location: error.location ?? null,
         url: error.origin,
       },
-      service,
+      entra,
       'authorityHost',
     );
   }
@@ -243,6 +320,12 @@ function classifyTokenEndpointError(
       message: `${service} ${
         error.status === 429 ? 'is throttling this app' : 'is unavailable'
       } (HTTP ${error.status}); ${tryAgain(retryAfterMs)}`,
+      params: {
+        reason: 'entra',
+        url: error.origin,
+        reply: `HTTP ${error.status}`,
+        ...retryAfter(retryAfterMs),
+      } satisfies EmailFailureParams['throttled' | 'provider-unavailable'],
       transient: true,
       providerReply,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
@@ -251,6 +334,11 @@ function classifyTokenEndpointError(
   return new ProviderError({
     code: 'provider-error',
     message: `${service} answered HTTP ${error.status} without an OAuth error: check emailProvider.microsoft365.authorityHost`,
+    params: {
+      reason: 'not-oauth',
+      url: error.origin,
+      httpStatus: error.status,
+    } satisfies EmailFailureParams['provider-error'],
     transient: false,
     providerReply,
   });
@@ -268,17 +356,27 @@ export function redirectRefused(
     location: string | null;
     url: string | URL;
   },
-  service: string,
+  where: MicrosoftService,
   setting: 'authorityHost' | 'graphBaseUrl',
 ): ProviderError {
-  const target =
+  const origin =
     reply.location !== null && URL.canParse(reply.location, reply.url)
       ? new URL(reply.location, reply.url).origin
       : undefined;
-  const to = target && target !== 'null' ? ` to ${target}` : '';
+  const target = origin && origin !== 'null' ? origin : undefined;
+  const to = target ? ` to ${target}` : '';
   return new ProviderError({
     code: 'provider-error',
-    message: `${service} answered with a redirect (HTTP ${reply.status}${to}), which is not followed so that no credential goes to another server: set emailProvider.microsoft365.${setting} to the service itself`,
+    message: `${describeService(where)} answered with a redirect (HTTP ${
+      reply.status
+    }${to}), which is not followed so that no credential goes to another server: set emailProvider.microsoft365.${setting} to the service itself`,
+    params: {
+      reason: 'redirect',
+      ...where,
+      httpStatus: reply.status,
+      ...(target ? { target } : {}),
+      setting,
+    } satisfies EmailFailureParams['provider-error'],
     transient: false,
     providerReply: `${reply.status} ${
       STATUS_CODES[reply.status] ?? ''
@@ -309,10 +407,15 @@ export function classifyGraphResponse(
     `${status} ${reply.body}`.trim(),
     context.secrets,
   );
-  const permanent = (failureCode: EmailFailureCode, text: string) =>
+  const permanent = (
+    failureCode: EmailFailureCode,
+    text: string,
+    params?: EmailFailure['params'],
+  ) =>
     new ProviderError({
       code: failureCode,
       message: text,
+      ...(params ? { params } : {}),
       transient: false,
       providerReply,
     });
@@ -326,12 +429,19 @@ export function classifyGraphResponse(
     return permanent(
       'mailbox-not-found',
       `The sender ${context.from} has no Exchange Online mailbox (licensed user or shared mailbox) in this tenant`,
+      {
+        sender: context.from,
+      } satisfies EmailFailureParams['mailbox-not-found'],
     );
   }
   if (/Access to OData is disabled/i.test(message)) {
     return permanent(
       'permission-missing',
       `An Exchange Online application access policy keeps this app from the sender ${context.from} ("Access to OData is disabled"): add the mailbox to the group the policy allows, or choose a sender it allows`,
+      {
+        reason: 'access-policy',
+        sender: context.from,
+      } satisfies EmailFailureParams['permission-missing'],
     );
   }
   if (code === 'ErrorAccessDenied' || /Access is denied/i.test(message)) {
@@ -341,12 +451,20 @@ export function classifyGraphResponse(
     return permanent(
       'recipient-rejected',
       `Microsoft 365 rejected the recipients (${label}): check the addresses`,
+      {
+        reason: 'microsoft365',
+        reply: label,
+      } satisfies EmailFailureParams['recipient-rejected'],
     );
   }
   if (status === 413 || code === 'ErrorMessageSizeExceeded') {
     return permanent(
       'message-too-large',
       `The message is too large for Microsoft 365 (${label}): make the attachments smaller`,
+      {
+        reason: 'microsoft365',
+        reply: label,
+      } satisfies EmailFailureParams['message-too-large'],
     );
   }
   if (status === 429 || status >= 500) {
@@ -356,6 +474,11 @@ export function classifyGraphResponse(
       message: `Microsoft Graph ${
         status === 429 ? 'is throttling this app or mailbox' : 'is unavailable'
       } (${label}); ${tryAgain(retryAfterMs)}`,
+      params: {
+        reason: 'graph',
+        reply: label,
+        ...retryAfter(retryAfterMs),
+      } satisfies EmailFailureParams['throttled' | 'provider-unavailable'],
       transient: true,
       providerReply,
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
@@ -365,6 +488,10 @@ export function classifyGraphResponse(
     return permanent(
       'provider-error',
       `Microsoft Graph refused a freshly issued token (${label}): the authority host and the Graph base URL must belong to the same Microsoft cloud`,
+      {
+        reason: 'graph-token-refused',
+        reply: label,
+      } satisfies EmailFailureParams['provider-error'],
     );
   }
   return permanent(
@@ -385,8 +512,9 @@ export function classifyGraphResponse(
  */
 export function classifyNetworkError(
   error: unknown,
-  service: string,
+  where: MicrosoftService,
 ): ProviderError {
+  const service = describeService(where);
   const providerReply = redact(describe(error), []);
   const code = errorCode(error);
   if (
@@ -396,6 +524,10 @@ export function classifyNetworkError(
     return new ProviderError({
       code: 'timeout',
       message: `${service} did not answer in time; try again later`,
+      params: {
+        reason: 'service',
+        ...where,
+      } satisfies EmailFailureParams['timeout'],
       transient: true,
       providerReply,
     });
@@ -404,6 +536,11 @@ export function classifyNetworkError(
     return new ProviderError({
       code: 'certificate-invalid',
       message: `${service} presented a certificate this server does not trust (${code}): if a proxy inspects TLS, trust its CA through NODE_EXTRA_CA_CERTS`,
+      params: {
+        reason: 'untrusted-service',
+        ...where,
+        certificateError: code,
+      } satisfies EmailFailureParams['certificate-invalid'],
       transient: false,
       providerReply,
     });
@@ -413,6 +550,11 @@ export function classifyNetworkError(
     message: `${service} could not be reached (${
       code ?? 'network error'
     }); try again later`,
+    params: {
+      reason: 'unreachable',
+      ...where,
+      ...(code ? { networkError: code } : {}),
+    } satisfies EmailFailureParams['provider-unavailable'],
     transient: true,
     providerReply,
   });
@@ -429,6 +571,15 @@ function parseGraphError(body: string): { code: string; message: string } {
   } catch {
     return { code: '', message: '' };
   }
+}
+
+/** The wait a sentence names, in the whole seconds it names. */
+function retryAfter(retryAfterMs: number | undefined): {
+  retryAfterSeconds?: number;
+} {
+  return retryAfterMs === undefined
+    ? {}
+    : { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) };
 }
 
 function tryAgain(retryAfterMs: number | undefined): string {

@@ -1,4 +1,5 @@
 import type {
+  EmailFailureParams,
   SmtpSecurity,
   VerifyStep,
 } from '@email-provider/backstage-plugin-email-provider-common';
@@ -59,7 +60,11 @@ export async function checkSmtpConnection(
   const { host, port, security } = connection.settings;
   const { connectMs, greetingMs, socketMs, deadlineMs } = connection.timeouts;
   const where = `${host}:${port}`;
-  const seconds = (ms: number) => `${Math.round(ms / 1000)} seconds`;
+  const wholeSeconds = (ms: number) => Math.round(ms / 1000);
+  const seconds = (ms: number) => `${wholeSeconds(ms)} seconds`;
+  const timedOut =
+    (message: string, params: EmailFailureParams['timeout']) => () =>
+      new ProviderError({ code: 'timeout', message, params, transient: true });
   const steps: VerifyStep[] = [];
   let socket: net.Socket | undefined;
   let smtpOpened: NodemailerConnection | undefined;
@@ -70,13 +75,17 @@ export async function checkSmtpConnection(
   const deadline = setTimeout(
     () =>
       check.abort(
-        new ProviderError({
-          code: 'timeout',
-          message: `${where} did not finish the connection check within ${seconds(
+        timedOut(
+          `${where} did not finish the connection check within ${seconds(
             deadlineMs,
           )}; check that the server is healthy.`,
-          transient: true,
-        }),
+          {
+            reason: 'check-deadline',
+            host,
+            port,
+            seconds: wholeSeconds(deadlineMs),
+          },
+        )(),
       ),
     deadlineMs,
   );
@@ -130,9 +139,6 @@ export async function checkSmtpConnection(
     }
   }
 
-  const timedOut = (message: string) => () =>
-    new ProviderError({ code: 'timeout', message, transient: true });
-
   try {
     await step(
       'dns',
@@ -142,6 +148,7 @@ export async function checkSmtpConnection(
           `The server address ${host} did not resolve within ${seconds(
             connectMs,
           )}; check the portal's DNS.`,
+          { reason: 'dns', host, seconds: wholeSeconds(connectMs) },
         ),
       },
       async () => {
@@ -177,6 +184,12 @@ export async function checkSmtpConnection(
             `${where} accepted the connection but did not complete the TLS handshake within ${seconds(
               greetingMs,
             )}; check that this port speaks SSL/TLS (usually 465).`,
+            {
+              reason: 'tls-handshake',
+              host,
+              port,
+              seconds: wholeSeconds(greetingMs),
+            },
           ),
         },
         async signal => {
@@ -209,6 +222,12 @@ export async function checkSmtpConnection(
           `${where} did not finish the SMTP greeting and EHLO within ${seconds(
             greetingMs + socketMs,
           )}; check that this is an SMTP port and the server is healthy.`,
+          {
+            reason: 'ehlo',
+            host,
+            port,
+            seconds: wholeSeconds(greetingMs + socketMs),
+          },
         ),
       },
       async signal => {
@@ -232,6 +251,12 @@ export async function checkSmtpConnection(
           `${where} did not answer the sign-in within ${seconds(
             socketMs,
           )}; check that the server is healthy.`,
+          {
+            reason: 'sign-in',
+            host,
+            port,
+            seconds: wholeSeconds(socketMs),
+          },
         ),
       },
       async signal => {
@@ -250,7 +275,7 @@ export async function checkSmtpConnection(
         // The password goes only where the server asks for it: never to a server that did not
         // offer AUTH, so never in clear to one that offers it only after StartTLS.
         if (!offer.auth || !smtp.allowsAuth) {
-          throw authNotOffered(where, security, offer);
+          throw authNotOffered(connection.settings, offer);
         }
         await connection.signIn(smtp, signal);
         return {
@@ -273,22 +298,31 @@ export async function checkSmtpConnection(
 }
 
 function authNotOffered(
-  where: string,
-  security: SmtpSecurity,
+  {
+    host,
+    port,
+    security,
+  }: { host: string; port: number; security: SmtpSecurity },
   offer: SmtpOffer,
 ): ProviderError {
+  const where = `${host}:${port}`;
   let message: string;
+  let params: EmailFailureParams['auth-not-offered'];
   if (security === 'none' && offer.startTls) {
     message =
       'This server offers sign-in only after StartTLS: choose StartTLS. The password was not sent.';
+    params = { reason: 'after-starttls' };
   } else if (security === 'none') {
     message = `${where} offers no sign-in (AUTH) on a plain connection, so the password was not sent. Choose SSL/TLS if the server supports it (usually port 465), or check the server address and port.`;
+    params = { reason: 'plain', host, port };
   } else {
     message = `${where} offers no sign-in (AUTH), even over TLS, so the password was not sent. Check the port (mail submission is usually 587 or 465) and that the server has sign-in enabled.`;
+    params = { reason: 'over-tls', host, port };
   }
   return new ProviderError({
     code: 'auth-not-offered',
     message,
+    params,
     transient: false,
   });
 }

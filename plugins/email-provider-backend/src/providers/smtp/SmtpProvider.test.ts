@@ -565,6 +565,7 @@ describe('SmtpProvider', () => {
       expect(steps[3].failure?.message).toMatch(
         /^This server offers sign-in only after StartTLS: choose StartTLS\./,
       );
+      expect(steps[3].failure?.params).toEqual({ reason: 'after-starttls' });
       expect(server.commands.filter(command => command !== 'QUIT')).toEqual([
         'EHLO',
       ]);
@@ -701,6 +702,12 @@ describe('SmtpProvider', () => {
             message: expect.stringMatching(
               /did not finish the connection check within 2 seconds/,
             ),
+            params: {
+              reason: 'check-deadline',
+              host: expect.any(String),
+              port: dripping.port,
+              seconds: 2,
+            },
           }),
         );
       } finally {
@@ -720,13 +727,20 @@ describe('SmtpProvider', () => {
         ['tls', true],
         ['login', false],
       ]);
-      expect(steps[4].failure?.code).toBe('auth-failed');
+      expect(steps[4].failure).toMatchObject({
+        code: 'auth-failed',
+        params: { reply: expect.stringMatching(/^535\b/) },
+      });
 
       const refused = await provider(await unusedPort(), 'starttls').verify();
       expect(refused.map(s => [s.name, s.ok, s.failure?.code])).toEqual([
         ['dns', true, undefined],
         ['connect', false, 'connection-refused'],
       ]);
+      expect(refused[1].failure?.params).toEqual({
+        host: expect.any(String),
+        port: expect.any(Number),
+      });
 
       const untrusted = await startSink({
         implicitTls: true,

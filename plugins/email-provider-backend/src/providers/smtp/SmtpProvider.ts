@@ -1,4 +1,7 @@
-import type { VerifyStep } from '@email-provider/backstage-plugin-email-provider-common';
+import type {
+  EmailFailureParams,
+  VerifyStep,
+} from '@email-provider/backstage-plugin-email-provider-common';
 import nodemailer, { Transporter } from 'nodemailer';
 import type MimeNode from 'nodemailer/lib/mime-node';
 import { ProviderError } from '../ProviderError';
@@ -83,6 +86,12 @@ export class SmtpProvider implements MailProvider {
             } did not finish taking the message within ${Math.round(
               deadlineMs / 1000,
             )} seconds; check that the server is healthy.`,
+            params: {
+              reason: 'send-deadline',
+              host: settings.host,
+              port: settings.port,
+              seconds: Math.round(deadlineMs / 1000),
+            } satisfies EmailFailureParams['timeout'],
             transient: true,
           }),
         );

@@ -1,4 +1,5 @@
 import type {
+  EmailFailureParams,
   SmtpAuthentication,
   SmtpSecurity,
 } from '@email-provider/backstage-plugin-email-provider-common';
@@ -32,19 +33,49 @@ type SmtpErrorLike = Error & {
   timeoutType?: string;
 };
 
-const CERTIFICATE_ERRORS: Record<string, string> = {
-  DEPTH_ZERO_SELF_SIGNED_CERT:
-    'is self-signed; give the server a certificate from a trusted CA, or trust its CA through NODE_EXTRA_CA_CERTS',
-  SELF_SIGNED_CERT_IN_CHAIN:
-    'was issued by a CA this portal does not trust; trust that CA through NODE_EXTRA_CA_CERTS',
-  UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-    'was issued by a CA this portal does not trust; trust that CA through NODE_EXTRA_CA_CERTS',
-  UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-    'cannot be verified (incomplete chain or unknown CA); have the server send its full chain, or trust its CA through NODE_EXTRA_CA_CERTS',
-  CERT_HAS_EXPIRED: 'has expired; the server needs a renewed certificate',
-  CERT_NOT_YET_VALID: 'is not valid yet; check the server clock',
-  ERR_TLS_CERT_ALTNAME_INVALID:
-    'was issued for another name; use the server address the certificate names',
+type CertificateReason = Extract<
+  EmailFailureParams['certificate-invalid'],
+  { host: string }
+>['reason'];
+
+/** Node's certificate errors, by the reason the failure's params give and what to do. */
+const CERTIFICATE_ERRORS: Record<
+  string,
+  { reason: CertificateReason; sentence: string }
+> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: {
+    reason: 'self-signed',
+    sentence:
+      'is self-signed; give the server a certificate from a trusted CA, or trust its CA through NODE_EXTRA_CA_CERTS',
+  },
+  SELF_SIGNED_CERT_IN_CHAIN: {
+    reason: 'untrusted-ca',
+    sentence:
+      'was issued by a CA this portal does not trust; trust that CA through NODE_EXTRA_CA_CERTS',
+  },
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: {
+    reason: 'untrusted-ca',
+    sentence:
+      'was issued by a CA this portal does not trust; trust that CA through NODE_EXTRA_CA_CERTS',
+  },
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: {
+    reason: 'unverifiable',
+    sentence:
+      'cannot be verified (incomplete chain or unknown CA); have the server send its full chain, or trust its CA through NODE_EXTRA_CA_CERTS',
+  },
+  CERT_HAS_EXPIRED: {
+    reason: 'expired',
+    sentence: 'has expired; the server needs a renewed certificate',
+  },
+  CERT_NOT_YET_VALID: {
+    reason: 'not-yet-valid',
+    sentence: 'is not valid yet; check the server clock',
+  },
+  ERR_TLS_CERT_ALTNAME_INVALID: {
+    reason: 'wrong-name',
+    sentence:
+      'was issued for another name; use the server address the certificate names',
+  },
 };
 
 /**
@@ -110,17 +141,20 @@ function examined(error: SmtpErrorLike): SmtpErrorLike {
   };
 }
 
-function fail(
-  code: ConstructorParameters<typeof ProviderError>[0]['code'],
+function fail<C extends keyof EmailFailureParams>(
+  code: C,
   message: string,
   transient: boolean,
   reply: string | undefined,
   attempt: SmtpAttempt,
+  params?: EmailFailureParams[C],
 ) {
   return new ProviderError({
     code,
     // Sentences quote the server's status too.
     message: redact(message, attempt.secrets),
+    // Params hold the host and port the admin typed and reply codes, never the reply's text.
+    ...(params ? { params } : {}),
     transient,
     ...(reply ? { providerReply: redact(reply, attempt.secrets) } : {}),
   });
@@ -146,21 +180,24 @@ export function classifySmtpError(
   const reply = e.response ?? e.message;
   // The reply code and enhanced status code only: the text after them may echo what the
   // server was sent, AUTH included.
-  const status = e.responseCode
-    ? ` (${
-        /^\d{3}(?: \d\.\d{1,3}\.\d{1,3}(?!\S))?/.exec(e.response ?? '')?.[0] ??
-        e.responseCode
-      })`
-    : '';
+  const replyCode = e.responseCode
+    ? /^\d{3}(?: \d\.\d{1,3}\.\d{1,3}(?!\S))?/.exec(e.response ?? '')?.[0] ??
+      String(e.responseCode)
+    : undefined;
+  const status = replyCode ? ` (${replyCode})` : '';
+  const withReply = replyCode ? { reply: replyCode } : {};
+  const { host, port } = attempt;
 
   const certificateProblem = codes.find(code => code in CERTIFICATE_ERRORS);
   if (certificateProblem) {
+    const { reason, sentence } = CERTIFICATE_ERRORS[certificateProblem];
     return fail(
       'certificate-invalid',
-      `The certificate of ${attempt.host} ${CERTIFICATE_ERRORS[certificateProblem]}.`,
+      `The certificate of ${attempt.host} ${sentence}.`,
       false,
       `${certificateProblem}: ${e.message}`,
       attempt,
+      { reason, host },
     );
   }
   if (
@@ -174,6 +211,7 @@ export function classifySmtpError(
       false,
       e.message,
       attempt,
+      { reason: 'not-tls', port },
     );
   }
   if (e.command === 'STARTTLS' || /STARTTLS/.test(e.message)) {
@@ -183,6 +221,7 @@ export function classifySmtpError(
       false,
       reply,
       attempt,
+      { host, port },
     );
   }
   if (codes.includes('ECONNREFUSED')) {
@@ -192,6 +231,7 @@ export function classifySmtpError(
       true,
       e.message,
       attempt,
+      { host, port },
     );
   }
   if (
@@ -205,6 +245,7 @@ export function classifySmtpError(
       codes.includes('EAI_AGAIN'),
       e.message,
       attempt,
+      { host },
     );
   }
   if (
@@ -218,6 +259,7 @@ export function classifySmtpError(
       false,
       reply,
       attempt,
+      withReply,
     );
   }
   if (
@@ -236,6 +278,13 @@ export function classifySmtpError(
         false,
         e.message,
         attempt,
+        {
+          reason:
+            attempt.security === 'starttls'
+              ? 'starttls-on-tls-port'
+              : 'plain-on-tls-port',
+          port,
+        },
       );
     }
     return fail(
@@ -246,6 +295,12 @@ export function classifySmtpError(
       true,
       e.message,
       attempt,
+      {
+        reason:
+          e.timeoutType === 'GREETING_TIMEOUT' ? 'no-greeting' : 'no-answer',
+        host,
+        port,
+      },
     );
   }
   if (
@@ -264,6 +319,9 @@ export function classifySmtpError(
       false,
       reply,
       attempt,
+      limit
+        ? { reason: 'smtp-limit', limit: describeSize(limit) }
+        : { reason: 'smtp-refused', ...withReply },
     );
   }
   if (
@@ -278,27 +336,45 @@ export function classifySmtpError(
       !e.permanent,
       reply,
       attempt,
+      replyCode
+        ? { reason: 'ehlo-refused', host, port, reply: replyCode }
+        : undefined,
     );
   }
   if (isRelayDenial(e)) {
     const offer = attempt.plainOffer;
     let sentence: string;
+    let reason: EmailFailureParams['relay-denied']['reason'];
     if (attempt.authentication === 'none') {
       if (attempt.security === 'none' && /STARTTLS/i.test(reply)) {
+        reason = 'starttls-required';
         sentence = `${where} takes mail only after StartTLS${status}: choose StartTLS.`;
       } else if (requiresSignIn(e)) {
+        reason = 'sign-in-required';
         sentence = `${where} requires sign-in before it takes mail${status}, and authentication is off: tick Server requires authentication and enter the username and password.`;
       } else {
+        reason = 'not-relayed-without-sign-in';
         sentence = `${where} refused to pass the message on${status}: it relays only for signed-in senders or allowed networks, and authentication is off. Have the relay admit the portal's address (its allowed networks or connector), or tick Server requires authentication and enter the username and password.`;
       }
     } else if (attempt.security === 'none' && offer?.startTls && !offer.auth) {
+      reason = 'sign-in-after-starttls';
       sentence = `This server offers sign-in only after StartTLS: choose StartTLS. Without sign-in it refused the message${status}.`;
     } else if (attempt.security === 'none' && offer && !offer.auth) {
+      reason = 'no-sign-in-on-plain';
       sentence = `${where} takes mail for other domains only from signed-in senders${status}, but offers no sign-in on a plain connection; choose SSL/TLS if the server supports it (usually port 465).`;
     } else {
+      reason = 'not-relayed';
       sentence = `${where} refused to pass the message on${status}: it relays only for signed-in senders or allowed networks. Check that the server offers sign-in on this port and that the account may send as the sender address.`;
     }
-    return fail('relay-denied', sentence, !e.permanent, reply, attempt);
+    // A relay refusal always has a reply code (see isRelayDenial).
+    let params: EmailFailureParams['relay-denied'] | undefined;
+    if (replyCode) {
+      params =
+        reason === 'sign-in-after-starttls'
+          ? { reason, reply: replyCode }
+          : { reason, host, port, reply: replyCode };
+    }
+    return fail('relay-denied', sentence, !e.permanent, reply, attempt, params);
   }
   if (e.command === 'MAIL FROM') {
     return fail(
@@ -307,6 +383,7 @@ export function classifySmtpError(
       !e.permanent,
       reply,
       attempt,
+      withReply,
     );
   }
   if (e.command === 'RCPT TO' || e.code === 'EENVELOPE') {
@@ -316,6 +393,7 @@ export function classifySmtpError(
       !e.permanent,
       reply,
       attempt,
+      { reason: 'smtp', ...withReply },
     );
   }
   if (e.command === 'CONN' && e.responseCode !== undefined) {
@@ -326,6 +404,9 @@ export function classifySmtpError(
       !e.permanent,
       reply,
       attempt,
+      replyCode
+        ? { reason: 'turned-away', host, port, reply: replyCode }
+        : undefined,
     );
   }
   if (e.responseCode !== undefined) {
@@ -335,6 +416,7 @@ export function classifySmtpError(
       !e.permanent,
       reply,
       attempt,
+      replyCode ? { reason: 'smtp-refused', reply: replyCode } : undefined,
     );
   }
   return fail(

@@ -1,6 +1,8 @@
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { EmailProviderSettings } from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import Alert from '@material-ui/lab/Alert';
+import { emailProviderTranslationRef } from '../../translation';
 import { credentialExpiry, expiryWarning } from './credentialExpiry';
 
 /**
@@ -11,6 +13,7 @@ export function CredentialExpiryAlert(props: {
   settings: EmailProviderSettings;
 }) {
   const { settings } = props;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   const expiry = credentialExpiry(settings);
   if (!expiry || expiry.status === 'valid') {
     return null;
@@ -24,7 +27,7 @@ export function CredentialExpiryAlert(props: {
         role={expired ? 'alert' : 'status'}
         data-testid="email-provider-credential-expiry"
       >
-        {expiryWarning(expiry, { managed: settings.managedBy === 'config' })}
+        {expiryWarning(expiry, { managed: settings.managedBy === 'config' }, t)}
       </Alert>
     </Box>
   );

@@ -2,6 +2,8 @@ import {
   EmailProviderSettings,
   MANAGED_SETTINGS_CONFIG_KEY,
 } from '@email-provider/backstage-plugin-email-provider-common';
+import type { TranslationFunction } from '@backstage/frontend-plugin-api';
+import type { emailProviderTranslationRef } from '../../translation';
 
 /** How many days ahead of its expiry the page starts warning about a credential. */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -69,24 +71,10 @@ export function credentialExpiry(
   };
 }
 
-const NOUNS: Record<CredentialExpiry['credential'], string> = {
-  secret: 'client secret',
-  certificate: 'certificate',
-};
-
-/** "in 12 days", "tomorrow", "today", "12 days ago". */
-export function describeDaysLeft(daysLeft: number): string {
-  if (daysLeft === 0) {
-    return 'today';
-  }
-  if (daysLeft === 1) {
-    return 'tomorrow';
-  }
-  if (daysLeft === -1) {
-    return 'yesterday';
-  }
-  return daysLeft > 0 ? `in ${daysLeft} days` : `${-daysLeft} days ago`;
-}
+/** The translation function of the plugin's messages. */
+export type EmailProviderTranslate = TranslationFunction<
+  typeof emailProviderTranslationRef.T
+>;
 
 /**
  * The sentence warning about an expiring or expired credential, saying what to do: renew it in
@@ -95,35 +83,23 @@ export function describeDaysLeft(daysLeft: number): string {
 export function expiryWarning(
   expiry: CredentialExpiry,
   options: { managed: boolean },
+  t: EmailProviderTranslate,
 ): string {
   const { credential, day, daysLeft, status } = expiry;
-  const noun = NOUNS[credential];
-  const key = `${MANAGED_SETTINGS_CONFIG_KEY}.microsoft365.${
+  const messages = `page.credentialExpiry.${credential}.${
+    options.managed ? 'renewInConfig' : 'renewHere'
+  }` as const;
+  const configKey = `${MANAGED_SETTINGS_CONFIG_KEY}.microsoft365.${
     credential === 'secret' ? 'clientSecret' : 'clientCertificatePem'
   }`;
-  const steps =
-    credential === 'secret'
-      ? ['create a new one in Entra']
-      : ['create a new one', 'upload it to the app in Entra'];
-  if (options.managed) {
-    steps.push(
-      `set it in the configuration (${key})`,
-      "restart the portal's backend",
-    );
-  } else {
-    steps.push(
-      credential === 'secret'
-        ? 'paste it here'
-        : 'paste it here with its private key',
-    );
-  }
-  const todo = `${steps.slice(0, -1).join(', ')} and ${
-    steps[steps.length - 1]
-  }`;
   if (status === 'expired') {
-    return `The ${noun} expired on ${day}: Microsoft 365 refuses it, so the portal sends no email. To send again, ${todo}.`;
+    return t(`${messages}.expired`, { day, configKey });
   }
-  return `The ${noun} expires on ${day}, ${describeDaysLeft(
-    daysLeft,
-  )}: ${todo}.`;
+  if (daysLeft === 0) {
+    return t(`${messages}.expiresToday`, { day, configKey });
+  }
+  if (daysLeft === 1) {
+    return t(`${messages}.expiresTomorrow`, { day, configKey });
+  }
+  return t(`${messages}.expiresInDays`, { day, configKey, count: daysLeft });
 }

@@ -1,7 +1,6 @@
 export { CredentialExpiryAlert } from './CredentialExpiryAlert';
 export {
   credentialExpiry,
-  describeDaysLeft,
   EXPIRY_WARNING_DAYS,
   expiryWarning,
 } from './credentialExpiry';

@@ -1,4 +1,5 @@
 import { InfoCard, Progress } from '@backstage/core-components';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
 import Paper from '@material-ui/core/Paper';
 import { makeStyles, useTheme } from '@material-ui/core/styles';
@@ -18,7 +19,9 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { emailProviderTranslationRef } from '../../translation';
 import { DeliveryStatsTable, STATS_TABLE_LABELS } from './DeliveryStatsTable';
+import { formatCount } from './format';
 import {
   failureCodes,
   formatBucketRange,
@@ -26,15 +29,16 @@ import {
   StatsRow,
   statsRows,
 } from './statsBuckets';
+import { useAppLanguage } from '../../translations/useAppLanguage';
 import { StatsBucket, useDeliveryStats } from './useDeliveryStats';
 
 const CHART_HEIGHT = 260;
 
 /** The stacked series, bottom up, in the portal's status colours. */
 const SERIES = [
-  { dataKey: 'sent', name: 'Sent', color: 'ok' },
-  { dataKey: 'failed', name: 'Failed', color: 'error' },
-  { dataKey: 'waiting', name: 'Waiting', color: 'warning' },
+  { dataKey: 'sent', name: 'deliveries.chart.sent', color: 'ok' },
+  { dataKey: 'failed', name: 'deliveries.chart.failed', color: 'error' },
+  { dataKey: 'waiting', name: 'deliveries.chart.waiting', color: 'warning' },
 ] as const;
 
 const useStyles = makeStyles(theme => ({
@@ -61,29 +65,38 @@ const useStyles = makeStyles(theme => ({
 function BucketTooltip(props: { row: StatsRow; bucket: StatsBucket }) {
   const { row, bucket } = props;
   const classes = useStyles();
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const language = useAppLanguage();
+  const showCount = (value: number) => formatCount(value, language);
   const codes = failureCodes(row);
   return (
     <Paper elevation={3} className={classes.tooltip}>
       <Typography variant="subtitle2">
-        {formatBucketRange(row, bucket)}
+        {formatBucketRange(row, bucket, language)}
       </Typography>
       <Typography variant="body2" className={classes.tooltipCounts}>
-        Sent {row.sent}, failed {row.failed}, waiting {row.waiting}
+        {t('deliveries.chart.tooltipCounts', {
+          sent: showCount(row.sent),
+          failed: showCount(row.failed),
+          waiting: showCount(row.waiting),
+        })}
       </Typography>
       {codes.length > 0 && (
         <>
-          <Typography variant="body2">Failure codes:</Typography>
+          <Typography variant="body2">
+            {t('deliveries.chart.failureCodes')}
+          </Typography>
           <ul className={classes.codes}>
             {codes.map(({ code, count }) => (
               <Typography component="li" variant="body2" key={code}>
-                <code>{code}</code>: {count}
+                <code>{code}</code>: {showCount(count)}
               </Typography>
             ))}
           </ul>
         </>
       )}
       <Typography variant="caption" className={classes.hint}>
-        Click to show these messages
+        {t('deliveries.chart.clickBar')}
       </Typography>
     </Paper>
   );
@@ -104,6 +117,8 @@ export function DeliveryChart(props: {
   const { readAt, onSelectRange } = props;
   const classes = useStyles();
   const theme = useTheme();
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const language = useAppLanguage();
   const [bucket, setBucket] = useState<StatsBucket>('hour');
   const [asTable, setAsTable] = useState(false);
   const { stats, loadError, refreshError } = useDeliveryStats(bucket, readAt);
@@ -118,7 +133,7 @@ export function DeliveryChart(props: {
   if (loadError) {
     body = (
       <Alert severity="error" role="alert">
-        The chart could not be loaded: {loadError}
+        {t('deliveries.chart.loadError', { error: loadError })}
       </Alert>
     );
   } else if (!stats) {
@@ -144,11 +159,18 @@ export function DeliveryChart(props: {
             <CartesianGrid vertical={false} stroke={theme.palette.divider} />
             <XAxis
               dataKey="start"
-              tickFormatter={(start: string) => formatBucketTick(start, bucket)}
+              tickFormatter={(start: string) =>
+                formatBucketTick(start, bucket, language)
+              }
               minTickGap={16}
               {...axis}
             />
-            <YAxis allowDecimals={false} width={40} {...axis} />
+            <YAxis
+              allowDecimals={false}
+              width={40}
+              tickFormatter={(count: number) => formatCount(count, language)}
+              {...axis}
+            />
             <Tooltip
               cursor={{ fill: theme.palette.action.hover }}
               content={({ active, payload }) => {
@@ -171,7 +193,7 @@ export function DeliveryChart(props: {
               <Bar
                 key={series.dataKey}
                 dataKey={series.dataKey}
-                name={series.name}
+                name={t(series.name)}
                 stackId="messages"
                 fill={theme.palette.status[series.color]}
                 cursor="pointer"
@@ -187,14 +209,18 @@ export function DeliveryChart(props: {
 
   return (
     <InfoCard
-      title={bucket === 'hour' ? 'Messages per hour' : 'Messages per day'}
+      title={
+        bucket === 'hour'
+          ? t('deliveries.chart.titleHour')
+          : t('deliveries.chart.titleDay')
+      }
     >
       <div className={classes.controls}>
         <ToggleButtonGroup
           exclusive
           size="small"
           value={bucket}
-          aria-label="Chart period"
+          aria-label={t('deliveries.chart.period')}
           onChange={(_event, value: StatsBucket | null) => {
             if (value) {
               setBucket(value);
@@ -202,10 +228,10 @@ export function DeliveryChart(props: {
           }}
         >
           <ToggleButton value="hour" className={classes.period}>
-            Last 24 hours
+            {t('deliveries.chart.lastHours')}
           </ToggleButton>
           <ToggleButton value="day" className={classes.period}>
-            Last 30 days
+            {t('deliveries.chart.lastDays')}
           </ToggleButton>
         </ToggleButtonGroup>
         <FormControlLabel
@@ -216,20 +242,18 @@ export function DeliveryChart(props: {
               onChange={event => setAsTable(event.target.checked)}
             />
           }
-          label="Show as table"
+          label={t('deliveries.chart.showAsTable')}
         />
       </div>
       {refreshError && (
         <Alert severity="warning">
-          The chart could not be refreshed: {refreshError}. It shows what was
-          read before.
+          {t('deliveries.chart.refreshError', { error: refreshError })}
         </Alert>
       )}
       {body}
       {stats && !asTable && (
         <Typography variant="caption" className={classes.hint}>
-          {STATS_TABLE_LABELS[bucket]}. Click a bar to show its messages in the
-          log below; Show as table lists the numbers.
+          {t('deliveries.chart.hint', { chart: t(STATS_TABLE_LABELS[bucket]) })}
         </Typography>
       )}
     </InfoCard>

@@ -1,37 +1,41 @@
-import type { DeliveryLogFilter } from '@email-provider/backstage-plugin-email-provider-common';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import {
+  type DeliveryLogFilter,
+  MAX_EMAIL_ADDRESS_LENGTH,
+} from '@email-provider/backstage-plugin-email-provider-common';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
 import { darken, lighten, makeStyles } from '@material-ui/core/styles';
 import TextField from '@material-ui/core/TextField';
 import Alert from '@material-ui/lab/Alert';
 import { ChangeEvent, KeyboardEvent } from 'react';
-import { formatMinute, STATUS_LABELS } from './format';
+import { emailProviderTranslationRef } from '../../translation';
+import { formatCount, formatMinute } from './format';
+import { useAppLanguage } from '../../translations/useAppLanguage';
 import type {
   DeliveryFiltersState,
   FilterField,
+  RecipientProblem,
   StatusFilter,
 } from './useDeliveryFilters';
 
-const STATUS_FILTERS: Array<{ value: StatusFilter; label: string }> = [
-  { value: 'all', label: 'All' },
-  { value: 'queued', label: STATUS_LABELS.queued },
-  { value: 'sending', label: STATUS_LABELS.sending },
-  { value: 'sent', label: STATUS_LABELS.sent },
-  { value: 'failed', label: STATUS_LABELS.failed },
-];
+const STATUS_FILTERS = [
+  { value: 'all', label: 'deliveries.filters.allStatuses' },
+  { value: 'queued', label: 'deliveries.status.queued' },
+  { value: 'sending', label: 'deliveries.status.sending' },
+  { value: 'sent', label: 'deliveries.status.sent' },
+  { value: 'failed', label: 'deliveries.status.failed' },
+] as const satisfies ReadonlyArray<{ value: StatusFilter; label: string }>;
 
-const TEXT_FILTERS: Array<{
+const TEXT_FILTERS = [
+  { field: 'caller', label: 'deliveries.filters.caller', width: 180 },
+  { field: 'category', label: 'deliveries.filters.category', width: 160 },
+  { field: 'q', label: 'deliveries.filters.subjectWords', width: 200 },
+] as const satisfies ReadonlyArray<{
   field: Exclude<FilterField, 'status' | 'from' | 'to' | 'recipient'>;
   label: string;
   width: number;
-}> = [
-  { field: 'caller', label: 'Caller', width: 180 },
-  { field: 'category', label: 'Category', width: 160 },
-  { field: 'q', label: 'Subject words', width: 200 },
-];
-
-const RECIPIENT_HINT =
-  'The whole address: the log keeps only a keyed hash of each address';
+}>;
 
 const useStyles = makeStyles(theme => ({
   fields: {
@@ -67,15 +71,40 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /** The time range as a sentence: created from, before, or between. */
-function describeTimeRange(filter: DeliveryLogFilter): string | undefined {
-  const { from, to } = filter;
+function useTimeRangeSentence({
+  from,
+  to,
+}: DeliveryLogFilter): string | undefined {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const language = useAppLanguage();
   if (from && to) {
-    return `Created from ${formatMinute(from)} to ${formatMinute(to)}`;
+    return t('deliveries.filters.createdBetween', {
+      from: formatMinute(from, language),
+      to: formatMinute(to, language),
+    });
   }
   if (from) {
-    return `Created from ${formatMinute(from)}`;
+    return t('deliveries.filters.createdFrom', {
+      from: formatMinute(from, language),
+    });
   }
-  return to ? `Created before ${formatMinute(to)}` : undefined;
+  return to
+    ? t('deliveries.filters.createdBefore', { to: formatMinute(to, language) })
+    : undefined;
+}
+
+/** Why the recipient typed is not looked for, or what to type when nothing is wrong with it. */
+function useRecipientHelp(problem: RecipientProblem | undefined): string {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const language = useAppLanguage();
+  if (problem === 'tooLong') {
+    return t('deliveries.filters.recipientTooLong', {
+      max: formatCount(MAX_EMAIL_ADDRESS_LENGTH, language),
+    });
+  }
+  return problem === 'invalid'
+    ? t('deliveries.filters.recipientInvalid')
+    : t('deliveries.filters.recipientHint');
 }
 
 /**
@@ -91,7 +120,9 @@ export function DeliveryFilters(props: {
   const { filters, serverError } = props;
   const { draft, applied } = filters;
   const classes = useStyles();
-  const timeRange = describeTimeRange(applied);
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const timeRange = useTimeRangeSentence(applied);
+  const recipientHelp = useRecipientHelp(filters.recipientError);
   const anySet = Object.entries(draft).some(([field, value]) =>
     field === 'status' ? value !== 'all' : value !== '',
   );
@@ -117,7 +148,7 @@ export function DeliveryFilters(props: {
         <TextField
           id="email-deliveries-status-filter"
           select
-          label="Status"
+          label={t('deliveries.filters.status')}
           variant="outlined"
           size="small"
           className={classes.statusFilter}
@@ -129,43 +160,43 @@ export function DeliveryFilters(props: {
         >
           {STATUS_FILTERS.map(filter => (
             <option key={filter.value} value={filter.value}>
-              {filter.label}
+              {t(filter.label)}
             </option>
           ))}
         </TextField>
         <TextField
           {...textProps('recipient')}
-          label="Recipient"
+          label={t('deliveries.filters.recipient')}
           type="email"
           className={classes.recipient}
           error={filters.recipientError !== undefined}
-          helperText={filters.recipientError ?? RECIPIENT_HINT}
+          helperText={recipientHelp}
         />
         {TEXT_FILTERS.map(filter => (
           <TextField
             key={filter.field}
             {...textProps(filter.field)}
-            label={filter.label}
+            label={t(filter.label)}
             style={{ width: filter.width }}
           />
         ))}
         <TextField
           {...textProps('from')}
-          label="From"
+          label={t('deliveries.filters.from')}
           type="datetime-local"
           className={classes.time}
           InputLabelProps={{ shrink: true }}
         />
         <TextField
           {...textProps('to')}
-          label="To"
+          label={t('deliveries.filters.to')}
           type="datetime-local"
           className={classes.time}
           InputLabelProps={{ shrink: true }}
         />
         {anySet && (
           <Button className={classes.clear} onClick={filters.clearAll}>
-            Clear filters
+            {t('deliveries.filters.clear')}
           </Button>
         )}
       </div>
@@ -174,14 +205,16 @@ export function DeliveryFilters(props: {
           {timeRange && (
             <Chip
               label={timeRange}
-              aria-label={`Remove the time filter: ${timeRange}`}
+              aria-label={t('deliveries.filters.removeTimeFilter', {
+                range: timeRange,
+              })}
               onClick={filters.clearTimeRange}
               onDelete={filters.clearTimeRange}
             />
           )}
           {serverError && (
             <Alert severity="error" role="alert">
-              The log could not be filtered: {serverError}
+              {t('deliveries.filters.serverError', { error: serverError })}
             </Alert>
           )}
         </div>

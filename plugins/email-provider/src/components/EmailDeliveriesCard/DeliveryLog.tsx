@@ -1,9 +1,10 @@
 import { InfoCard, Progress } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import type {
   DeliveryList,
   DeliveryLogFilter,
   DeliveryRecord,
+  MessageStatus,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -15,16 +16,18 @@ import RefreshIcon from '@material-ui/icons/Refresh';
 import Alert from '@material-ui/lab/Alert';
 import { useEffect, useRef, useState } from 'react';
 import { emailProviderApiRef } from '../../api';
+import { emailProviderTranslationRef } from '../../translation';
 import { useCredentialExpiry } from '../CredentialExpiry';
 import { DeliveryChart } from './DeliveryChart';
 import { DeliveryFilters } from './DeliveryFilters';
 import { DeliverySummaryPanel } from './DeliverySummaryPanel';
 import { DeliveryTable } from './DeliveryTable';
 import { ExportCsvButton } from './ExportCsvButton';
-import { errorMessage, formatCount, STATUS_LABELS } from './format';
+import { errorMessage, formatCount } from './format';
+import { useAppLanguage } from '../../translations/useAppLanguage';
 import { useCursorPages } from './useCursorPages';
 import { filterKey, useDeliveryFilters } from './useDeliveryFilters';
-import { useDeliveryLog } from './useDeliveryLog';
+import { StatusChanges, useDeliveryLog } from './useDeliveryLog';
 import { visuallyHidden } from './visuallyHidden';
 
 const ROWS_PER_PAGE = [10, 25, 50, 100];
@@ -47,35 +50,75 @@ const useStyles = makeStyles(theme => ({
   visuallyHidden,
 }));
 
-type Outcome = { severity: 'success' | 'error'; text: string };
+/** How a retry went: queued again, or refused with the server's reason. */
+type Outcome =
+  | { retried: true; subject: string }
+  | { retried: false; subject: string; error: string };
 
-/** What the table says when the page has no messages, by the filters that are set. */
-function describeEmpty(filter: DeliveryLogFilter): string {
-  const { status, ...others } = filter;
-  if (Object.keys(others).length > 0) {
-    return 'No messages match these filters.';
-  }
-  return status
-    ? `No ${STATUS_LABELS[status].toLowerCase()} messages.`
-    : 'No messages yet: no plugin has sent email through the portal.';
-}
+const EMPTY_BY_STATUS = {
+  queued: 'deliveries.log.emptyQueued',
+  sending: 'deliveries.log.emptySending',
+  sent: 'deliveries.log.emptySent',
+  failed: 'deliveries.log.emptyFailed',
+} as const satisfies Record<MessageStatus, string>;
 
-/** `26–50 of 120`, or `26–50 of more than 10,000` when the server stopped counting. */
-function describeRows(
-  page: number,
-  rowsPerPage: number,
-  list: DeliveryList,
-): string {
-  const total = list.totalCountCapped
-    ? `more than ${formatCount(list.totalCount)}`
-    : formatCount(list.totalCount);
-  if (list.items.length === 0) {
-    return `0 of ${total}`;
-  }
-  const first = page * rowsPerPage + 1;
-  return `${formatCount(first)}–${formatCount(
-    first + list.items.length - 1,
-  )} of ${total}`;
+const NOW_BY_STATUS = {
+  queued: 'deliveries.announcements.nowQueued',
+  sending: 'deliveries.announcements.nowSending',
+  sent: 'deliveries.announcements.nowSent',
+  failed: 'deliveries.announcements.nowFailed',
+} as const satisfies Record<MessageStatus, string>;
+
+/** Above this many, the live region counts the changes instead of naming each message. */
+const CHANGES_NAMED = 3;
+
+/** The sentences of the log: its empty table, its pager's rows and its announcements. */
+function useLogSentences() {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const language = useAppLanguage();
+  const count = (value: number) => formatCount(value, language);
+  return {
+    /** What the table says when the page has no messages, by the filters that are set. */
+    empty(filter: DeliveryLogFilter): string {
+      const { status, ...others } = filter;
+      if (Object.keys(others).length > 0) {
+        return t('deliveries.log.emptyFiltered');
+      }
+      return status ? t(EMPTY_BY_STATUS[status]) : t('deliveries.log.emptyLog');
+    },
+
+    /** `26–50 of 120`, or `26–50 of more than 10,000` when the server stopped counting. */
+    rows(page: number, rowsPerPage: number, list: DeliveryList): string {
+      const total = count(list.totalCount);
+      const capped = list.totalCountCapped;
+      if (list.items.length === 0) {
+        return capped
+          ? t('deliveries.pager.noRowsOfMoreThan', { total })
+          : t('deliveries.pager.noRows', { total });
+      }
+      const first = page * rowsPerPage + 1;
+      const range = {
+        first: count(first),
+        last: count(first + list.items.length - 1),
+        total,
+      };
+      return capped
+        ? t('deliveries.pager.rowsOfMoreThan', range)
+        : t('deliveries.pager.rows', range);
+    },
+
+    /** The messages whose status changed, named, or counted when there are many. */
+    changes(changes: StatusChanges): string {
+      if (changes.length > CHANGES_NAMED) {
+        return t('deliveries.announcements.changed', {
+          count: changes.length,
+        });
+      }
+      return changes
+        .map(({ subject, status }) => t(NOW_BY_STATUS[status], { subject }))
+        .join(' ');
+    },
+  };
 }
 
 /**
@@ -92,6 +135,9 @@ export function DeliveryLog(props: {
   const { canRetry, canReadSettings, refreshIntervalMs } = props;
   const credentialExpiry = useCredentialExpiry(canReadSettings);
   const classes = useStyles();
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const language = useAppLanguage();
+  const sentences = useLogSentences();
   const api = useApi(emailProviderApiRef);
   const filters = useDeliveryFilters();
   const [rowsPerPage, setRowsPerPage] = useState(25);
@@ -167,14 +213,12 @@ export function DeliveryLog(props: {
         ...previous,
         [record.id]: Date.now() + FOLLOW_RETRY_MS,
       }));
-      setOutcome({
-        severity: 'success',
-        text: `Queued again: “${record.subject}” will be sent shortly.`,
-      });
+      setOutcome({ retried: true, subject: record.subject });
     } catch (error) {
       setOutcome({
-        severity: 'error',
-        text: `“${record.subject}” was not retried: ${errorMessage(error)}`,
+        retried: false,
+        subject: record.subject,
+        error: errorMessage(error),
       });
     } finally {
       setRetrying(undefined);
@@ -184,24 +228,24 @@ export function DeliveryLog(props: {
 
   if (log.loadError && !list) {
     return (
-      <InfoCard title="Recent messages">
+      <InfoCard title={t('deliveries.log.title')}>
         <Alert
           severity="error"
           role="alert"
           action={
             <Button color="inherit" onClick={() => log.refresh()}>
-              Try again
+              {t('deliveries.log.tryAgain')}
             </Button>
           }
         >
-          The delivery log could not be loaded: {log.loadError}
+          {t('deliveries.log.loadError', { error: log.loadError })}
         </Alert>
       </InfoCard>
     );
   }
   if (!list) {
     return (
-      <InfoCard title="Recent messages">
+      <InfoCard title={t('deliveries.log.title')}>
         <Progress />
       </InfoCard>
     );
@@ -224,7 +268,7 @@ export function DeliveryLog(props: {
         />
       </Grid>
       <Grid item xs={12} className={classes.gridItem}>
-        <InfoCard title="Recent messages">
+        <InfoCard title={t('deliveries.log.title')}>
           <DeliveryFilters filters={filters} serverError={log.filterError} />
           <div className={classes.toolbar}>
             <Button
@@ -232,41 +276,37 @@ export function DeliveryLog(props: {
               startIcon={<RefreshIcon />}
               onClick={() => log.refresh()}
             >
-              Refresh
+              {t('deliveries.log.refresh')}
             </Button>
             <ExportCsvButton
               applyFilters={filters.applyNow}
               className={classes.fullWidth}
             />
             <Typography variant="body2" className={classes.secondary}>
-              {log.loading ? (
-                'Refreshing…'
-              ) : (
-                <>
-                  Updated at{' '}
-                  {log.updatedAt &&
-                    new Intl.DateTimeFormat(undefined, {
-                      timeStyle: 'medium',
-                    }).format(log.updatedAt)}
-                  ; refreshes every {Math.round(refreshIntervalMs / 1000)}{' '}
-                  seconds
-                </>
-              )}
+              {log.loading
+                ? t('deliveries.log.refreshing')
+                : t('deliveries.log.updated', {
+                    time: log.updatedAt
+                      ? new Intl.DateTimeFormat(language, {
+                          timeStyle: 'medium',
+                        }).format(log.updatedAt)
+                      : '',
+                    count: Math.round(refreshIntervalMs / 1000),
+                  })}
             </Typography>
           </div>
 
           {!canRetry && (
             <Typography variant="body2" className={classes.secondary} paragraph>
-              Retrying a failed message needs the{' '}
-              <code>email-provider.settings.update</code> permission, which
-              email provider admins have.
+              {t('deliveries.log.retryNeedsPermission', {
+                permission: <code>email-provider.settings.update</code>,
+              })}
             </Typography>
           )}
           {log.refreshError && (
             <Box mb={2}>
               <Alert severity="warning" role="alert">
-                The delivery log could not be refreshed: {log.refreshError}. It
-                shows what was read before.
+                {t('deliveries.log.refreshError', { error: log.refreshError })}
               </Alert>
             </Box>
           )}
@@ -275,19 +315,27 @@ export function DeliveryLog(props: {
               <Alert
                 ref={outcomeRef}
                 tabIndex={-1}
-                severity={outcome.severity}
-                role={outcome.severity === 'success' ? 'status' : 'alert'}
+                severity={outcome.retried ? 'success' : 'error'}
+                role={outcome.retried ? 'status' : 'alert'}
                 onClose={() => setOutcome(undefined)}
+                closeText={t('deliveries.log.close')}
                 data-testid="email-deliveries-retry-outcome"
               >
-                {outcome.text}
+                {outcome.retried
+                  ? t('deliveries.log.retryQueued', {
+                      subject: outcome.subject,
+                    })
+                  : t('deliveries.log.retryFailed', {
+                      subject: outcome.subject,
+                      error: outcome.error,
+                    })}
               </Alert>
             </Box>
           )}
 
           <DeliveryTable
             records={list.items}
-            empty={describeEmpty(filters.applied)}
+            empty={sentences.empty(filters.applied)}
             canRetry={canRetry}
             retryingId={retrying}
             onRetry={retry}
@@ -300,11 +348,14 @@ export function DeliveryLog(props: {
             page={page}
             rowsPerPage={rowsPerPage}
             rowsPerPageOptions={ROWS_PER_PAGE}
-            labelDisplayedRows={() => describeRows(page, rowsPerPage, list)}
+            labelDisplayedRows={() => sentences.rows(page, rowsPerPage, list)}
+            labelRowsPerPage={t('deliveries.pager.rowsPerPageLabel')}
+            backIconButtonText={t('deliveries.pager.previousPage')}
+            nextIconButtonText={t('deliveries.pager.nextPage')}
             nextIconButtonProps={{ disabled: !list.nextCursor }}
             SelectProps={{
               native: true,
-              inputProps: { 'aria-label': 'Rows per page' },
+              inputProps: { 'aria-label': t('deliveries.pager.rowsPerPage') },
             }}
             onPageChange={(_event, next) => {
               if (next < page) {
@@ -324,7 +375,7 @@ export function DeliveryLog(props: {
             className={classes.visuallyHidden}
             data-testid="email-deliveries-announcer"
           >
-            {log.changes}
+            {log.changes && sentences.changes(log.changes)}
           </div>
         </InfoCard>
       </Grid>

@@ -1,3 +1,4 @@
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import Button from '@material-ui/core/Button';
 import { makeStyles } from '@material-ui/core/styles';
 import Table from '@material-ui/core/Table';
@@ -6,7 +7,10 @@ import TableCell from '@material-ui/core/TableCell';
 import TableContainer from '@material-ui/core/TableContainer';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
+import { emailProviderTranslationRef } from '../../translation';
+import { formatCount } from './format';
 import { failureCodes, formatBucketRange, StatsRow } from './statsBuckets';
+import { useAppLanguage } from '../../translations/useAppLanguage';
 import type { StatsBucket } from './useDeliveryStats';
 
 const useStyles = makeStyles(theme => ({
@@ -17,10 +21,11 @@ const useStyles = makeStyles(theme => ({
   codes: { margin: 0, padding: 0, listStyle: 'none' },
 }));
 
-export const STATS_TABLE_LABELS: Record<StatsBucket, string> = {
-  hour: 'Messages per hour, last 24 hours',
-  day: 'Messages per day, last 30 days',
-};
+/** What the table shows, as its name: the chart's numbers per hour or per day. */
+export const STATS_TABLE_LABELS = {
+  hour: 'deliveries.statsTable.labelHour',
+  day: 'deliveries.statsTable.labelDay',
+} as const satisfies Record<StatsBucket, string>;
 
 /**
  * The chart's numbers as a table, for screen readers and anyone who prefers numbers: each
@@ -33,22 +38,35 @@ export function DeliveryStatsTable(props: {
 }) {
   const { rows, bucket, onSelect } = props;
   const classes = useStyles();
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const language = useAppLanguage();
+  const showCount = (value: number) => formatCount(value, language);
   return (
     <TableContainer className={classes.container}>
       <Table
         size="small"
         stickyHeader
-        aria-label={STATS_TABLE_LABELS[bucket]}
+        aria-label={t(STATS_TABLE_LABELS[bucket])}
         className={classes.table}
       >
         <TableHead>
           <TableRow>
-            <TableCell>{bucket === 'hour' ? 'Hour' : 'Day'}</TableCell>
-            <TableCell align="right">Sent</TableCell>
-            <TableCell align="right">Failed</TableCell>
-            <TableCell align="right">Waiting</TableCell>
-            <TableCell>Failure codes</TableCell>
-            <TableCell>Messages</TableCell>
+            <TableCell>
+              {bucket === 'hour'
+                ? t('deliveries.statsTable.hour')
+                : t('deliveries.statsTable.day')}
+            </TableCell>
+            <TableCell align="right">
+              {t('deliveries.statsTable.sent')}
+            </TableCell>
+            <TableCell align="right">
+              {t('deliveries.statsTable.failed')}
+            </TableCell>
+            <TableCell align="right">
+              {t('deliveries.statsTable.waiting')}
+            </TableCell>
+            <TableCell>{t('deliveries.statsTable.failureCodes')}</TableCell>
+            <TableCell>{t('deliveries.statsTable.messages')}</TableCell>
           </TableRow>
         </TableHead>
         <TableBody>
@@ -65,18 +83,18 @@ export function DeliveryStatsTable(props: {
                   role="rowheader"
                 >
                   <time dateTime={row.start}>
-                    {formatBucketRange(row, bucket)}
+                    {formatBucketRange(row, bucket, language)}
                   </time>
                 </TableCell>
-                <TableCell align="right">{row.sent}</TableCell>
-                <TableCell align="right">{row.failed}</TableCell>
-                <TableCell align="right">{row.waiting}</TableCell>
+                <TableCell align="right">{showCount(row.sent)}</TableCell>
+                <TableCell align="right">{showCount(row.failed)}</TableCell>
+                <TableCell align="right">{showCount(row.waiting)}</TableCell>
                 <TableCell>
                   {codes.length > 0 && (
                     <ul className={classes.codes}>
                       {codes.map(({ code, count }) => (
                         <li key={code}>
-                          <code>{code}</code>: {count}
+                          <code>{code}</code>: {showCount(count)}
                         </li>
                       ))}
                     </ul>
@@ -89,7 +107,7 @@ export function DeliveryStatsTable(props: {
                     aria-describedby={startId}
                     onClick={() => onSelect(row)}
                   >
-                    Show messages
+                    {t('deliveries.statsTable.showMessages')}
                   </Button>
                 </TableCell>
               </TableRow>

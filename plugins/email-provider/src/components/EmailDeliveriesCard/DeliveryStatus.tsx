@@ -4,8 +4,9 @@ import {
   StatusPending,
   StatusRunning,
 } from '@backstage/core-components';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { MessageStatus } from '@email-provider/backstage-plugin-email-provider-common';
-import { STATUS_LABELS } from './format';
+import { emailProviderTranslationRef } from '../../translation';
 
 const ICONS: Record<MessageStatus, typeof StatusOK> = {
   queued: StatusPending,
@@ -19,11 +20,12 @@ const ICONS: Record<MessageStatus, typeof StatusOK> = {
  * so that it never depends on colour or shape alone.
  */
 export function DeliveryStatus(props: { status: MessageStatus }) {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   const Icon = ICONS[props.status];
   return (
     <span style={{ display: 'inline-flex', alignItems: 'baseline' }}>
       <Icon />
-      <span>{STATUS_LABELS[props.status]}</span>
+      <span>{t(`deliveries.status.${props.status}`)}</span>
     </span>
   );
 }

@@ -4,13 +4,16 @@ import {
   StatusOK,
   StatusWarning,
 } from '@backstage/core-components';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { DeliverySummary } from '@email-provider/backstage-plugin-email-provider-common';
 import Grid from '@material-ui/core/Grid';
 import { makeStyles } from '@material-ui/core/styles';
 import Typography from '@material-ui/core/Typography';
 import { ReactNode } from 'react';
-import { CredentialExpiry, describeDaysLeft } from '../CredentialExpiry';
-import { formatTime } from './format';
+import { emailProviderTranslationRef } from '../../translation';
+import type { CredentialExpiry } from '../CredentialExpiry';
+import { formatCount, formatTime } from './format';
+import { useAppLanguage } from '../../translations/useAppLanguage';
 
 const useStyles = makeStyles(theme => ({
   list: { margin: 0 },
@@ -31,15 +34,37 @@ const useStyles = makeStyles(theme => ({
   },
 }));
 
-const EXPIRY_TERMS: Record<CredentialExpiry['credential'], string> = {
-  secret: 'Client secret expires',
-  certificate: 'Certificate expires',
-};
+const EXPIRY_TERMS = {
+  secret: 'deliveries.summary.secretExpires',
+  certificate: 'deliveries.summary.certificateExpires',
+} as const satisfies Record<CredentialExpiry['credential'], string>;
+
+/** "in 12 days", "tomorrow", "expired 3 days ago": how far off the expiry day is. */
+function useDescribeExpiry() {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  return ({ daysLeft, status }: CredentialExpiry): string => {
+    if (status === 'expired') {
+      if (daysLeft === 0) {
+        return t('deliveries.summary.expiredToday');
+      }
+      return daysLeft === -1
+        ? t('deliveries.summary.expiredYesterday')
+        : t('deliveries.summary.expiredAgo', { count: -daysLeft });
+    }
+    if (daysLeft === 0) {
+      return t('deliveries.summary.expiresToday');
+    }
+    return daysLeft === 1
+      ? t('deliveries.summary.expiresTomorrow')
+      : t('deliveries.summary.expiresIn', { count: daysLeft });
+  };
+}
 
 /** The credential's expiry day, with how far off it is and a status icon that warns in time. */
 function Expiry(props: { expiry: CredentialExpiry }) {
   const { expiry } = props;
   const classes = useStyles();
+  const describeExpiry = useDescribeExpiry();
   let icon = <StatusOK />;
   if (expiry.status === 'expired') {
     icon = <StatusError />;
@@ -50,18 +75,15 @@ function Expiry(props: { expiry: CredentialExpiry }) {
     <>
       {icon}
       <time dateTime={expiry.day}>{expiry.day}</time>
-      <span className={classes.detail}>
-        {expiry.status === 'expired'
-          ? `expired ${describeDaysLeft(expiry.daysLeft)}`
-          : describeDaysLeft(expiry.daysLeft)}
-      </span>
+      <span className={classes.detail}>{describeExpiry(expiry)}</span>
     </>
   );
 }
 
 function Time(props: { iso?: string; none: string }) {
+  const language = useAppLanguage();
   return props.iso ? (
-    <time dateTime={props.iso}>{formatTime(props.iso)}</time>
+    <time dateTime={props.iso}>{formatTime(props.iso, language)}</time>
   ) : (
     <>{props.none}</>
   );
@@ -77,39 +99,51 @@ export function DeliverySummaryPanel(props: {
 }) {
   const { summary, credentialExpiry } = props;
   const classes = useStyles();
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const language = useAppLanguage();
   const items: Array<{ term: string; value: ReactNode }> = [
     {
-      term: 'Last success',
-      value: <Time iso={summary.lastSuccessAt} none="None yet" />,
+      term: t('deliveries.summary.lastSuccess'),
+      value: (
+        <Time
+          iso={summary.lastSuccessAt}
+          none={t('deliveries.summary.noSuccess')}
+        />
+      ),
     },
     {
-      term: 'Last failure',
-      value: <Time iso={summary.lastFailureAt} none="None" />,
+      term: t('deliveries.summary.lastFailure'),
+      value: (
+        <Time
+          iso={summary.lastFailureAt}
+          none={t('deliveries.summary.noFailure')}
+        />
+      ),
     },
     {
-      term: 'Messages waiting',
-      value: summary.waiting,
+      term: t('deliveries.summary.waiting'),
+      value: formatCount(summary.waiting, language),
     },
     {
-      term: 'Failed in the last 24 hours',
+      term: t('deliveries.summary.failedLast24Hours'),
       value: (
         <>
           {summary.failedLast24Hours > 0 ? <StatusError /> : <StatusOK />}
-          {summary.failedLast24Hours}
+          {formatCount(summary.failedLast24Hours, language)}
         </>
       ),
     },
     ...(credentialExpiry
       ? [
           {
-            term: EXPIRY_TERMS[credentialExpiry.credential],
+            term: t(EXPIRY_TERMS[credentialExpiry.credential]),
             value: <Expiry expiry={credentialExpiry} />,
           },
         ]
       : []),
   ];
   return (
-    <InfoCard title="Delivery health">
+    <InfoCard title={t('deliveries.summary.title')}>
       <Grid
         container
         spacing={2}

@@ -1,15 +1,17 @@
 import { Table, type TableColumn } from '@backstage/core-components';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { DeliveryRecord } from '@email-provider/backstage-plugin-email-provider-common';
 import { MTableBodyRow, MTableHeader } from '@material-table/core';
 import Button from '@material-ui/core/Button';
 import { makeStyles, useTheme } from '@material-ui/core/styles';
 import Typography from '@material-ui/core/Typography';
 import { useMemo } from 'react';
+import { emailProviderTranslationRef } from '../../translation';
+import { useFailureSentence } from '../FailureSentence';
 import { DeliveryStatus } from './DeliveryStatus';
-import { formatTime } from './format';
+import { formatCount, formatTime } from './format';
+import { useAppLanguage } from '../../translations/useAppLanguage';
 import { visuallyHidden } from './visuallyHidden';
-
-const TABLE_NAME = 'Recent messages';
 
 const useStyles = makeStyles(theme => ({
   // Narrower cells than Backstage's dense table, so that every column fits beside the nav.
@@ -24,48 +26,58 @@ const subjectId = (record: DeliveryRecord) =>
   `email-delivery-${record.id}-subject`;
 
 function Time(props: { iso: string }) {
-  return <time dateTime={props.iso}>{formatTime(props.iso)}</time>;
+  const language = useAppLanguage();
+  return <time dateTime={props.iso}>{formatTime(props.iso, language)}</time>;
 }
 
 function Times(props: { record: DeliveryRecord }) {
   const { record } = props;
   const classes = useStyles();
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   return (
     <>
       <Time iso={record.createdAt} />
       {record.sentAt && (
         <div className={classes.secondary}>
-          sent <Time iso={record.sentAt} />
+          {t('deliveries.table.sentAt', {
+            time: <Time iso={record.sentAt} />,
+          })}
         </div>
       )}
       {record.status === 'queued' &&
         record.attempts > 0 &&
         record.nextAttemptAt && (
           <div className={classes.secondary}>
-            next attempt <Time iso={record.nextAttemptAt} />
+            {t('deliveries.table.nextAttemptAt', {
+              time: <Time iso={record.nextAttemptAt} />,
+            })}
           </div>
         )}
     </>
   );
 }
 
+/** The last error in the page's language, with its code and the server's own words. */
 function LastError(props: { error: NonNullable<DeliveryRecord['lastError']> }) {
   const { error } = props;
   const classes = useStyles();
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const explain = useFailureSentence();
+  const code = <code>{error.code}</code>;
   return (
     <>
-      <Typography variant="body2">{error.message}</Typography>
+      <Typography variant="body2">{explain(error)}</Typography>
       <Typography
         variant="caption"
         component="div"
         className={classes.secondary}
       >
-        Code <code>{error.code}</code>
-        {error.providerReply && (
-          <>
-            ; the server answered <code>{error.providerReply}</code>
-          </>
-        )}
+        {error.providerReply
+          ? t('deliveries.table.errorCodeAndReply', {
+              code,
+              reply: <code>{error.providerReply}</code>,
+            })
+          : t('deliveries.table.errorCode', { code })}
       </Typography>
     </>
   );
@@ -73,7 +85,12 @@ function LastError(props: { error: NonNullable<DeliveryRecord['lastError']> }) {
 
 function None() {
   const classes = useStyles();
-  return <span className={classes.secondary}>none</span>;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  return (
+    <span className={classes.secondary}>
+      {t('deliveries.table.noCategory')}
+    </span>
+  );
 }
 
 /**
@@ -82,9 +99,12 @@ function None() {
  */
 function NamedHeader(props: object) {
   const classes = useStyles();
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   return (
     <>
-      <caption className={classes.visuallyHidden}>{TABLE_NAME}</caption>
+      <caption className={classes.visuallyHidden}>
+        {t('deliveries.log.title')}
+      </caption>
       <MTableHeader {...props} />
     </>
   );
@@ -111,35 +131,42 @@ export function DeliveryTable(props: {
   const { records, empty, canRetry, retryingId, onRetry } = props;
   const classes = useStyles();
   const theme = useTheme();
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const language = useAppLanguage();
 
   const columns = useMemo<TableColumn<DeliveryRecord>[]>(
     () => [
       {
-        title: 'Time',
+        title: t('deliveries.table.time'),
         field: 'createdAt',
         cellStyle: { minWidth: 110 },
         render: record => <Times record={record} />,
       },
       {
-        title: 'Caller',
+        title: t('deliveries.table.caller'),
         field: 'caller',
         cellStyle: { whiteSpace: 'nowrap' },
       },
       {
-        title: 'Category',
+        title: t('deliveries.table.category'),
         field: 'category',
         cellStyle: { whiteSpace: 'nowrap' },
         render: record => record.category ?? <None />,
       },
       {
-        title: 'Subject',
+        title: t('deliveries.table.subject'),
         field: 'subject',
         cellStyle: { minWidth: 120 },
         render: record => <span id={subjectId(record)}>{record.subject}</span>,
       },
-      { title: 'Recipients', field: 'recipientsCount', align: 'right' },
       {
-        title: 'Status',
+        title: t('deliveries.table.recipients'),
+        field: 'recipientsCount',
+        align: 'right',
+        render: record => formatCount(record.recipientsCount, language),
+      },
+      {
+        title: t('deliveries.table.status'),
         field: 'status',
         cellStyle: { whiteSpace: 'nowrap' },
         render: record => (
@@ -155,23 +182,30 @@ export function DeliveryTable(props: {
                   aria-describedby={subjectId(record)}
                   onClick={() => onRetry(record)}
                 >
-                  {retryingId === record.id ? 'Retrying…' : 'Retry'}
+                  {retryingId === record.id
+                    ? t('deliveries.table.retrying')
+                    : t('deliveries.table.retry')}
                 </Button>
               </div>
             )}
           </>
         ),
       },
-      { title: 'Attempts', field: 'attempts', align: 'right' },
       {
-        title: 'Last error',
+        title: t('deliveries.table.attempts'),
+        field: 'attempts',
+        align: 'right',
+        render: record => formatCount(record.attempts, language),
+      },
+      {
+        title: t('deliveries.table.lastError'),
         field: 'lastError',
         cellStyle: { minWidth: 200, maxWidth: 480, overflowWrap: 'anywhere' },
         render: record =>
           record.lastError && <LastError error={record.lastError} />,
       },
     ],
-    [canRetry, retryingId, onRetry],
+    [canRetry, retryingId, onRetry, t, language],
   );
 
   return (

@@ -3,6 +3,8 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { emailProviderTranslationRef } from '../../translation';
 import { useEmailProviderAccess } from '../EmailProviderAccess';
 import { DeliveriesNotAllowed } from './DeliveriesNotAllowed';
 import { DeliveryLog } from './DeliveryLog';
@@ -25,10 +27,11 @@ export function EmailDeliveriesCard(props: {
   /** How often the log reads itself again while shown, in milliseconds; 10 seconds by default. */
   refreshIntervalMs?: number;
 }) {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   const state = useEmailProviderAccess();
   if (state.loading) {
     return (
-      <InfoCard title="Recent messages">
+      <InfoCard title={t('deliveries.log.title')}>
         <Progress />
       </InfoCard>
     );

@@ -1,10 +1,11 @@
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { DeliveryLogFilter } from '@email-provider/backstage-plugin-email-provider-common';
 import Button from '@material-ui/core/Button';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import Alert from '@material-ui/lab/Alert';
 import { useState } from 'react';
 import { emailProviderApiRef } from '../../api';
+import { emailProviderTranslationRef } from '../../translation';
 import { errorMessage, toIsoWithOffset } from './format';
 
 /** Some browsers read the object URL after `click()` returns: it is revoked a moment later. */
@@ -34,6 +35,7 @@ export function ExportCsvButton(props: {
 }) {
   const { applyFilters, className } = props;
   const api = useApi(emailProviderApiRef);
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   const [exporting, setExporting] = useState(false);
   const [error, setError] = useState<string>();
 
@@ -65,7 +67,9 @@ export function ExportCsvButton(props: {
         disabled={exporting}
         onClick={exportCsv}
       >
-        {exporting ? 'Exporting…' : 'Export CSV'}
+        {exporting
+          ? t('deliveries.export.exporting')
+          : t('deliveries.export.button')}
       </Button>
       {error && (
         <Alert
@@ -73,8 +77,9 @@ export function ExportCsvButton(props: {
           role="alert"
           className={className}
           onClose={() => setError(undefined)}
+          closeText={t('deliveries.log.close')}
         >
-          The delivery log could not be exported: {error}
+          {t('deliveries.export.error', { error })}
         </Alert>
       )}
     </>

@@ -1,20 +1,12 @@
 import { ResponseError } from '@backstage/errors';
-import type { MessageStatus } from '@email-provider/backstage-plugin-email-provider-common';
 
-export const STATUS_LABELS: Record<MessageStatus, string> = {
-  queued: 'Queued',
-  sending: 'Sending',
-  sent: 'Sent',
-  failed: 'Failed',
-};
-
-/** A date and time with seconds, in the user's locale; the raw value if it does not parse. */
-export function formatTime(iso: string): string {
+/** A date and time with seconds, in the app's language; the raw value if it does not parse. */
+export function formatTime(iso: string, language: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) {
     return iso;
   }
-  return new Intl.DateTimeFormat(undefined, {
+  return new Intl.DateTimeFormat(language, {
     dateStyle: 'medium',
     timeStyle: 'medium',
   }).format(date);
@@ -65,15 +57,15 @@ export function fromDateTimeLocal(value: string): string | undefined {
     : undefined;
 }
 
-/** A date and time to the minute, in the user's locale. */
-export function formatMinute(iso: string): string {
-  return new Intl.DateTimeFormat(undefined, {
+/** A date and time to the minute, in the app's language. */
+export function formatMinute(iso: string, language: string): string {
+  return new Intl.DateTimeFormat(language, {
     dateStyle: 'medium',
     timeStyle: 'short',
   }).format(new Date(iso));
 }
 
-/** A count in the user's locale: `10,000`. */
-export function formatCount(count: number): string {
-  return new Intl.NumberFormat().format(count);
+/** A count in the app's language: `10,000`, `10.000`. */
+export function formatCount(count: number, language: string): string {
+  return new Intl.NumberFormat(language).format(count);
 }

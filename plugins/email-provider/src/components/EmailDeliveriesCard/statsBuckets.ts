@@ -17,25 +17,36 @@ export function statsRows(stats: DeliveryStats): StatsRow[] {
   }));
 }
 
-/** A bar's label on the axis: the hour (`08:00`) or the day (`29 Nov`). */
-export function formatBucketTick(start: string, bucket: StatsBucket): string {
+/** A bar's label on the axis, in the app's language: the hour (`08:00`) or the day (`29 Nov`). */
+export function formatBucketTick(
+  start: string,
+  bucket: StatsBucket,
+  language: string,
+): string {
   return new Intl.DateTimeFormat(
-    undefined,
+    language,
     bucket === 'hour'
       ? { hour: '2-digit', minute: '2-digit' }
       : { day: 'numeric', month: 'short' },
   ).format(new Date(start));
 }
 
-/** What a bucket covers, in full: the day, or the day and the hour from its start to its end. */
-export function formatBucketRange(row: StatsRow, bucket: StatsBucket): string {
+/**
+ * What a bucket covers, in full and in the app's language: the day, or the day and the hour from
+ * its start to its end.
+ */
+export function formatBucketRange(
+  row: StatsRow,
+  bucket: StatsBucket,
+  language: string,
+): string {
   if (bucket === 'day') {
-    return new Intl.DateTimeFormat(undefined, { dateStyle: 'full' }).format(
+    return new Intl.DateTimeFormat(language, { dateStyle: 'full' }).format(
       new Date(row.start),
     );
   }
-  const time = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
-  return `${new Intl.DateTimeFormat(undefined, {
+  const time = new Intl.DateTimeFormat(language, { timeStyle: 'short' });
+  return `${new Intl.DateTimeFormat(language, {
     dateStyle: 'medium',
   }).format(new Date(row.start))}, ${time.format(
     new Date(row.start),

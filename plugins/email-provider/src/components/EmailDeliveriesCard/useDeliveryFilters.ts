@@ -1,6 +1,7 @@
 import {
   DeliveryLogFilter,
-  emailAddressSchema,
+  isEmailAddress,
+  MAX_EMAIL_ADDRESS_LENGTH,
   MessageStatus,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -34,24 +35,22 @@ const EMPTY_DRAFT: FilterDraft = {
 /** Typing pauses this long before the log is read with what was typed. */
 export const FILTER_DEBOUNCE_MS = 500;
 
-const recipientSchema = emailAddressSchema('Recipient');
+/** Why a recipient typed is not looked for: too long for an address, or not one. */
+export type RecipientProblem = 'tooLong' | 'invalid';
 
 /**
- * The filter the server is asked for, or why the recipient cannot be: the server checks it too,
- * but a half-typed address is better caught here than sent.
+ * The filter the server is asked for, or why the recipient cannot be: the server checks it too
+ * (`emailAddressSchema`), but a half-typed address is better caught here than sent.
  */
 function toFilter(
   draft: FilterDraft,
-): { filter: DeliveryLogFilter } | { recipientError: string } {
+): { filter: DeliveryLogFilter } | { recipientError: RecipientProblem } {
   const recipient = draft.recipient.trim();
-  if (recipient) {
-    const parsed = recipientSchema.safeParse(recipient);
-    if (!parsed.success) {
-      return {
-        recipientError:
-          parsed.error.issues[0]?.message ?? 'Recipient is not an address',
-      };
-    }
+  if (recipient.length > MAX_EMAIL_ADDRESS_LENGTH) {
+    return { recipientError: 'tooLong' };
+  }
+  if (recipient && !isEmailAddress(recipient)) {
+    return { recipientError: 'invalid' };
   }
   const filter: DeliveryLogFilter = {
     status: draft.status === 'all' ? undefined : draft.status,
@@ -81,7 +80,7 @@ export const filterKey = (filter: DeliveryLogFilter) => JSON.stringify(filter);
 export function useDeliveryFilters() {
   const [draft, setDraft] = useState<FilterDraft>(EMPTY_DRAFT);
   const [applied, setApplied] = useState<DeliveryLogFilter>({});
-  const [recipientError, setRecipientError] = useState<string>();
+  const [recipientError, setRecipientError] = useState<RecipientProblem>();
   // The latest draft, for a timer that fires after later renders.
   const latestDraft = useRef(draft);
   const timer = useRef<ReturnType<typeof setTimeout>>();

@@ -7,7 +7,10 @@ import type {
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { DeliveryFilter, emailProviderApiRef } from '../../api';
-import { errorMessage, STATUS_LABELS } from './format';
+import { errorMessage } from './format';
+
+/** The rows of the page shown whose status changed since the last read, as they are now. */
+export type StatusChanges = Array<Pick<DeliveryRecord, 'subject' | 'status'>>;
 
 export type DeliveryLogState = {
   list?: DeliveryList;
@@ -21,8 +24,8 @@ export type DeliveryLogState = {
   loading: boolean;
   /** When the data shown was read. */
   updatedAt?: Date;
-  /** A sentence about the rows whose status changed since the last refresh, for a live region. */
-  changes?: string;
+  /** The rows whose status changed at the last refresh that changed any, for a live region. */
+  changes?: StatusChanges;
 };
 
 /** The query without its unset parameters, as a string that is the same for the same query. */
@@ -35,30 +38,19 @@ const queryKey = (query: DeliveryFilter) =>
     ),
   );
 
-/** What changed between two reads of the same page of the log, said in one sentence. */
-function describeChanges(
+/** The rows whose status changed between two reads of the same page of the log. */
+function statusChanges(
   before: DeliveryRecord[],
   after: DeliveryRecord[],
-): string | undefined {
+): StatusChanges | undefined {
   const previous = new Map(before.map(record => [record.id, record.status]));
-  const changed = after.filter(
-    record =>
-      previous.has(record.id) && previous.get(record.id) !== record.status,
-  );
-  if (changed.length === 0) {
-    return undefined;
-  }
-  if (changed.length > 3) {
-    return `${changed.length} messages changed status.`;
-  }
-  return changed
-    .map(
+  const changed = after
+    .filter(
       record =>
-        `“${record.subject}” is now ${STATUS_LABELS[
-          record.status
-        ].toLowerCase()}.`,
+        previous.has(record.id) && previous.get(record.id) !== record.status,
     )
-    .join(' ');
+    .map(({ subject, status }) => ({ subject, status }));
+  return changed.length > 0 ? changed : undefined;
 }
 
 /**
@@ -95,7 +87,7 @@ export function useDeliveryLog(query: DeliveryFilter, intervalMs: number) {
       }
       const changes =
         shown.current?.key === key
-          ? describeChanges(shown.current.items, list.items)
+          ? statusChanges(shown.current.items, list.items)
           : undefined;
       shown.current = { key, items: list.items };
       lastRead.current = Date.now();

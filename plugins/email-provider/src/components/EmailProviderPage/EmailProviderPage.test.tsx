@@ -10,8 +10,10 @@ import {
   FakeEmailProviderApi,
   NO_ACCESS,
   responseError,
+  SAVED_MICROSOFT365,
   SAVED_SMTP,
 } from '../../__testUtils__/FakeEmailProviderApi';
+import { renderInLanguage } from '../../__testUtils__/renderInLanguage';
 import { EmailProviderPage } from './EmailProviderPage';
 
 const ALL = [
@@ -202,5 +204,76 @@ describe('EmailProviderPage', () => {
     expect(screen.queryByRole('tab')).not.toBeInTheDocument();
     await waitFor(() => expect(api.getSettings).not.toHaveBeenCalled());
     expect(api.listMessages).not.toHaveBeenCalled();
+  });
+});
+
+/** Renders the page for an admin in a portal whose user chose Brazilian Portuguese. */
+function renderPageInPortuguese(api: FakeEmailProviderApi) {
+  api.access = ADMIN_ACCESS;
+  renderInLanguage(<EmailProviderPage />, 'pt-BR', {
+    apis: [[emailProviderApiRef, api]],
+    mountPath: '/email-provider',
+    initialRouteEntries: ['/email-provider'],
+  });
+}
+
+/** Microsoft 365 with a client secret that expires in 12 days, as the admin counts them. */
+function secretExpiringIn12Days(): FakeEmailProviderApi {
+  const now = new Date();
+  const expiresAt = new Date(
+    Date.UTC(now.getFullYear(), now.getMonth(), now.getDate() + 12, 12),
+  );
+  return new FakeEmailProviderApi({
+    ...SAVED_MICROSOFT365,
+    microsoft365: {
+      ...SAVED_MICROSOFT365.microsoft365,
+      clientSecretExpiresAt: expiresAt.toISOString().slice(0, 10),
+      credentialExpiresAt: expiresAt.toISOString(),
+    },
+  });
+}
+
+describe('EmailProviderPage in Brazilian Portuguese', () => {
+  it('shows the title, tabs and who decides in Portuguese', async () => {
+    renderPageInPortuguese(apiWithLog());
+    expect(
+      await screen.findByRole(
+        'heading',
+        { level: 1, name: 'Provedor de e-mail' },
+        // The Portuguese messages load on demand.
+        { timeout: 10_000 },
+      ),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'Como o portal envia e-mails: SMTP, Microsoft 365 ou nenhum',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByRole('tab', { name: 'Configurações' }),
+    ).toHaveAttribute('aria-selected', 'true');
+    expect(screen.getByRole('tab', { name: 'Entregas' })).toHaveAttribute(
+      'href',
+      '/email-provider/deliveries',
+    );
+    expect(
+      screen.getByText(/Os administradores do provedor de e-mail/),
+    ).toHaveTextContent(
+      'Os administradores do provedor de e-mail são definidos em emailProvider.admins na configuração do portal: somente os usuários e grupos listados ali podem ver e alterar estas configurações',
+    );
+    expect(screen.queryByRole('tab', { name: 'Settings' })).toBeNull();
+  });
+
+  it('counts the days to a client secret expiry in Portuguese', async () => {
+    renderPageInPortuguese(secretExpiringIn12Days());
+    expect(
+      await screen.findByTestId(
+        'email-provider-credential-expiry',
+        {},
+        { timeout: 10_000 },
+      ),
+    ).toHaveTextContent(
+      /^O segredo do cliente expira em \d{4}-\d{2}-\d{2}, daqui a 12 dias: crie um novo no Entra e cole-o aqui\.$/,
+    );
   });
 });

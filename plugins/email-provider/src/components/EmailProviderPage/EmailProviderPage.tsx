@@ -6,6 +6,7 @@ import {
   ResponseErrorPanel,
   TabbedLayout,
 } from '@backstage/core-components';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import Grid from '@material-ui/core/Grid';
 import { EmailDeliveriesCard } from '../EmailDeliveriesCard';
 import {
@@ -18,6 +19,7 @@ import {
   EmailProviderSettingsCard,
   NotAllowed,
 } from '../EmailProviderSettingsCard';
+import { emailProviderTranslationRef } from '../../translation';
 
 /**
  * The "Email provider" admin page, in two tabs: **Settings** (the settings card, who may change
@@ -30,6 +32,7 @@ import {
  * @public
  */
 export function EmailProviderPage() {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   const state = useEmailProviderAccess();
   let body;
   if (state.loading) {
@@ -56,7 +59,7 @@ export function EmailProviderPage() {
       <EmailProviderAccessProvider value={state}>
         <TabbedLayout>
           {access.settings.read && (
-            <TabbedLayout.Route path="/" title="Settings">
+            <TabbedLayout.Route path="/" title={t('page.tabs.settings')}>
               <Grid container spacing={3}>
                 <Grid item xs={12}>
                   <AdminsNote adminsConfigured={access.adminsConfigured} />
@@ -71,7 +74,10 @@ export function EmailProviderPage() {
             </TabbedLayout.Route>
           )}
           {access.deliveries.read && (
-            <TabbedLayout.Route path="/deliveries" title="Deliveries">
+            <TabbedLayout.Route
+              path="/deliveries"
+              title={t('page.tabs.deliveries')}
+            >
               <EmailDeliveriesCard />
             </TabbedLayout.Route>
           )}
@@ -81,10 +87,7 @@ export function EmailProviderPage() {
   }
   return (
     <Page themeId="tool">
-      <Header
-        title="Email provider"
-        subtitle="How the portal sends its email: SMTP, Microsoft 365 or none"
-      />
+      <Header title={t('page.title')} subtitle={t('page.subtitle')} />
       {body}
     </Page>
   );

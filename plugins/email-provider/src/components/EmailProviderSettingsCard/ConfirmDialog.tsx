@@ -3,7 +3,9 @@ import Dialog from '@material-ui/core/Dialog';
 import DialogActions from '@material-ui/core/DialogActions';
 import DialogContent from '@material-ui/core/DialogContent';
 import DialogTitle from '@material-ui/core/DialogTitle';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import { ReactNode } from 'react';
+import { emailProviderTranslationRef } from '../../translation';
 
 /** Asks before something that cannot be undone; the dangerous choice is never the default. */
 export function ConfirmDialog(props: {
@@ -16,6 +18,7 @@ export function ConfirmDialog(props: {
   onCancel(): void;
 }) {
   const { open, title, children, confirmLabel, onConfirm, onCancel } = props;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   return (
     <Dialog
       open={open}
@@ -29,9 +32,12 @@ export function ConfirmDialog(props: {
       </DialogContent>
       <DialogActions>
         {/* A dialog moves focus into itself (WAI-ARIA dialog pattern); the safe choice first. */}
+        {/* Without the focus ripple: Material UI 4 under React 18 pulses it before it exists when */}
+        {/* a button is focused as it mounts after a keyboard action, and the page crashes */}
+        {/* (mui/material-ui#30953). The focus-visible style still shows the focus. */}
         {/* eslint-disable-next-line jsx-a11y/no-autofocus */}
-        <Button onClick={onCancel} autoFocus>
-          {props.cancelLabel ?? 'Cancel'}
+        <Button onClick={onCancel} autoFocus disableFocusRipple>
+          {props.cancelLabel ?? t('settings.confirm.cancel')}
         </Button>
         <Button onClick={onConfirm} color="secondary" variant="contained">
           {confirmLabel}

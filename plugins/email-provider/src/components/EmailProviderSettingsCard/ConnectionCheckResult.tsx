@@ -1,3 +1,4 @@
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type {
   VerifyResult,
   VerifyStep,
@@ -12,21 +13,24 @@ import CheckCircleIcon from '@material-ui/icons/CheckCircle';
 import ErrorIcon from '@material-ui/icons/Error';
 import RemoveCircleOutlineIcon from '@material-ui/icons/RemoveCircleOutline';
 import Alert from '@material-ui/lab/Alert';
+import { emailProviderTranslationRef } from '../../translation';
+import { useFailureSentence } from '../FailureSentence';
 import { FailureDetails } from './FailureDetails';
 
-const STEP_LABELS: Record<string, string> = {
-  dns: 'Server address lookup',
-  connect: 'Connection',
-  tls: 'TLS',
-  smtp: 'SMTP greeting',
-  login: 'Sign-in',
-  token: 'Access token from Microsoft Entra',
-  permission: 'Mail.Send permission',
-  'large-messages': 'Mail.ReadWrite permission for large messages',
-};
+/** The message key of each step the backend names, under `settings.connectionCheck.steps`. */
+const STEP_KEYS = {
+  dns: 'dns',
+  connect: 'connect',
+  tls: 'tls',
+  smtp: 'smtp',
+  login: 'login',
+  token: 'token',
+  permission: 'permission',
+  'large-messages': 'largeMessages',
+} as const;
 
-export function stepLabel(name: string): string {
-  return STEP_LABELS[name] ?? name;
+function isKnownStep(name: string): name is keyof typeof STEP_KEYS {
+  return Object.hasOwn(STEP_KEYS, name);
 }
 
 /**
@@ -35,31 +39,24 @@ export function stepLabel(name: string): string {
  */
 export type CheckTarget = 'saved' | 'draft' | 'config';
 
-const TARGET_NAMES: Record<CheckTarget, string> = {
-  saved: 'saved settings',
-  draft: 'unsaved settings',
-  config: 'settings from the configuration',
-};
+type StepOutcome = 'passed' | 'failed' | 'skipped';
 
-export function checkTargetName(target: CheckTarget): string {
-  return TARGET_NAMES[target];
-}
-
-function stepOutcome(step: VerifyStep): string {
+function stepOutcome(step: VerifyStep): StepOutcome {
   if (step.skipped) {
     return 'skipped';
   }
   return step.ok ? 'passed' : 'failed';
 }
 
-function StepIcon({ step }: { step: VerifyStep }) {
-  if (step.skipped) {
-    return <RemoveCircleOutlineIcon color="action" titleAccess="skipped" />;
+function StepIcon(props: { outcome: StepOutcome; title: string }) {
+  const { outcome, title } = props;
+  if (outcome === 'skipped') {
+    return <RemoveCircleOutlineIcon color="action" titleAccess={title} />;
   }
-  return step.ok ? (
-    <CheckCircleIcon style={{ color: '#2e7d32' }} titleAccess="passed" />
+  return outcome === 'passed' ? (
+    <CheckCircleIcon style={{ color: '#2e7d32' }} titleAccess={title} />
   ) : (
-    <ErrorIcon color="error" titleAccess="failed" />
+    <ErrorIcon color="error" titleAccess={title} />
   );
 }
 
@@ -69,49 +66,75 @@ export function ConnectionCheckResult(props: {
   target: CheckTarget;
 }) {
   const { result, target } = props;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const explain = useFailureSentence();
+  // A step this page does not know yet keeps the backend's name for it.
+  const stepLabel = (name: string) =>
+    isKnownStep(name)
+      ? t(`settings.connectionCheck.steps.${STEP_KEYS[name]}`)
+      : name;
   const failed = result.steps.find(step => !step.ok);
-  const what = checkTargetName(target);
+
+  let verdict: string;
+  if (!failed) {
+    verdict = t('settings.connectionCheck.failed');
+  } else if (failed.failure) {
+    verdict = t('settings.connectionCheck.failedAtBecause', {
+      step: stepLabel(failed.name),
+      reason: explain(failed.failure),
+    });
+  } else {
+    verdict = t('settings.connectionCheck.failedAt', {
+      step: stepLabel(failed.name),
+    });
+  }
+
   return (
     <Box>
       <Typography variant="h6" component="h3">
-        Connection check of the {what}
+        {t(`settings.connectionCheck.heading.${target}`)}
       </Typography>
       {result.ok ? (
         <Alert severity="success" role="status">
-          The connection works: every step passed. Nothing was sent.
+          {t('settings.connectionCheck.works')}
         </Alert>
       ) : (
         <Alert severity="error" role="alert">
-          The connection check failed
-          {failed ? ` at "${stepLabel(failed.name)}"` : ''}
-          {failed?.failure ? `: ${failed.failure.message}` : '.'}
+          {verdict}
         </Alert>
       )}
-      <List aria-label="Connection check steps">
-        {result.steps.map((step, index) => (
-          <ListItem key={`${step.name}-${index}`} alignItems="flex-start">
-            <ListItemIcon>
-              <StepIcon step={step} />
-            </ListItemIcon>
-            <ListItemText
-              primary={`${stepLabel(step.name)}: ${stepOutcome(step)} (${
-                step.durationMs
-              } ms)`}
-              secondaryTypographyProps={{ component: 'div' }}
-              secondary={
-                <>
-                  {step.detail && <div>{step.detail}</div>}
-                  {step.failure && (
-                    <>
-                      <div>{step.failure.message}</div>
-                      <FailureDetails failure={step.failure} />
-                    </>
-                  )}
-                </>
-              }
-            />
-          </ListItem>
-        ))}
+      <List aria-label={t('settings.connectionCheck.stepsLabel')}>
+        {result.steps.map((step, index) => {
+          const outcome = stepOutcome(step);
+          return (
+            <ListItem key={`${step.name}-${index}`} alignItems="flex-start">
+              <ListItemIcon>
+                <StepIcon
+                  outcome={outcome}
+                  title={t(`settings.connectionCheck.outcome.${outcome}`)}
+                />
+              </ListItemIcon>
+              <ListItemText
+                primary={t(`settings.connectionCheck.step.${outcome}`, {
+                  step: stepLabel(step.name),
+                  durationMs: step.durationMs,
+                })}
+                secondaryTypographyProps={{ component: 'div' }}
+                secondary={
+                  <>
+                    {step.detail && <div>{step.detail}</div>}
+                    {step.failure && (
+                      <>
+                        <div>{explain(step.failure)}</div>
+                        <FailureDetails failure={step.failure} />
+                      </>
+                    )}
+                  </>
+                }
+              />
+            </ListItem>
+          );
+        })}
       </List>
     </Box>
   );

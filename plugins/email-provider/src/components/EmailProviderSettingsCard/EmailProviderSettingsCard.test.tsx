@@ -839,7 +839,8 @@ describe('EmailProviderSettingsCard', () => {
         failure: {
           code: 'auth-failed',
           message:
-            'The server rejected the username or password (535 5.7.8). Check them.',
+            'The server rejected the username or password (535 5.7.8). Check both; providers such as Gmail and Microsoft 365 need an app password or SMTP AUTH enabled for the mailbox.',
+          params: { reply: '535 5.7.8' },
           transient: false,
           providerReply: '535 5.7.8 Authentication credentials invalid',
         },
@@ -852,7 +853,7 @@ describe('EmailProviderSettingsCard', () => {
       await user.click(within(dialog).getByRole('button', { name: 'Send' }));
       const alert = await within(dialog).findByRole('alert');
       expect(alert).toHaveTextContent(
-        'The test email was not sent. The server rejected the username or password (535 5.7.8). Check them.',
+        'The test email was not sent. The server rejected the username or password (535 5.7.8). Check both',
       );
       expect(alert).toHaveTextContent('auth-failed');
       expect(alert).toHaveTextContent(

@@ -3,6 +3,8 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { emailProviderTranslationRef } from '../../translation';
 import { useEmailProviderAccess } from '../EmailProviderAccess';
 import { NotAllowed } from './NotAllowed';
 import { SettingsEditor } from './SettingsEditor';
@@ -17,9 +19,10 @@ import { SettingsEditor } from './SettingsEditor';
  */
 export function EmailProviderSettingsCard() {
   const state = useEmailProviderAccess();
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   if (state.loading) {
     return (
-      <InfoCard title="Outgoing email">
+      <InfoCard title={t('settings.title')}>
         <Progress />
       </InfoCard>
     );

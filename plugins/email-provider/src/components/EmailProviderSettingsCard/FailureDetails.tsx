@@ -1,20 +1,25 @@
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { EmailFailure } from '@email-provider/backstage-plugin-email-provider-common';
 import Typography from '@material-ui/core/Typography';
+import { emailProviderTranslationRef } from '../../translation';
 
 /** The failure's code, whether trying again may help, and the provider's own (redacted) reply. */
 export function FailureDetails(props: { failure: EmailFailure }) {
   const { failure } = props;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const code = <code>{failure.code}</code>;
   return (
     <Typography variant="body2" component="div">
       <div>
-        Code <code>{failure.code}</code>
         {failure.transient
-          ? ': a temporary problem, trying again later may help.'
-          : '.'}
+          ? t('settings.failureDetails.codeTransient', { code })
+          : t('settings.failureDetails.code', { code })}
       </div>
       {failure.providerReply && (
         <div>
-          The server answered: <code>{failure.providerReply}</code>
+          {t('settings.failureDetails.providerReply', {
+            reply: <code>{failure.providerReply}</code>,
+          })}
         </div>
       )}
     </Typography>

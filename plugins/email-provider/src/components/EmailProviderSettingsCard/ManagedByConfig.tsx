@@ -1,10 +1,12 @@
 import { ResponseError } from '@backstage/errors';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import {
   EmailProviderType,
   MANAGED_BY_CONFIG,
   MANAGED_SETTINGS_CONFIG_KEY,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Alert from '@material-ui/lab/Alert';
+import { emailProviderTranslationRef } from '../../translation';
 
 /** The app-config key of a field of the pinned settings: `emailProvider.managedSettings.smtp.host`. */
 export function configKey(field: string): string {
@@ -12,8 +14,10 @@ export function configKey(field: string): string {
 }
 
 /** The help of a field whose value comes from the configuration: where to change it. */
-export function configKeyHelp(field: string): string {
-  return `Set in the configuration: ${configKey(field)}`;
+export function useConfigKeyHelp(): (field: string) => string {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  return field =>
+    t('settings.managedByConfig.fieldHelp', { key: configKey(field) });
 }
 
 /** Helper text props that let a configuration key, one long word, wrap in a narrow field. */
@@ -35,24 +39,27 @@ export function isManagedByConfigError(error: unknown): boolean {
  * them means changing it and restarting.
  */
 export function ManagedByConfigNote(props: { provider: EmailProviderType }) {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   const key = <code>{MANAGED_SETTINGS_CONFIG_KEY}</code>;
   // A note, not an alert: it describes the page rather than announcing a change.
   if (props.provider === 'none') {
     return (
       <Alert severity="info" role="note">
-        <strong>Sending is switched off by the portal's configuration</strong>:{' '}
-        {key} in app-config sets the provider to none, so the portal sends no
-        email. This cannot be changed on this page: to send email, change the
-        configuration and restart the portal's backend.
+        {t('settings.managedByConfig.off.body', {
+          heading: <strong>{t('settings.managedByConfig.off.heading')}</strong>,
+          key,
+        })}
       </Alert>
     );
   }
   return (
     <Alert severity="info" role="note">
-      <strong>These settings come from the portal's configuration</strong>:{' '}
-      {key} in app-config; each field names its key. They cannot be changed on
-      this page: to change them, change the configuration and restart the
-      portal's backend.
+      {t('settings.managedByConfig.pinned.body', {
+        heading: (
+          <strong>{t('settings.managedByConfig.pinned.heading')}</strong>
+        ),
+        key,
+      })}
     </Alert>
   );
 }

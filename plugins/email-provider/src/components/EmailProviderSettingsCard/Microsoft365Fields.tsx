@@ -1,8 +1,13 @@
 import {
+  TranslationFunction,
+  useTranslationRef,
+} from '@backstage/frontend-plugin-api';
+import {
+  MICROSOFT365_CLOUDS,
+  MICROSOFT365_CREDENTIALS,
   Microsoft365Cloud,
   Microsoft365Credential,
   Microsoft365Settings,
-  MICROSOFT365_DESTINATION,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Checkbox from '@material-ui/core/Checkbox';
 import FormControlLabel from '@material-ui/core/FormControlLabel';
@@ -10,35 +15,33 @@ import FormHelperText from '@material-ui/core/FormHelperText';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
 import Typography from '@material-ui/core/Typography';
+import { emailProviderTranslationRef } from '../../translation';
 import { Microsoft365Draft } from './draft';
-import { CLOUD_LABELS, CREDENTIAL_LABELS } from './labels';
-import { FieldErrors, SecretState } from './validation';
+import { useSettingsLabels } from './labels';
+import {
+  FieldErrors,
+  SecretState,
+  useTranslatedFieldErrors,
+} from './validation';
 import { fieldId } from './ids';
 import {
   CONFIG_KEY_HELPER_TEXT_PROPS,
   configKey,
-  configKeyHelp,
+  useConfigKeyHelp,
 } from './ManagedByConfig';
 import { SecretField } from './SecretField';
-
-const CLOUDS = Object.keys(CLOUD_LABELS) as Microsoft365Cloud[];
-const CREDENTIALS = Object.keys(CREDENTIAL_LABELS) as Microsoft365Credential[];
-
-const CREDENTIAL_HELP: Record<Microsoft365Credential, string> = {
-  secret:
-    'A client secret of the app registration. Tenants that forbid client secrets use a certificate.',
-  certificate:
-    'A certificate whose private key signs the sign-in, as Microsoft recommends; the app in Entra has the certificate, the portal its private key.',
-};
 
 /** The saved certificate as the admin can compare it with the one Entra lists for the app. */
 function describeCertificate(
   certificate: Microsoft365Settings['certificate'],
+  t: TranslationFunction<typeof emailProviderTranslationRef.T>,
 ): string | undefined {
   return certificate
-    ? `Thumbprint ${certificate.thumbprint}, subject ${
-        certificate.subject
-      }, expires on ${certificate.notAfter.slice(0, 10)}.`
+    ? t('fields.microsoft365.clientCertificatePem.savedDetails', {
+        thumbprint: certificate.thumbprint,
+        subject: certificate.subject,
+        day: certificate.notAfter.slice(0, 10),
+      })
     : undefined;
 }
 
@@ -54,7 +57,11 @@ export function Microsoft365Fields(props: {
   /** The configuration pins the settings: each field names its key instead of its help. */
   managed: boolean;
 }) {
-  const { microsoft365, onChange, errors, secret, readOnly, managed } = props;
+  const { microsoft365, onChange, secret, readOnly, managed } = props;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const labels = useSettingsLabels();
+  const errors = useTranslatedFieldErrors(props.errors);
+  const configKeyHelp = useConfigKeyHelp();
   const largeMessagesHelpId = `${fieldId(
     'microsoft365.largeMessages',
   )}-helper-text`;
@@ -78,27 +85,26 @@ export function Microsoft365Fields(props: {
     <Grid container spacing={2}>
       <Grid item xs={12}>
         <Typography variant="body2" color="textSecondary">
-          The portal sends as a mailbox of your tenant through Microsoft Graph,
-          signing in as an app registration of Microsoft Entra with a client
-          secret or a certificate. The app needs the Microsoft Graph{' '}
-          <strong>application</strong> permission <code>Mail.Send</code> with
-          admin consent (Entra admin center → App registrations → your app → API
-          permissions → Grant admin consent). To limit which mailboxes it may
-          send as, add an Exchange application access policy.
+          {t('fields.microsoft365.intro', {
+            application: (
+              <strong>{t('fields.microsoft365.introApplication')}</strong>
+            ),
+            permission: <code>Mail.Send</code>,
+          })}
         </Typography>
       </Grid>
       <Grid item xs={12} md={6}>
         <TextField
           {...common}
           id={fieldId('microsoft365.from')}
-          label="Sender email address"
+          label={t('fields.microsoft365.from.label')}
           type="email"
           value={microsoft365.from}
           onChange={event => set({ from: event.target.value })}
           error={Boolean(errors['microsoft365.from'])}
           helperText={help(
             'microsoft365.from',
-            'The mailbox the portal sends as: a user principal name such as reports@contoso.onmicrosoft.com, with an Exchange Online mailbox (a shared mailbox works).',
+            t('fields.microsoft365.from.help'),
           )}
         />
       </Grid>
@@ -106,13 +112,13 @@ export function Microsoft365Fields(props: {
         <TextField
           {...common}
           id={fieldId('microsoft365.tenantId')}
-          label="Tenant ID"
+          label={t('fields.microsoft365.tenantId.label')}
           value={microsoft365.tenantId}
           onChange={event => set({ tenantId: event.target.value })}
           error={Boolean(errors['microsoft365.tenantId'])}
           helperText={help(
             'microsoft365.tenantId',
-            'Entra admin center → Overview → Tenant ID (a GUID), or a verified domain such as contoso.onmicrosoft.com.',
+            t('fields.microsoft365.tenantId.help'),
           )}
         />
       </Grid>
@@ -120,13 +126,13 @@ export function Microsoft365Fields(props: {
         <TextField
           {...common}
           id={fieldId('microsoft365.clientId')}
-          label="Client ID"
+          label={t('fields.microsoft365.clientId.label')}
           value={microsoft365.clientId}
           onChange={event => set({ clientId: event.target.value })}
           error={Boolean(errors['microsoft365.clientId'])}
           helperText={help(
             'microsoft365.clientId',
-            'App registrations → your app → Overview → Application (client) ID, a GUID.',
+            t('fields.microsoft365.clientId.help'),
           )}
         />
       </Grid>
@@ -134,7 +140,7 @@ export function Microsoft365Fields(props: {
         <TextField
           {...common}
           id={fieldId('microsoft365.cloud')}
-          label="Cloud"
+          label={t('fields.microsoft365.cloud.label')}
           select
           SelectProps={{ native: true }}
           value={microsoft365.cloud}
@@ -144,12 +150,12 @@ export function Microsoft365Fields(props: {
           error={Boolean(errors['microsoft365.cloud'])}
           helperText={help(
             'microsoft365.cloud',
-            'Where the tenant lives: Global for most tenants. US Government and China tenants sign in and send through their own Microsoft hosts.',
+            t('fields.microsoft365.cloud.help'),
           )}
         >
-          {CLOUDS.map(cloud => (
+          {MICROSOFT365_CLOUDS.map(cloud => (
             <option key={cloud} value={cloud}>
-              {CLOUD_LABELS[cloud]}
+              {labels.cloud[cloud]}
             </option>
           ))}
         </TextField>
@@ -158,7 +164,7 @@ export function Microsoft365Fields(props: {
         <TextField
           {...common}
           id={fieldId('microsoft365.credential')}
-          label="Credential"
+          label={t('fields.microsoft365.credential.label')}
           select
           SelectProps={{ native: true }}
           value={microsoft365.credential}
@@ -168,12 +174,12 @@ export function Microsoft365Fields(props: {
           error={Boolean(errors['microsoft365.credential'])}
           helperText={help(
             'microsoft365.credential',
-            CREDENTIAL_HELP[microsoft365.credential],
+            t(`fields.microsoft365.credential.help.${microsoft365.credential}`),
           )}
         >
-          {CREDENTIALS.map(credential => (
+          {MICROSOFT365_CREDENTIALS.map(credential => (
             <option key={credential} value={credential}>
-              {CREDENTIAL_LABELS[credential]}
+              {labels.credential[credential]}
             </option>
           ))}
         </TextField>
@@ -182,13 +188,12 @@ export function Microsoft365Fields(props: {
         <Grid item xs={12}>
           <SecretField
             id={fieldId('microsoft365.clientCertificatePem')}
-            label="Certificate and private key (PEM)"
-            noun="certificate"
-            destination={MICROSOFT365_DESTINATION}
+            label={t('fields.microsoft365.clientCertificatePem.label')}
+            kind="certificate"
             multiline
             value={microsoft365.clientCertificatePem}
             state={secret}
-            savedDetails={describeCertificate(props.savedCertificate)}
+            savedDetails={describeCertificate(props.savedCertificate, t)}
             error={errors['microsoft365.clientCertificatePem']}
             disabled={readOnly}
             onChange={clientCertificatePem => set({ clientCertificatePem })}
@@ -197,10 +202,11 @@ export function Microsoft365Fields(props: {
                 ? configKey('microsoft365.clientCertificatePem')
                 : undefined
             }
-            help="The certificate (-----BEGIN CERTIFICATE-----) followed by its private key (-----BEGIN PRIVATE KEY-----, without a passphrase); upload the certificate alone to the app in Entra → Certificates & secrets. "
+            help={t('fields.microsoft365.clientCertificatePem.help')}
             requiredHelp={{
-              'credential-changed':
-                'Paste the certificate and its private key: the saved settings sign in with a client secret, which saving deletes. Stored encrypted and never shown again.',
+              'credential-changed': t(
+                'fields.microsoft365.clientCertificatePem.credentialChanged',
+              ),
             }}
           />
         </Grid>
@@ -209,9 +215,8 @@ export function Microsoft365Fields(props: {
           <Grid item xs={12} md={6}>
             <SecretField
               id={fieldId('microsoft365.clientSecret')}
-              label="Client secret"
-              noun="client secret"
-              destination={MICROSOFT365_DESTINATION}
+              label={t('fields.microsoft365.clientSecret.label')}
+              kind="clientSecret"
               value={microsoft365.clientSecret}
               state={secret}
               error={errors['microsoft365.clientSecret']}
@@ -220,10 +225,11 @@ export function Microsoft365Fields(props: {
               configKey={
                 managed ? configKey('microsoft365.clientSecret') : undefined
               }
-              help="App registrations → your app → Certificates & secrets: the secret's Value (shown once, when it is created), not its Secret ID. "
+              help={t('fields.microsoft365.clientSecret.help')}
               requiredHelp={{
-                'credential-changed':
-                  'Enter a client secret: the saved settings sign in with a certificate, which saving deletes. Stored encrypted and never shown again.',
+                'credential-changed': t(
+                  'fields.microsoft365.clientSecret.credentialChanged',
+                ),
               }}
             />
           </Grid>
@@ -231,7 +237,7 @@ export function Microsoft365Fields(props: {
             <TextField
               {...common}
               id={fieldId('microsoft365.clientSecretExpiresAt')}
-              label="Secret expires"
+              label={t('fields.microsoft365.clientSecretExpiresAt.label')}
               type="date"
               value={microsoft365.clientSecretExpiresAt}
               onChange={event =>
@@ -243,7 +249,7 @@ export function Microsoft365Fields(props: {
               error={Boolean(errors['microsoft365.clientSecretExpiresAt'])}
               helperText={help(
                 'microsoft365.clientSecretExpiresAt',
-                'Optional: copy it from the Expires column in Entra (App registrations → your app → Certificates & secrets), and the page warns 30 days before the secret expires.',
+                t('fields.microsoft365.clientSecretExpiresAt.help'),
               )}
             />
           </Grid>
@@ -261,14 +267,14 @@ export function Microsoft365Fields(props: {
               inputProps={{ 'aria-describedby': largeMessagesHelpId }}
             />
           }
-          label="Send large messages (over 3 MB) through upload sessions"
+          label={t('fields.microsoft365.largeMessages.label')}
         />
         <FormHelperText
           id={largeMessagesHelpId}
           error={Boolean(errors['microsoft365.largeMessages'])}
         >
           {errors['microsoft365.largeMessages'] ??
-            `Needs the Mail.ReadWrite application permission in addition to Mail.Send${
+            `${t('fields.microsoft365.largeMessages.help')}${
               managed ? `. ${configKeyHelp('microsoft365.largeMessages')}` : ''
             }`}
         </FormHelperText>

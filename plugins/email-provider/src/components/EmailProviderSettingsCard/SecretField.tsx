@@ -1,5 +1,7 @@
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import TextField from '@material-ui/core/TextField';
 import type { SecretRequiredReason } from '@email-provider/backstage-plugin-email-provider-common';
+import { emailProviderTranslationRef } from '../../translation';
 import { SecretState } from './validation';
 import { CONFIG_KEY_HELPER_TEXT_PROPS } from './ManagedByConfig';
 
@@ -11,15 +13,14 @@ import { CONFIG_KEY_HELPER_TEXT_PROPS } from './ManagedByConfig';
 export function SecretField(props: {
   id: string;
   label: string;
-  /** How the secret is called in sentences: "password", "client secret". */
-  noun: string;
-  /** What counts as the destination, for the sentence asking to enter the secret again. */
-  destination: string;
+  /** Which secret it is, for the sentences about it. */
+  kind: 'password' | 'clientSecret' | 'certificate';
   value: string;
   state: SecretState;
   error?: string;
   disabled?: boolean;
   onChange(value: string): void;
+  /** Put before "Stored encrypted and never shown again.", ending with a space. */
   help?: string;
   /** The app-config key the secret is set with when the configuration pins the settings. */
   configKey?: string;
@@ -33,8 +34,9 @@ export function SecretField(props: {
   /** Why the secret must be entered, for reasons other than a new or changed destination. */
   requiredHelp?: Partial<Record<SecretRequiredReason, string>>;
 }) {
-  const { id, label, noun, destination, value, state, error, disabled } = props;
+  const { id, label, kind, value, state, error, disabled } = props;
   const { configKey, multiline, savedDetails } = props;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   const shownAsSet = configKey ? state.saved : state.saved && !state.required;
   const details = savedDetails ? ` ${savedDetails}` : '';
   const reasonHelp = state.required
@@ -45,16 +47,16 @@ export function SecretField(props: {
     helperText = error;
   } else if (configKey) {
     helperText = state.saved
-      ? `Set in the configuration: ${configKey} (never shown).${details}`
-      : `Not set in the configuration (${configKey}).`;
+      ? t('fields.secret.setInConfig', { key: configKey, details })
+      : t('fields.secret.notSetInConfig', { key: configKey });
   } else if (!state.required) {
-    helperText = `A ${noun} is saved.${details} Leave this empty to keep it, or type a new one to replace it.`;
+    helperText = t(`fields.secret.${kind}.saved`, { details });
   } else if (reasonHelp) {
     helperText = reasonHelp;
   } else if (state.reason === 'destination-changed') {
-    helperText = `Enter the ${noun} again: the ${destination} changed, and a saved ${noun} is never sent to a new destination.`;
+    helperText = t(`fields.secret.${kind}.enterAgain`);
   } else {
-    helperText = `${props.help ?? ''}Stored encrypted and never shown again.`;
+    helperText = t('fields.secret.storedEncrypted', { help: props.help ?? '' });
   }
   return (
     <TextField
@@ -67,7 +69,13 @@ export function SecretField(props: {
       value={value}
       onChange={event => props.onChange(event.target.value)}
       placeholder={
-        shownAsSet ? `•••••••• ${configKey ? 'set' : 'saved'}` : undefined
+        shownAsSet
+          ? t(
+              configKey
+                ? 'fields.secret.setPlaceholder'
+                : 'fields.secret.savedPlaceholder',
+            )
+          : undefined
       }
       InputLabelProps={shownAsSet ? { shrink: true } : {}}
       inputProps={{

@@ -1,4 +1,5 @@
 import { InfoCard, Progress } from '@backstage/core-components';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import {
   EmailProviderType,
   MANAGED_SETTINGS_CONFIG_KEY,
@@ -14,26 +15,81 @@ import Radio from '@material-ui/core/Radio';
 import RadioGroup from '@material-ui/core/RadioGroup';
 import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
+import { emailProviderTranslationRef } from '../../translation';
 import { CredentialExpiryAlert } from '../CredentialExpiry';
 import { ConfirmDialog } from './ConfirmDialog';
-import {
-  checkTargetName,
-  ConnectionCheckResult,
-} from './ConnectionCheckResult';
+import { ConnectionCheckResult } from './ConnectionCheckResult';
 import { differsFromSaved, hasUnsavedInput } from './draft';
-import { PROVIDER_LABELS } from './labels';
-import { configKeyHelp, ManagedByConfigNote } from './ManagedByConfig';
+import { useSettingsLabels } from './labels';
+import { ManagedByConfigNote, useConfigKeyHelp } from './ManagedByConfig';
 import { Microsoft365Fields } from './Microsoft365Fields';
+import { useConfirmationText } from './saveConfirmation';
 import { SmtpFields } from './SmtpFields';
 import { StatusLine } from './StatusLine';
 import { TestEmailDialog } from './TestEmailDialog';
-import { useSettingsForm } from './useSettingsForm';
+import { Problem, useSettingsForm, VerifyState } from './useSettingsForm';
 import { useUnsavedChangesPrompt } from './useUnsavedChangesPrompt';
 import { microsoft365SecretState, smtpSecretState } from './validation';
 
 const PROVIDERS: EmailProviderType[] = ['none', 'smtp', 'microsoft365'];
 
-const CARD_TITLE = 'Outgoing email';
+/** What stopped the save or the check, with the sentences of the problems that name no field. */
+function ProblemAlert(props: { problem: Problem }) {
+  const { problem } = props;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  let summary: string;
+  if (problem.kind === 'invalid') {
+    summary = t(`settings.problem.invalid.${problem.attempt}`, {
+      count: problem.fieldCount,
+    });
+  } else if (problem.kind === 'refused') {
+    summary = t('settings.problem.refused');
+  } else {
+    summary = t('settings.problem.notSaved');
+  }
+  return (
+    <Alert severity="error" role="alert">
+      <strong>{summary}</strong>
+      {problem.details.map(detail => (
+        <div key={detail}>{detail}</div>
+      ))}
+    </Alert>
+  );
+}
+
+/** The connection check: running, what it found, or why it did not run. */
+function VerifyStatus(props: { verify: VerifyState }) {
+  const { verify } = props;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  switch (verify.status) {
+    case 'running':
+      return (
+        <Typography role="status">
+          {t(`settings.connectionCheck.running.${verify.target}`)}
+        </Typography>
+      );
+    case 'done':
+      return (
+        <ConnectionCheckResult result={verify.result} target={verify.target} />
+      );
+    case 'nothing-to-check':
+      return (
+        <Alert severity="error" role="alert">
+          {verify.target === 'draft'
+            ? t('settings.connectionCheck.noProviderChosen')
+            : t('settings.connectionCheck.noProviderSaved')}
+        </Alert>
+      );
+    default:
+      return (
+        <Alert severity="error" role="alert">
+          {t('settings.connectionCheck.notChecked', {
+            message: verify.message,
+          })}
+        </Alert>
+      );
+  }
+}
 
 /**
  * The settings form, for a user who may read them; `readOnly` without the update permission.
@@ -43,6 +99,10 @@ const CARD_TITLE = 'Outgoing email';
  */
 export function SettingsEditor(props: { readOnly: boolean }) {
   const { readOnly } = props;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const labels = useSettingsLabels();
+  const configKeyHelp = useConfigKeyHelp();
+  const confirmationText = useConfirmationText();
   const form = useSettingsForm();
   const { state, managed, problemRef, change } = form;
   const { snapshot, draft, initial, errors, problem, conflict, notice } = state;
@@ -50,27 +110,28 @@ export function SettingsEditor(props: { readOnly: boolean }) {
   const locked = readOnly || managed;
   const unsaved = Boolean(draft && initial && hasUnsavedInput(draft, initial));
   const prompt = useUnsavedChangesPrompt(unsaved && !locked);
+  const title = t('settings.title');
 
   if (state.loadError) {
     return (
-      <InfoCard title={CARD_TITLE}>
+      <InfoCard title={title}>
         <Alert
           severity="error"
           role="alert"
           action={
             <Button color="inherit" onClick={form.load}>
-              Try again
+              {t('settings.tryAgain')}
             </Button>
           }
         >
-          The email provider settings could not be loaded: {state.loadError}
+          {t('settings.loadFailed', { message: state.loadError })}
         </Alert>
       </InfoCard>
     );
   }
   if (!snapshot || !draft || !initial) {
     return (
-      <InfoCard title={CARD_TITLE}>
+      <InfoCard title={title}>
         <Progress />
       </InfoCard>
     );
@@ -79,39 +140,42 @@ export function SettingsEditor(props: { readOnly: boolean }) {
   const saved = snapshot.settings;
   const setProvider = (provider: EmailProviderType) =>
     change({ ...draft, provider });
+  const confirming = confirmation && confirmationText(confirmation);
 
   return (
-    <InfoCard title={CARD_TITLE}>
+    <InfoCard title={title}>
       <StatusLine settings={saved} />
       <CredentialExpiryAlert settings={saved} />
       {managed && <ManagedByConfigNote provider={saved.provider} />}
       {state.takenOverByConfig && (
         <Box mt={2}>
           <Alert severity="warning" role="alert">
-            <strong>Nothing was saved</strong>: the portal's configuration now
-            sets the email provider (<code>{MANAGED_SETTINGS_CONFIG_KEY}</code>
-            ), so it cannot be changed on this page. The form shows the
-            configured settings; what you typed was discarded.
+            {t('settings.takenOverByConfig.body', {
+              heading: (
+                <strong>{t('settings.takenOverByConfig.heading')}</strong>
+              ),
+              key: <code>{MANAGED_SETTINGS_CONFIG_KEY}</code>,
+            })}
           </Alert>
         </Box>
       )}
       {readOnly && !managed && (
         <Alert severity="info">
-          You can see these settings but not change them: that needs the{' '}
-          <code>email-provider.settings.update</code> permission, which email
-          provider admins have.
+          {t('settings.readOnly', {
+            permission: <code>email-provider.settings.update</code>,
+          })}
         </Alert>
       )}
       <form
         noValidate
         onSubmit={form.submit}
-        aria-label="Email provider settings"
+        aria-label={t('settings.formLabel')}
         aria-busy={saving}
       >
         <Box mt={2}>
           <FormControl component="fieldset" disabled={locked}>
             <FormLabel component="legend" id="email-provider-provider-label">
-              Provider
+              {t('settings.provider')}
             </FormLabel>
             <RadioGroup
               row
@@ -127,7 +191,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
                   key={provider}
                   value={provider}
                   control={<Radio color="primary" />}
-                  label={PROVIDER_LABELS[provider]}
+                  label={labels.provider[provider]}
                 />
               ))}
             </RadioGroup>
@@ -140,10 +204,11 @@ export function SettingsEditor(props: { readOnly: boolean }) {
         {draft.provider === 'none' && !managed && (
           <Typography variant="body2" color="textSecondary">
             {saved.provider === 'none'
-              ? 'No provider: the portal sends no email. Choose SMTP or Microsoft 365 to set one up.'
-              : `Saving None deletes the saved ${
-                  PROVIDER_LABELS[saved.provider]
-                } settings and stops all email from the portal.`}
+              ? t('settings.noProvider.nothingSaved')
+              : t('settings.noProvider.deletesSaved', {
+                  none: labels.provider.none,
+                  provider: labels.provider[saved.provider],
+                })}
           </Typography>
         )}
         {draft.provider === 'smtp' && (
@@ -175,12 +240,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
         <div ref={problemRef} tabIndex={-1}>
           {problem && (
             <Box mt={2}>
-              <Alert severity="error" role="alert">
-                <strong>{problem.summary}</strong>
-                {problem.details.map(detail => (
-                  <div key={detail}>{detail}</div>
-                ))}
-              </Alert>
+              <ProblemAlert problem={problem} />
             </Box>
           )}
         </div>
@@ -191,18 +251,27 @@ export function SettingsEditor(props: { readOnly: boolean }) {
               role="alert"
               action={
                 <Button color="inherit" onClick={form.load}>
-                  Reload
+                  {t('settings.conflict.reload')}
                 </Button>
               }
             >
-              <strong>Someone else changed the settings</strong> while you were
-              editing; nothing was saved. Reload to see their changes (what you
-              typed here will be replaced). {conflict}
+              {t('settings.conflict.body', {
+                heading: <strong>{t('settings.conflict.heading')}</strong>,
+                message: conflict,
+              })}
             </Alert>
           </Box>
         )}
         <Box role="status" aria-live="polite" mt={notice ? 2 : 0}>
-          {notice && <Alert severity="success">{notice}</Alert>}
+          {notice && (
+            <Alert severity="success">
+              {notice.saved.provider === 'none'
+                ? t('settings.saved.deleted')
+                : t('settings.saved.active', {
+                    settings: labels.describeSettings(notice.saved),
+                  })}
+            </Alert>
+          )}
         </Box>
 
         {!readOnly && !(managed && saved.provider === 'none') && (
@@ -214,7 +283,7 @@ export function SettingsEditor(props: { readOnly: boolean }) {
                 variant="contained"
                 disabled={saving}
               >
-                Save
+                {t('settings.save')}
               </Button>
             )}
             <Button
@@ -222,58 +291,40 @@ export function SettingsEditor(props: { readOnly: boolean }) {
               onClick={form.checkConnection}
               disabled={verify?.status === 'running'}
             >
-              Check connection
+              {t('settings.checkConnection')}
             </Button>
             <Button variant="outlined" onClick={() => form.setTestOpen(true)}>
-              Send test email
+              {t('settings.sendTestEmail')}
             </Button>
             {(saving || verify?.status === 'running') && (
-              <CircularProgress size={24} aria-label="Working" />
+              <CircularProgress size={24} aria-label={t('settings.working')} />
             )}
           </Box>
         )}
       </form>
 
       <Box mt={2} aria-live="polite">
-        {verify?.status === 'running' && (
-          <Typography role="status">
-            Checking the connection of the {checkTargetName(verify.target)}…
-          </Typography>
-        )}
-        {verify?.status === 'done' && (
-          <ConnectionCheckResult
-            result={verify.result}
-            target={verify.target}
-          />
-        )}
-        {verify?.status === 'error' && (
-          <Alert severity="error" role="alert">
-            The connection was not checked: {verify.message}
-          </Alert>
-        )}
+        {verify && <VerifyStatus verify={verify} />}
       </Box>
 
       <ConfirmDialog
-        open={Boolean(confirmation)}
-        title={confirmation?.title ?? ''}
-        confirmLabel={confirmation?.confirmLabel ?? ''}
+        open={Boolean(confirming)}
+        title={confirming?.title ?? ''}
+        confirmLabel={confirming?.confirmLabel ?? ''}
         onCancel={form.cancelConfirmation}
         onConfirm={() => confirmation && form.save(confirmation.input)}
       >
-        <Typography>{confirmation?.body}</Typography>
+        <Typography>{confirming?.body}</Typography>
       </ConfirmDialog>
       <ConfirmDialog
         open={prompt.pendingPath !== undefined}
-        title="Leave without saving?"
-        confirmLabel="Leave"
-        cancelLabel="Stay"
+        title={t('settings.unsavedChanges.title')}
+        confirmLabel={t('settings.unsavedChanges.leave')}
+        cancelLabel={t('settings.unsavedChanges.stay')}
         onCancel={prompt.stay}
         onConfirm={prompt.leave}
       >
-        <Typography>
-          The email provider settings have unsaved changes; leaving this page
-          discards them.
-        </Typography>
+        <Typography>{t('settings.unsavedChanges.body')}</Typography>
       </ConfirmDialog>
       {state.testOpen && (
         <TestEmailDialog

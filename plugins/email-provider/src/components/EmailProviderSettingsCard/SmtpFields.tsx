@@ -3,28 +3,38 @@ import FormControlLabel from '@material-ui/core/FormControlLabel';
 import FormHelperText from '@material-ui/core/FormHelperText';
 import Grid from '@material-ui/core/Grid';
 import TextField from '@material-ui/core/TextField';
-import type { SmtpSecurity } from '@email-provider/backstage-plugin-email-provider-common';
+import {
+  TranslationFunction,
+  useTranslationRef,
+} from '@backstage/frontend-plugin-api';
+import {
+  SMTP_SECURITY_MODES,
+  SmtpSecurity,
+} from '@email-provider/backstage-plugin-email-provider-common';
+import { emailProviderTranslationRef } from '../../translation';
 import { SmtpDraft, SUGGESTED_PORTS, withSecurity } from './draft';
-import { SECURITY_LABELS } from './labels';
-import { FieldErrors, SecretState } from './validation';
+import { SettingsLabels, useSettingsLabels } from './labels';
+import {
+  FieldErrors,
+  SecretState,
+  useTranslatedFieldErrors,
+} from './validation';
 import { fieldId } from './ids';
 import {
   CONFIG_KEY_HELPER_TEXT_PROPS,
   configKey,
-  configKeyHelp,
+  useConfigKeyHelp,
 } from './ManagedByConfig';
 import { SecretField } from './SecretField';
 
-const SECURITY_MODES: SmtpSecurity[] = ['starttls', 'tls', 'none'];
-
-const SECURITY_HELP: Record<SmtpSecurity, string> = {
-  starttls: 'Switches to TLS before signing in; never goes on without it.',
-  tls: 'Encrypted from the first byte (SMTPS).',
-  none: 'No encryption, the password included: only on a trusted network.',
-};
+type Translate = TranslationFunction<typeof emailProviderTranslationRef.T>;
 
 /** A hint when the port is the usual one of another security mode. */
-function portHint(smtp: SmtpDraft): string | undefined {
+function portHint(
+  smtp: SmtpDraft,
+  t: Translate,
+  labels: SettingsLabels,
+): string | undefined {
   const port = Number(smtp.port.trim());
   const usual = SUGGESTED_PORTS[smtp.security];
   if (port === usual) {
@@ -34,21 +44,30 @@ function portHint(smtp: SmtpDraft): string | undefined {
     mode => mode !== 'none' && SUGGESTED_PORTS[mode] === port,
   );
   return other
-    ? `Port ${port} usually expects ${SECURITY_LABELS[other]}, not ${
-        SECURITY_LABELS[smtp.security]
-      }. `
+    ? t('fields.smtp.port.otherSecurityExpected', {
+        port: String(port),
+        expected: labels.security[other],
+        chosen: labels.security[smtp.security],
+      })
     : undefined;
 }
 
-function usernameHelp(smtp: SmtpDraft, managed: boolean): string {
-  if (managed) {
+/** The username's help: how it signs in, or with `configKeyHelp` its configuration key. */
+function usernameHelp(
+  smtp: SmtpDraft,
+  t: Translate,
+  configKeyHelp?: (field: string) => string,
+): string {
+  if (configKeyHelp) {
     return configKeyHelp(
       smtp.usernameSameAsFrom ? 'smtp.usernameSameAsFrom' : 'smtp.username',
     );
   }
   return smtp.usernameSameAsFrom
-    ? 'Signs in as the sender email address. Untick "Same as sender email address" to sign in with another username.'
-    : 'The login of the SMTP account: an address or a plain login name such as an Amazon SES access key.';
+    ? t('fields.smtp.username.helpSameAsFrom', {
+        sameAsFrom: t('fields.smtp.usernameSameAsFrom.label'),
+      })
+    : t('fields.smtp.username.help');
 }
 
 export function SmtpFields(props: {
@@ -60,7 +79,11 @@ export function SmtpFields(props: {
   /** The configuration pins the settings: each field names its key instead of its help. */
   managed: boolean;
 }) {
-  const { smtp, onChange, errors, secret, readOnly, managed } = props;
+  const { smtp, onChange, secret, readOnly, managed } = props;
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const labels = useSettingsLabels();
+  const errors = useTranslatedFieldErrors(props.errors);
+  const configKeyHelp = useConfigKeyHelp();
   const authenticationHelpId = `${fieldId('smtp.authentication')}-helper-text`;
   const signsIn = smtp.authentication === 'password';
   const set = (changes: Partial<SmtpDraft>) =>
@@ -81,33 +104,28 @@ export function SmtpFields(props: {
         <TextField
           {...common}
           id={fieldId('smtp.host')}
-          label="Server address"
+          label={t('fields.smtp.host.label')}
           value={smtp.host}
           onChange={event => set({ host: event.target.value })}
           inputProps={{ 'aria-required': true }}
           autoComplete="off"
           error={Boolean(errors['smtp.host'])}
-          helperText={help(
-            'smtp.host',
-            'Host name or IP address of the SMTP server, for example smtp.gmail.com or smtp.office365.com.',
-          )}
+          helperText={help('smtp.host', t('fields.smtp.host.help'))}
         />
       </Grid>
       <Grid item xs={6} md={3}>
         <TextField
           {...common}
           id={fieldId('smtp.port')}
-          label="Port"
+          label={t('fields.smtp.port.label')}
           value={smtp.port}
           onChange={event => set({ port: event.target.value })}
           inputProps={{ inputMode: 'numeric', 'aria-required': true }}
           error={Boolean(errors['smtp.port'])}
           helperText={
             errors['smtp.port'] ??
-            `${portHint(smtp) ?? ''}${
-              managed
-                ? configKeyHelp('smtp.port')
-                : 'Usually 587 (StartTLS), 465 (SSL/TLS) or 25 (None).'
+            `${portHint(smtp, t, labels) ?? ''}${
+              managed ? configKeyHelp('smtp.port') : t('fields.smtp.port.help')
             }`
           }
         />
@@ -116,7 +134,7 @@ export function SmtpFields(props: {
         <TextField
           {...common}
           id={fieldId('smtp.security')}
-          label="Security"
+          label={t('fields.smtp.security.label')}
           select
           SelectProps={{ native: true }}
           value={smtp.security}
@@ -124,11 +142,14 @@ export function SmtpFields(props: {
             onChange(withSecurity(smtp, event.target.value as SmtpSecurity))
           }
           error={Boolean(errors['smtp.security'])}
-          helperText={help('smtp.security', SECURITY_HELP[smtp.security])}
+          helperText={help(
+            'smtp.security',
+            t(`fields.smtp.security.help.${smtp.security}`),
+          )}
         >
-          {SECURITY_MODES.map(mode => (
+          {SMTP_SECURITY_MODES.map(mode => (
             <option key={mode} value={mode}>
-              {SECURITY_LABELS[mode]}
+              {labels.security[mode]}
             </option>
           ))}
         </TextField>
@@ -137,32 +158,26 @@ export function SmtpFields(props: {
         <TextField
           {...common}
           id={fieldId('smtp.from')}
-          label="Sender email address"
+          label={t('fields.smtp.from.label')}
           type="email"
           value={smtp.from}
           onChange={event => set({ from: event.target.value })}
           inputProps={{ 'aria-required': true }}
           autoComplete="off"
           error={Boolean(errors['smtp.from'])}
-          helperText={help(
-            'smtp.from',
-            'The address every portal email comes from; the server must allow this account to send as it.',
-          )}
+          helperText={help('smtp.from', t('fields.smtp.from.help'))}
         />
       </Grid>
       <Grid item xs={12} md={6}>
         <TextField
           {...common}
           id={fieldId('smtp.fromName')}
-          label="Sender name"
+          label={t('fields.smtp.fromName.label')}
           value={smtp.fromName}
           onChange={event => set({ fromName: event.target.value })}
           autoComplete="off"
           error={Boolean(errors['smtp.fromName'])}
-          helperText={help(
-            'smtp.fromName',
-            'Optional: the name recipients see, for example ACME Portal.',
-          )}
+          helperText={help('smtp.fromName', t('fields.smtp.fromName.help'))}
         />
       </Grid>
       <Grid item xs={12}>
@@ -181,7 +196,7 @@ export function SmtpFields(props: {
               inputProps={{ 'aria-describedby': authenticationHelpId }}
             />
           }
-          label="Server requires authentication"
+          label={t('fields.smtp.authentication.label')}
         />
         <FormHelperText
           id={authenticationHelpId}
@@ -191,8 +206,8 @@ export function SmtpFields(props: {
           {help(
             'smtp.authentication',
             signsIn
-              ? 'The portal signs in with a username and password. Untick for a relay that admits the portal by its network address instead.'
-              : "No username or password is sent: for a relay that admits the portal by its network address (an internal Postfix, an Exchange connector, Google's SMTP relay with IP allow-listing).",
+              ? t('fields.smtp.authentication.helpOn')
+              : t('fields.smtp.authentication.helpOff'),
           )}
         </FormHelperText>
       </Grid>
@@ -216,14 +231,14 @@ export function SmtpFields(props: {
                   }}
                 />
               }
-              label="Same as sender email address"
+              label={t('fields.smtp.usernameSameAsFrom.label')}
             />
           </Grid>
           <Grid item xs={12} md={6}>
             <TextField
               {...common}
               id={fieldId('smtp.username')}
-              label="Username"
+              label={t('fields.smtp.username.label')}
               value={smtp.usernameSameAsFrom ? smtp.from : smtp.username}
               onChange={event => set({ username: event.target.value })}
               inputProps={{ 'aria-required': !smtp.usernameSameAsFrom }}
@@ -232,25 +247,26 @@ export function SmtpFields(props: {
               autoComplete="off"
               error={Boolean(errors['smtp.username'])}
               helperText={
-                errors['smtp.username'] ?? usernameHelp(smtp, managed)
+                errors['smtp.username'] ??
+                usernameHelp(smtp, t, managed ? configKeyHelp : undefined)
               }
             />
           </Grid>
           <Grid item xs={12} md={6}>
             <SecretField
               id={fieldId('smtp.password')}
-              label="Password"
-              noun="password"
-              destination="server address, port, security or username"
+              label={t('fields.smtp.password.label')}
+              kind="password"
               value={smtp.password}
               state={secret}
               error={errors['smtp.password']}
               disabled={readOnly}
               onChange={password => set({ password })}
-              help="For Gmail and Google Workspace, an app password. "
+              help={t('fields.smtp.password.help')}
               requiredHelp={{
-                'authentication-enabled':
-                  'Enter the password: the saved settings send no authentication, so no password is saved.',
+                'authentication-enabled': t(
+                  'fields.smtp.password.authenticationEnabled',
+                ),
               }}
               configKey={managed ? configKey('smtp.password') : undefined}
             />

@@ -1,8 +1,9 @@
-import { useApi } from '@backstage/frontend-plugin-api';
+import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
-  emailAddressSchema,
   EmailProviderSettings,
+  isEmailAddress,
+  MAX_EMAIL_ADDRESS_LENGTH,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
@@ -17,43 +18,53 @@ import Typography from '@material-ui/core/Typography';
 import Alert from '@material-ui/lab/Alert';
 import { FormEvent, useState } from 'react';
 import { emailProviderApiRef, TestEmailOutcome } from '../../api';
-import { describeSettings } from './labels';
+import { emailProviderTranslationRef } from '../../translation';
+import { useFailureSentence } from '../FailureSentence';
 import { FailureDetails } from './FailureDetails';
+import { useSettingsLabels } from './labels';
 
-type Result =
-  | { kind: 'outcome'; outcome: TestEmailOutcome }
-  | { kind: 'error'; title: string; message: string };
+/** Why the backend did not send the test email, when it did not even try. */
+type Refusal = 'rateLimited' | 'noActiveProvider' | 'notAllowed' | 'notSent';
 
-const recipientSchema = emailAddressSchema('Recipient');
+/** `message` is the server's sentence, or the error's. */
+type Refused = { kind: 'refused'; refusal: Refusal; message: string };
 
-function describeError(error: unknown): Result {
-  if (error instanceof ResponseError) {
-    const message = error.body?.error?.message ?? error.message;
-    switch (error.statusCode) {
-      case 429:
-        return {
-          kind: 'error',
-          title: 'Rate limited: too many test emails',
-          message,
-        };
-      case 409:
-        return {
-          kind: 'error',
-          title: 'No email provider is active',
-          message:
-            'Save SMTP or Microsoft 365 settings first, then send the test email.',
-        };
-      case 403:
-        return { kind: 'error', title: 'Not allowed', message };
-      default:
-        return { kind: 'error', title: 'The test email was not sent', message };
-    }
+type Result = { kind: 'outcome'; outcome: TestEmailOutcome } | Refused;
+
+/** What is wrong with the recipient: found by the form, or the server's sentence. */
+type RecipientProblem =
+  | { kind: 'required' | 'tooLong' | 'invalid' }
+  | { kind: 'refused'; message: string };
+
+function checkRecipient(recipient: string): RecipientProblem | undefined {
+  if (!recipient) {
+    return { kind: 'required' };
   }
-  return {
-    kind: 'error',
-    title: 'The test email was not sent',
-    message: error instanceof Error ? error.message : String(error),
-  };
+  if (recipient.length > MAX_EMAIL_ADDRESS_LENGTH) {
+    return { kind: 'tooLong' };
+  }
+  return isEmailAddress(recipient) ? undefined : { kind: 'invalid' };
+}
+
+function refusalOf(error: unknown): Refused {
+  if (!(error instanceof ResponseError)) {
+    return {
+      kind: 'refused',
+      refusal: 'notSent',
+      message: error instanceof Error ? error.message : String(error),
+    };
+  }
+  const message = error.body?.error?.message ?? error.message;
+  switch (error.statusCode) {
+    case 429:
+      return { kind: 'refused', refusal: 'rateLimited', message };
+    case 409:
+      return { kind: 'refused', refusal: 'noActiveProvider', message };
+    case 403:
+      return { kind: 'refused', refusal: 'notAllowed', message };
+    default:
+      return { kind: 'refused', refusal: 'notSent', message };
+  }
 }
 
 /**
@@ -69,42 +80,66 @@ export function TestEmailDialog(props: {
 }) {
   const { open, onClose, saved, unsavedChanges } = props;
   const api = useApi(emailProviderApiRef);
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const { describeSettings } = useSettingsLabels();
+  const explain = useFailureSentence();
   const [recipient, setRecipient] = useState(props.defaultRecipient ?? '');
-  const [recipientError, setRecipientError] = useState<string>();
+  const [recipientProblem, setRecipientProblem] = useState<RecipientProblem>();
   const [sending, setSending] = useState(false);
   const [result, setResult] = useState<Result>();
 
   const send = async (event: FormEvent) => {
     event.preventDefault();
-    const parsed = recipientSchema.safeParse(recipient.trim());
-    if (!parsed.success) {
-      setRecipientError(parsed.error.issues[0]?.message);
-      setResult(undefined);
+    const to = recipient.trim();
+    const problem = checkRecipient(to);
+    setRecipientProblem(problem);
+    setResult(undefined);
+    if (problem) {
       return;
     }
-    setRecipientError(undefined);
     setSending(true);
-    setResult(undefined);
     try {
-      setResult({
-        kind: 'outcome',
-        outcome: await api.sendTestEmail({ to: parsed.data }),
-      });
+      setResult({ kind: 'outcome', outcome: await api.sendTestEmail({ to }) });
     } catch (error) {
-      const described = describeError(error);
-      if (
-        error instanceof ResponseError &&
-        error.statusCode === 400 &&
-        described.kind === 'error'
-      ) {
-        setRecipientError(described.message.replace(/^to: /, ''));
+      const refusal = refusalOf(error);
+      if (error instanceof ResponseError && error.statusCode === 400) {
+        setRecipientProblem({ kind: 'refused', message: refusal.message });
       } else {
-        setResult(described);
+        setResult(refusal);
       }
     } finally {
       setSending(false);
     }
   };
+
+  let recipientError: string | undefined;
+  if (recipientProblem?.kind === 'refused') {
+    recipientError = t('settings.testEmail.recipientRefused', {
+      message: recipientProblem.message.replace(/^to: /, ''),
+    });
+  } else if (recipientProblem?.kind === 'tooLong') {
+    recipientError = t('settings.testEmail.recipientTooLong', {
+      max: MAX_EMAIL_ADDRESS_LENGTH,
+    });
+  } else if (recipientProblem) {
+    recipientError =
+      recipientProblem.kind === 'required'
+        ? t('settings.testEmail.recipientRequired')
+        : t('settings.testEmail.recipientInvalid');
+  }
+
+  let through: string;
+  if (saved.provider === 'none') {
+    through = t('settings.testEmail.noProvider');
+  } else if (saved.managedBy === 'config') {
+    through = t('settings.testEmail.throughConfig', {
+      settings: describeSettings(saved),
+    });
+  } else {
+    through = t('settings.testEmail.throughSaved', {
+      settings: describeSettings(saved),
+    });
+  }
 
   return (
     <Dialog
@@ -117,27 +152,20 @@ export function TestEmailDialog(props: {
     >
       <form noValidate onSubmit={send}>
         <DialogTitle id="email-provider-test-email-title">
-          Send a test email
+          {t('settings.testEmail.title')}
         </DialogTitle>
         <DialogContent>
           <DialogContentText id="email-provider-test-email-description">
-            {saved.provider === 'none'
-              ? 'No email provider is saved yet: save SMTP or Microsoft 365 settings first.'
-              : `The test email goes out now through the ${
-                  saved.managedBy === 'config'
-                    ? "settings from the portal's configuration"
-                    : 'saved settings'
-                }: ${describeSettings(saved)}.`}
+            {through}
           </DialogContentText>
           {unsavedChanges && (
             <Alert severity="info">
-              The form has unsaved changes; the test uses the saved settings.
-              Save first to test your changes.
+              {t('settings.testEmail.unsavedChanges')}
             </Alert>
           )}
           <TextField
             id="email-provider-test-recipient"
-            label="Recipient"
+            label={t('settings.testEmail.recipient')}
             type="email"
             value={recipient}
             onChange={event => setRecipient(event.target.value)}
@@ -149,51 +177,66 @@ export function TestEmailDialog(props: {
             margin="normal"
             variant="outlined"
             error={Boolean(recipientError)}
-            helperText={
-              recipientError ??
-              'The address that should receive the test email.'
-            }
+            helperText={recipientError ?? t('settings.testEmail.recipientHelp')}
           />
           <Box aria-live="polite" mt={1}>
             {sending && (
               <Box display="flex" alignItems="center" role="status">
                 <CircularProgress size={20} aria-hidden />
                 <Typography variant="body2" style={{ marginLeft: 8 }}>
-                  Sending…
+                  {t('settings.testEmail.sending')}
                 </Typography>
               </Box>
             )}
             {result?.kind === 'outcome' && result.outcome.ok && (
               <Alert severity="success" role="status">
-                <strong>Test email sent.</strong> The provider accepted it in{' '}
-                {result.outcome.durationMs} ms; message ID{' '}
-                <code>{result.outcome.messageId}</code>. Check the recipient's
-                inbox, and the spam folder.
+                {t('settings.testEmail.sent.body', {
+                  heading: (
+                    <strong>{t('settings.testEmail.sent.heading')}</strong>
+                  ),
+                  durationMs: result.outcome.durationMs,
+                  messageId: <code>{result.outcome.messageId}</code>,
+                })}
               </Alert>
             )}
             {result?.kind === 'outcome' && !result.outcome.ok && (
               <Alert severity="error" role="alert">
-                <strong>The test email was not sent.</strong>{' '}
-                {result.outcome.failure.message}
+                {t('settings.testEmail.notSent.body', {
+                  heading: (
+                    <strong>{t('settings.testEmail.notSent.heading')}</strong>
+                  ),
+                  reason: explain(result.outcome.failure),
+                })}
                 <FailureDetails failure={result.outcome.failure} />
               </Alert>
             )}
-            {result?.kind === 'error' && (
+            {result?.kind === 'refused' && (
               <Alert severity="error" role="alert">
-                <strong>{result.title}.</strong> {result.message}
+                {t('settings.testEmail.refused.body', {
+                  heading: (
+                    <strong>
+                      {t(`settings.testEmail.refused.${result.refusal}`)}
+                    </strong>
+                  ),
+                  // The server's sentence for a 409 only repeats the heading.
+                  message:
+                    result.refusal === 'noActiveProvider'
+                      ? t('settings.testEmail.refused.noActiveProviderHelp')
+                      : result.message,
+                })}
               </Alert>
             )}
           </Box>
         </DialogContent>
         <DialogActions>
-          <Button onClick={onClose}>Close</Button>
+          <Button onClick={onClose}>{t('settings.testEmail.close')}</Button>
           <Button
             type="submit"
             color="primary"
             variant="contained"
             disabled={sending}
           >
-            Send
+            {t('settings.testEmail.send')}
           </Button>
         </DialogActions>
       </form>

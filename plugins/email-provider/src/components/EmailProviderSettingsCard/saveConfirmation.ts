@@ -1,28 +1,38 @@
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import {
   EmailProviderSettings,
   EmailProviderSettingsInput,
 } from '@email-provider/backstage-plugin-email-provider-common';
-import { describeSettings, PROVIDER_LABELS } from './labels';
+import { emailProviderTranslationRef } from '../../translation';
+import { useSettingsLabels } from './labels';
 
 /** A save that deletes saved settings, waiting for the admin to confirm it. */
 export type Confirmation = {
+  input: EmailProviderSettingsInput;
+  /** The saved settings the save deletes. */
+  deletes: EmailProviderSettings;
+};
+
+/** What the confirmation dialog says. */
+export type ConfirmationText = {
   title: string;
   body: string;
   confirmLabel: string;
-  input: EmailProviderSettingsInput;
 };
 
-/** What saved settings hold besides their fields, for the sentence saying what is deleted. */
-function withItsSecret(settings: EmailProviderSettings): string {
+/** The secret that saved settings hold besides their fields, for the sentence saying what is deleted. */
+function secretOf(
+  settings: EmailProviderSettings,
+): 'plain' | 'password' | 'clientSecret' | 'certificate' {
   if (settings.provider === 'smtp') {
-    return settings.smtp.authentication === 'none' ? '' : ' with its password';
+    return settings.smtp.authentication === 'none' ? 'plain' : 'password';
   }
   if (settings.provider === 'microsoft365') {
     return settings.microsoft365.credential === 'certificate'
-      ? ' with its certificate and private key'
-      : ' with its client secret';
+      ? 'certificate'
+      : 'clientSecret';
   }
-  return '';
+  return 'plain';
 }
 
 /** What a save would delete, for the confirmation; undefined when it deletes nothing. */
@@ -33,26 +43,35 @@ export function confirmationFor(
   if (saved.provider === 'none' || saved.provider === input.provider) {
     return undefined;
   }
-  const current = PROVIDER_LABELS[saved.provider];
-  if (input.provider === 'none') {
+  return { input, deletes: saved };
+}
+
+/** The confirmation's title, its sentence naming what is deleted, and its button, in the page's language. */
+export function useConfirmationText(): (
+  confirmation: Confirmation,
+) => ConfirmationText {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  const labels = useSettingsLabels();
+  return ({ input, deletes }) => {
+    const settings = labels.describeSettings(deletes);
+    const secret = secretOf(deletes);
+    if (input.provider === 'none') {
+      return {
+        title: t('settings.confirm.deleteAll.title'),
+        body: t(`settings.confirm.deleteAll.body.${secret}`, { settings }),
+        confirmLabel: t('settings.confirm.deleteAll.confirm'),
+      };
+    }
+    const next = labels.provider[input.provider];
+    const current = labels.provider[deletes.provider];
     return {
-      title: 'Delete all email settings?',
-      body: `All saved settings will be deleted: ${describeSettings(
-        saved,
-      )}${withItsSecret(
-        saved,
-      )}. The portal sends no email until a provider is saved again.`,
-      confirmLabel: 'Delete all settings',
-      input,
+      title: t('settings.confirm.switch.title', { next }),
+      body: t(`settings.confirm.switch.body.${secret}`, {
+        next,
+        current,
+        settings,
+      }),
+      confirmLabel: t('settings.confirm.switch.confirm', { current }),
     };
-  }
-  const next = PROVIDER_LABELS[input.provider];
-  return {
-    title: `Switch to ${next}?`,
-    body: `Saving activates ${next} and deletes the saved ${current} settings: ${describeSettings(
-      saved,
-    )}${withItsSecret(saved)}. Switching back later means entering them again.`,
-    confirmLabel: `Delete ${current} settings and switch`,
-    input,
   };
 }

@@ -42,9 +42,7 @@ describe('settingsFormReducer', () => {
       },
     );
     expect(refused.saving).toBe(false);
-    expect(refused.problem?.summary).toBe(
-      'The server refused the settings; nothing was saved.',
-    );
+    expect(refused.problem).toEqual({ kind: 'refused', details: [] });
     const draft = refused.draft!;
     const edited = settingsFormReducer(refused, {
       type: 'edited',
@@ -56,14 +54,17 @@ describe('settingsFormReducer', () => {
   it('checks every edit again after a refused submit, and clears the problem once valid', () => {
     const invalid = run(loaded, {
       type: 'invalid',
-      what: 'The settings were not saved',
+      attempt: 'save',
       errors: { 'smtp.host': 'Server address is required' },
       general: [],
     });
     expect(invalid.validateLive).toBe(true);
-    expect(invalid.problem?.summary).toBe(
-      'The settings were not saved: one field needs attention.',
-    );
+    expect(invalid.problem).toEqual({
+      kind: 'invalid',
+      attempt: 'save',
+      fieldCount: 1,
+      details: [],
+    });
     const draft = invalid.draft!;
     const stillInvalid = settingsFormReducer(invalid, {
       type: 'edited',
@@ -103,9 +104,7 @@ describe('settingsFormReducer', () => {
     expect(state.saving).toBe(false);
     expect(state.draft).toEqual(state.initial);
     expect(state.draft?.smtp.authentication).toBe('none');
-    expect(state.notice).toMatch(
-      /^Saved: SMTP \(.*\) is the active provider\.$/,
-    );
+    expect(state.notice).toEqual({ saved: SAVED_SMTP_RELAY });
   });
 
   it('keeps the field errors of a failed check only when it names fields', () => {

@@ -1,6 +1,7 @@
 import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  EmailProviderSettings,
   EmailProviderSettingsInput,
   VerifyResult,
 } from '@email-provider/backstage-plugin-email-provider-common';
@@ -15,21 +16,29 @@ import {
   FIELD_PATHS,
 } from './draft';
 import { fieldId } from './ids';
-import { describeSettings } from './labels';
 import { isManagedByConfigError } from './ManagedByConfig';
 import { Confirmation, confirmationFor } from './saveConfirmation';
 import { FieldErrors, refusalOf, validateDraft } from './validation';
 
-/** A problem with the form or its save, shown above the buttons and announced. */
-export type Problem = {
-  /** A sentence for the admin. */
-  summary: string;
-  details: string[];
-};
+/** What the admin tried when the form's own check stopped it. */
+export type Attempt = 'save' | 'check';
+
+/**
+ * A problem with the form or its save, shown above the buttons and announced: what went wrong,
+ * and the sentences of the problems that name no field.
+ */
+export type Problem = (
+  | { kind: 'invalid'; attempt: Attempt; fieldCount: number }
+  | { kind: 'refused' }
+  | { kind: 'not-saved' }
+) & { details: string[] };
 
 export type VerifyState =
   | { status: 'running'; target: CheckTarget }
   | { status: 'done'; target: CheckTarget; result: VerifyResult }
+  /** No provider is chosen, or none is saved: there is nothing to check. */
+  | { status: 'nothing-to-check'; target: CheckTarget }
+  /** The request failed: the server's sentence. */
   | { status: 'error'; target: CheckTarget; message: string };
 
 export type SettingsFormState = {
@@ -46,7 +55,8 @@ export type SettingsFormState = {
   conflict?: string;
   /** Kept across the reload that follows: it explains why the form became read-only. */
   takenOverByConfig: boolean;
-  notice?: string;
+  /** The settings just saved, for the notice saying so. */
+  notice?: { saved: EmailProviderSettings };
   /** After a refused submit, every edit is checked again at once. */
   validateLive: boolean;
   saving: boolean;
@@ -62,7 +72,12 @@ export type SettingsFormAction =
   | { type: 'load-failed'; message: string }
   | { type: 'edited'; draft: Draft }
   | { type: 'validated' }
-  | { type: 'invalid'; what: string; errors: FieldErrors; general: string[] }
+  | {
+      type: 'invalid';
+      attempt: Attempt;
+      errors: FieldErrors;
+      general: string[];
+    }
   | { type: 'confirmation-asked'; confirmation: Confirmation }
   | { type: 'confirmation-cancelled' }
   | { type: 'save-started' }
@@ -73,6 +88,7 @@ export type SettingsFormAction =
   | { type: 'taken-over-by-config' }
   | { type: 'verify-started'; target: CheckTarget }
   | { type: 'verify-done'; target: CheckTarget; result: VerifyResult }
+  | { type: 'verify-nothing-to-check'; target: CheckTarget }
   | {
       type: 'verify-failed';
       target: CheckTarget;
@@ -96,7 +112,6 @@ function withoutFields(errors: FieldErrors, fields: string[]): FieldErrors {
   );
 }
 
-/** Every change of the settings form, as one pure function of the state and what happened. */
 /** The form showing what the server holds: a fresh draft of it, nothing marked. */
 function showingSaved(
   state: SettingsFormState,
@@ -113,6 +128,7 @@ function showingSaved(
   };
 }
 
+/** Every change of the settings form, as one pure function of the state and what happened. */
 export function settingsFormReducer(
   state: SettingsFormState,
   action: SettingsFormAction,
@@ -147,21 +163,19 @@ export function settingsFormReducer(
     }
     case 'validated':
       return { ...state, errors: {} };
-    case 'invalid': {
-      const count = Object.keys(action.errors).length;
+    case 'invalid':
       return {
         ...state,
         errors: action.errors,
         validateLive: true,
         notice: undefined,
         problem: {
-          summary: `${action.what}: ${
-            count === 1 ? 'one field needs' : `${count} fields need`
-          } attention.`,
+          kind: 'invalid',
+          attempt: action.attempt,
+          fieldCount: Object.keys(action.errors).length,
           details: action.general,
         },
       };
-    }
     case 'confirmation-asked':
       return { ...state, confirmation: action.confirmation };
     case 'confirmation-cancelled':
@@ -175,18 +189,13 @@ export function settingsFormReducer(
         conflict: undefined,
         notice: undefined,
       };
-    case 'saved': {
-      const { settings } = action.snapshot;
+    case 'saved':
       return {
         ...showingSaved(state, action.snapshot),
         verify: undefined,
         saving: false,
-        notice:
-          settings.provider === 'none'
-            ? 'Saved: all email settings were deleted and no provider is active.'
-            : `Saved: ${describeSettings(settings)} is the active provider.`,
+        notice: { saved: action.snapshot.settings },
       };
-    }
     case 'save-conflicted':
       return { ...state, saving: false, conflict: action.message };
     case 'save-refused':
@@ -195,20 +204,14 @@ export function settingsFormReducer(
         saving: false,
         errors: action.errors,
         notice: undefined,
-        problem: {
-          summary: 'The server refused the settings; nothing was saved.',
-          details: action.general,
-        },
+        problem: { kind: 'refused', details: action.general },
       };
     case 'save-failed':
       return {
         ...state,
         saving: false,
         notice: undefined,
-        problem: {
-          summary: 'The settings were not saved.',
-          details: [action.message],
-        },
+        problem: { kind: 'not-saved', details: [action.message] },
       };
     case 'taken-over-by-config':
       return { ...state, saving: false, takenOverByConfig: true };
@@ -222,6 +225,11 @@ export function settingsFormReducer(
           target: action.target,
           result: action.result,
         },
+      };
+    case 'verify-nothing-to-check':
+      return {
+        ...state,
+        verify: { status: 'nothing-to-check', target: action.target },
       };
     case 'verify-failed':
       return {
@@ -310,7 +318,9 @@ export function useSettingsForm() {
   };
 
   /** The form as settings, or undefined after showing what is wrong. */
-  const validated = (what: string): EmailProviderSettingsInput | undefined => {
+  const validated = (
+    attempt: Attempt,
+  ): EmailProviderSettingsInput | undefined => {
     if (!draft || !saved) {
       return undefined;
     }
@@ -321,7 +331,7 @@ export function useSettingsForm() {
     }
     dispatch({
       type: 'invalid',
-      what,
+      attempt,
       errors: validation.errors,
       general: validation.general,
     });
@@ -356,7 +366,7 @@ export function useSettingsForm() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    const input = validated('The settings were not saved');
+    const input = validated('save');
     if (!input || !saved) {
       return;
     }
@@ -375,25 +385,16 @@ export function useSettingsForm() {
     const draftChanged = differsFromSaved(draft, initial);
     let settings: EmailProviderSettingsInput | undefined;
     if (draftChanged) {
-      settings = validated('The connection was not checked');
+      settings = validated('check');
       if (!settings) {
         return;
       }
       if (settings.provider === 'none') {
-        dispatch({
-          type: 'verify-failed',
-          target: 'draft',
-          message: 'Choose SMTP or Microsoft 365 to check a connection.',
-        });
+        dispatch({ type: 'verify-nothing-to-check', target: 'draft' });
         return;
       }
     } else if (saved.provider === 'none') {
-      dispatch({
-        type: 'verify-failed',
-        target: 'saved',
-        message:
-          'No email provider is saved: choose SMTP or Microsoft 365 and fill in its settings to check them.',
-      });
+      dispatch({ type: 'verify-nothing-to-check', target: 'saved' });
       return;
     }
     let target: CheckTarget = 'saved';

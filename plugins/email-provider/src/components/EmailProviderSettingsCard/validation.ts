@@ -7,10 +7,17 @@ import {
   SecretRequiredReason,
   secretRequiredIssue,
   SettingsFieldIssue,
+  SettingsSecretField,
   smtpPasswordRequiredReason,
   validateEmailProviderSettingsInput,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { ResponseError } from '@backstage/errors';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import { useMemo } from 'react';
+import {
+  emailProviderMessages,
+  emailProviderTranslationRef,
+} from '../../translation';
 import {
   Draft,
   draftToBody,
@@ -22,6 +29,99 @@ import {
 
 /** Messages by field path, as the shared schema and the server name them (`smtp.port`). */
 export type FieldErrors = Record<string, string>;
+
+const PORT_NOT_WHOLE_NUMBER =
+  emailProviderMessages.fields.errors.portNotWholeNumber;
+
+/** The secret rule's sentences of `-common`, by field and reason, and their translation keys. */
+const SECRET_REQUIRED_KEYS = [
+  ['smtp.password', 'missing', 'fields.errors.secretRequired.password.missing'],
+  [
+    'smtp.password',
+    'destination-changed',
+    'fields.errors.secretRequired.password.destination-changed',
+  ],
+  [
+    'smtp.password',
+    'authentication-enabled',
+    'fields.errors.secretRequired.password.authentication-enabled',
+  ],
+  [
+    'microsoft365.clientSecret',
+    'missing',
+    'fields.errors.secretRequired.clientSecret.missing',
+  ],
+  [
+    'microsoft365.clientSecret',
+    'destination-changed',
+    'fields.errors.secretRequired.clientSecret.destination-changed',
+  ],
+  [
+    'microsoft365.clientSecret',
+    'credential-changed',
+    'fields.errors.secretRequired.clientSecret.credential-changed',
+  ],
+  [
+    'microsoft365.clientCertificatePem',
+    'missing',
+    'fields.errors.secretRequired.certificate.missing',
+  ],
+  [
+    'microsoft365.clientCertificatePem',
+    'destination-changed',
+    'fields.errors.secretRequired.certificate.destination-changed',
+  ],
+  [
+    'microsoft365.clientCertificatePem',
+    'credential-changed',
+    'fields.errors.secretRequired.certificate.credential-changed',
+  ],
+] as const satisfies ReadonlyArray<
+  readonly [SettingsSecretField, SecretRequiredReason, string]
+>;
+
+/** The shared schema's sentences (`-common`) that the form can run into, by their name. */
+const SCHEMA_SENTENCES = emailProviderMessages.fields.errors.schema;
+
+type TranslationKey =
+  | 'fields.errors.portNotWholeNumber'
+  | `fields.errors.schema.${keyof typeof SCHEMA_SENTENCES}`
+  | (typeof SECRET_REQUIRED_KEYS)[number][2];
+
+/**
+ * The English sentences of the form's checks by their translation key. The form keeps them in
+ * English, as the backend answers with the same sentences (the shared schema and secret rule);
+ * they are translated where shown.
+ */
+const TRANSLATION_KEYS = new Map<string, TranslationKey>([
+  [PORT_NOT_WHOLE_NUMBER, 'fields.errors.portNotWholeNumber'],
+  ...Object.entries(SCHEMA_SENTENCES).map(
+    ([name, sentence]) =>
+      [sentence, `fields.errors.schema.${name}` as TranslationKey] as const,
+  ),
+  ...SECRET_REQUIRED_KEYS.map(
+    ([field, reason, key]) =>
+      [secretRequiredIssue(field, reason).message, key] as const,
+  ),
+]);
+
+/**
+ * The field errors in the page's language: a sentence of the form's own checks (or the same
+ * sentence from the backend) translated, any other as it came.
+ */
+export function useTranslatedFieldErrors(errors: FieldErrors): FieldErrors {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
+  return useMemo(
+    () =>
+      Object.fromEntries(
+        Object.entries(errors).map(([field, message]) => {
+          const key = TRANSLATION_KEYS.get(message);
+          return [field, key ? t(key) : message];
+        }),
+      ),
+    [errors, t],
+  );
+}
 
 /**
  * Whether the secret field must be filled in: a saved secret may be kept only for the same
@@ -151,7 +251,7 @@ export function validateDraft(
     if (port !== '' && parsePort(port) === undefined) {
       issues.push({
         field: 'smtp.port',
-        message: 'Port must be a whole number between 1 and 65535',
+        message: PORT_NOT_WHOLE_NUMBER,
       });
     }
     const secret = smtpSecretState(draft.smtp, saved);

@@ -8,6 +8,7 @@ import {
   NO_ACCESS,
   responseError,
 } from '../../__testUtils__/FakeEmailProviderApi';
+import { renderInLanguage } from '../../__testUtils__/renderInLanguage';
 import { EmailProviderSidebarItem } from './EmailProviderSidebarItem';
 
 function renderItem(api: FakeEmailProviderApi) {
@@ -71,5 +72,25 @@ describe('EmailProviderSidebarItem', () => {
     expect(
       screen.queryByRole('link', { name: 'Email provider' }),
     ).not.toBeInTheDocument();
+  });
+
+  it('names the page in the language the user chose', async () => {
+    renderInLanguage(
+      <SidebarPage>
+        <Sidebar>
+          <EmailProviderSidebarItem />
+        </Sidebar>
+      </SidebarPage>,
+      'pt-BR',
+      { apis: [[emailProviderApiRef, new FakeEmailProviderApi()]] },
+    );
+    expect(
+      await screen.findByRole(
+        'link',
+        { name: 'Provedor de e-mail' },
+        // The Portuguese messages load on demand.
+        { timeout: 10_000 },
+      ),
+    ).toHaveAttribute('href', '/email-provider');
   });
 });

@@ -1,7 +1,9 @@
 import { SidebarItem } from '@backstage/core-components';
 import type { IconComponent } from '@backstage/core-plugin-api';
+import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import EmailIcon from '@material-ui/icons/Email';
 import { useEmailProviderAccess } from '../EmailProviderAccess';
+import { emailProviderTranslationRef } from '../../translation';
 
 /**
  * The sidebar entry of the Email provider page, shown only to users the backend lets read the
@@ -18,6 +20,7 @@ export function EmailProviderSidebarItem(props: {
   text?: string;
   icon?: IconComponent;
 }) {
+  const { t } = useTranslationRef(emailProviderTranslationRef);
   const state = useEmailProviderAccess();
   const access = 'access' in state ? state.access : undefined;
   if (!access?.settings.read && !access?.deliveries.read) {
@@ -27,7 +30,7 @@ export function EmailProviderSidebarItem(props: {
     <SidebarItem
       icon={props.icon ?? EmailIcon}
       to={props.to ?? '/email-provider'}
-      text={props.text ?? 'Email provider'}
+      text={props.text ?? t('page.sidebarItem')}
     />
   );
 }
