@@ -113,6 +113,29 @@ export function isServerAddress(value: string): boolean {
 }
 
 /**
+ * What is wrong with a typed email address, for a page to say in its own language: longer than
+ * an address may be, or not a single plain address ({@link isEmailAddress}). The same rules as
+ * `emailAddressSchema`, without its English sentences.
+ *
+ * @public
+ */
+export type EmailAddressProblem = 'tooLong' | 'invalid';
+
+/**
+ * The problem of a typed email address, or undefined when it is one.
+ *
+ * @public
+ */
+export function emailAddressProblem(
+  value: string,
+): EmailAddressProblem | undefined {
+  if (value.length > MAX_EMAIL_ADDRESS_LENGTH) {
+    return 'tooLong';
+  }
+  return isEmailAddress(value) ? undefined : 'invalid';
+}
+
+/**
  * A single plain address (`local@domain`): a dot-atom local part and a host name, within the
  * length limits of RFC 5321. No display name, comments, quoted strings or address literals.
  *

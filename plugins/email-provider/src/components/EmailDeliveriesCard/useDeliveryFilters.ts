@@ -1,7 +1,7 @@
 import {
   DeliveryLogFilter,
-  isEmailAddress,
-  MAX_EMAIL_ADDRESS_LENGTH,
+  EmailAddressProblem,
+  emailAddressProblem,
   MessageStatus,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -36,7 +36,7 @@ const EMPTY_DRAFT: FilterDraft = {
 export const FILTER_DEBOUNCE_MS = 500;
 
 /** Why a recipient typed is not looked for: too long for an address, or not one. */
-export type RecipientProblem = 'tooLong' | 'invalid';
+export type RecipientProblem = EmailAddressProblem;
 
 /**
  * The filter the server is asked for, or why the recipient cannot be: the server checks it too
@@ -46,11 +46,9 @@ function toFilter(
   draft: FilterDraft,
 ): { filter: DeliveryLogFilter } | { recipientError: RecipientProblem } {
   const recipient = draft.recipient.trim();
-  if (recipient.length > MAX_EMAIL_ADDRESS_LENGTH) {
-    return { recipientError: 'tooLong' };
-  }
-  if (recipient && !isEmailAddress(recipient)) {
-    return { recipientError: 'invalid' };
+  const problem = recipient ? emailAddressProblem(recipient) : undefined;
+  if (problem) {
+    return { recipientError: problem };
   }
   const filter: DeliveryLogFilter = {
     status: draft.status === 'all' ? undefined : draft.status,

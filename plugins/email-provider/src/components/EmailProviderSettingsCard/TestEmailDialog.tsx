@@ -1,8 +1,9 @@
 import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
+  EmailAddressProblem,
+  emailAddressProblem,
   EmailProviderSettings,
-  isEmailAddress,
   MAX_EMAIL_ADDRESS_LENGTH,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
@@ -33,17 +34,15 @@ type Result = { kind: 'outcome'; outcome: TestEmailOutcome } | Refused;
 
 /** What is wrong with the recipient: found by the form, or the server's sentence. */
 type RecipientProblem =
-  | { kind: 'required' | 'tooLong' | 'invalid' }
+  | { kind: 'required' | EmailAddressProblem }
   | { kind: 'refused'; message: string };
 
 function checkRecipient(recipient: string): RecipientProblem | undefined {
   if (!recipient) {
     return { kind: 'required' };
   }
-  if (recipient.length > MAX_EMAIL_ADDRESS_LENGTH) {
-    return { kind: 'tooLong' };
-  }
-  return isEmailAddress(recipient) ? undefined : { kind: 'invalid' };
+  const problem = emailAddressProblem(recipient);
+  return problem && { kind: problem };
 }
 
 function refusalOf(error: unknown): Refused {

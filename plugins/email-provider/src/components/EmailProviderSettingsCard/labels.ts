@@ -38,7 +38,7 @@ function byKey<K extends string>(
 }
 
 /** The labels from the plugin's translation function. */
-export function settingsLabels(
+function settingsLabels(
   t: TranslationFunction<typeof emailProviderTranslationRef.T>,
 ): SettingsLabels {
   const provider = byKey(PROVIDERS, key => t(`fields.provider.${key}`));

@@ -1,17 +1,9 @@
-import type { TranslationRef } from '@backstage/frontend-plugin-api';
 import type { EmailFailureCode } from '@email-provider/backstage-plugin-email-provider-common';
-import type { emailProviderTranslationRef } from '../../translation';
-
-type MessageKey = typeof emailProviderTranslationRef extends TranslationRef<
-  string,
-  infer M
->
-  ? keyof M
-  : never;
+import type { EmailProviderMessageKey } from '../../translation';
 
 /** A sentence of the translation ref's `failures` section. */
 export type FailureSentenceKey = Exclude<
-  Extract<MessageKey, `failures.${string}`>,
+  Extract<EmailProviderMessageKey, `failures.${string}`>,
   `failures.services.${string}`
 >;
 
