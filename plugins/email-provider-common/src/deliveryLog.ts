@@ -87,8 +87,8 @@ const dateTime = (field: string) =>
  */
 export const deliveryLogFilterSchema = z.strictObject({
   status: z
-    .enum(['queued', 'sending', 'sent', 'failed'], {
-      error: 'status must be queued, sending, sent or failed',
+    .enum(['queued', 'sending', 'sent', 'failed', 'suppressed'], {
+      error: 'status must be queued, sending, sent, failed or suppressed',
     })
     .optional(),
   /** The plugin (service principal) that sent the messages, as the log names it. */

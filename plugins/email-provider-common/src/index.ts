@@ -15,6 +15,7 @@ export * from './settings/managed';
 export type * from './delivery';
 export * from './messages';
 export * from './deliveryLog';
+export * from './suppressions';
 export * from './settings/destination';
 export * from './settings/secretRequirement';
 export * from './settings/fieldIssues';

@@ -26,6 +26,9 @@ const isBase64 = (value: string) =>
 // match CR and LF.
 const MIME_TYPE =
   /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?: *; *[a-z0-9!#$&^_.+-]+=(?:[a-z0-9!#$&^_.+-]+|"[\x20\x21\x23-\x5b\x5d-\x7e]*"))*$/i;
+const MAX_UNSUBSCRIBE_LIST_LENGTH = 200;
+const MAX_UNSUBSCRIBE_DESCRIPTION_LENGTH = 200;
+
 // U+202E and its kin reorder what follows, so `invoice<U+202E>fdp.exe` shows as `invoiceexe.pdf`.
 const BIDI_CONTROLS = /\p{Bidi_Control}/u;
 
@@ -79,6 +82,55 @@ export const emailAttachmentSchema = z.strictObject({
 });
 
 /**
+ * What the recipient of a {@link SendEmailRequest} can unsubscribe from with one click
+ * (RFC 8058). The message then carries `List-Unsubscribe` and `List-Unsubscribe-Post` headers
+ * with a signed link for its one recipient; once that recipient unsubscribed, the outbox skips
+ * further messages of the same caller and `list` to them (status `suppressed`).
+ *
+ * @public
+ */
+export const emailUnsubscribeSchema = z.strictObject({
+  /**
+   * Which kind of mail this is, as the caller names it, e.g. `notification:plugin:catalog`.
+   * Suppressions are kept per caller, list and address.
+   */
+  list: z
+    .string({ error: 'unsubscribe.list is required' })
+    .min(1, 'unsubscribe.list is required')
+    .max(
+      MAX_UNSUBSCRIBE_LIST_LENGTH,
+      `unsubscribe.list must be at most ${MAX_UNSUBSCRIBE_LIST_LENGTH} characters`,
+    )
+    .refine(
+      value => !hasControlCharacters(value),
+      'unsubscribe.list must be one line without control characters',
+    ),
+  /**
+   * What the recipient unsubscribes from, in words, for the confirmation page and the admins'
+   * suppression list, e.g. `Notifications from the catalog`.
+   */
+  description: z
+    .string()
+    .min(1, 'unsubscribe.description must not be empty')
+    .max(
+      MAX_UNSUBSCRIBE_DESCRIPTION_LENGTH,
+      `unsubscribe.description must be at most ${MAX_UNSUBSCRIBE_DESCRIPTION_LENGTH} characters`,
+    )
+    .refine(
+      value => !hasControlCharacters(value),
+      'unsubscribe.description must be one line without control characters',
+    )
+    .optional(),
+});
+
+/**
+ * The one-click unsubscribe of a {@link SendEmailRequest}.
+ *
+ * @public
+ */
+export type EmailUnsubscribe = z.input<typeof emailUnsubscribeSchema>;
+
+/**
  * A message another plugin asks the portal to send (`POST /messages`, `emailService.send`).
  * The sender is always the configured one; there is no way to set headers, raw MIME, file paths
  * or URLs.
@@ -126,6 +178,7 @@ export const sendEmailRequestSchema = z
         'category must be a short identifier such as weekly-report (letters, digits, . _ : -)',
       )
       .optional(),
+    unsubscribe: emailUnsubscribeSchema.optional(),
   })
   .superRefine((request, ctx) => {
     if (request.text === undefined && request.html === undefined) {
@@ -144,6 +197,17 @@ export const sendEmailRequestSchema = z
         code: 'custom',
         path: ['to'],
         message: `at most ${MAX_RECIPIENTS} recipients in to, cc and bcc together`,
+      });
+    }
+    if (
+      request.unsubscribe &&
+      (request.to.length !== 1 || request.cc?.length || request.bcc?.length)
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['unsubscribe'],
+        message:
+          'unsubscribe needs exactly one recipient, in to: its link unsubscribes that one address',
       });
     }
   });
@@ -165,12 +229,31 @@ export type EmailAttachment = z.input<typeof emailAttachmentSchema>;
 
 /**
  * Where a message is: waiting (`queued`, possibly for a retry or for a provider to be
- * configured), being handed to the provider (`sending`), accepted by the provider (`sent`), or
- * given up on with a reason (`failed`).
+ * configured), being handed to the provider (`sending`), accepted by the provider (`sent`),
+ * given up on with a reason (`failed`), or not sent because its recipient unsubscribed from its
+ * list (`suppressed`, see {@link EmailUnsubscribe}).
  *
  * @public
  */
-export type MessageStatus = 'queued' | 'sending' | 'sent' | 'failed';
+export type MessageStatus =
+  | 'queued'
+  | 'sending'
+  | 'sent'
+  | 'failed'
+  | 'suppressed';
+
+/**
+ * Every {@link MessageStatus}, in the order a message goes through them.
+ *
+ * @public
+ */
+export const MESSAGE_STATUSES: readonly MessageStatus[] = [
+  'queued',
+  'sending',
+  'sent',
+  'failed',
+  'suppressed',
+];
 
 /**
  * The answer to a {@link SendEmailRequest}: the message id, to look it up in the delivery log,

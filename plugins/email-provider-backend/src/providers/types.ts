@@ -27,6 +27,11 @@ export type OutgoingMessage = {
    * de-duplicate a message sent twice.
    */
   messageId: string;
+  /**
+   * The one-click unsubscribe link of RFC 8058 for the message's one recipient: the provider
+   * sends it as `List-Unsubscribe: <url>` with `List-Unsubscribe-Post: List-Unsubscribe=One-Click`.
+   */
+  listUnsubscribeUrl?: string;
 };
 
 export type SendResult = {
