@@ -24,6 +24,9 @@ export interface Config {
          */
         settingsUrl?: string;
 
+        // SECTION digest (digest helper)
+        // END SECTION digest
+
         /**
          * Which notifications are emailed at all, as in Backstage's own email module.
          */

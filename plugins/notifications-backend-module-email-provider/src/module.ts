@@ -40,6 +40,8 @@ export const notificationsModuleEmailProvider = createBackendModule({
         database,
       }) {
         const processorConfig = readProcessorConfig(config);
+        // SECTION digest (digest helper): build the digest queue here.
+        // END SECTION digest
         notifications.addProcessor(
           new EmailProviderNotificationProcessor({
             email,
