@@ -201,6 +201,15 @@ export interface Config {
       checkIntervalMinutes?: number;
     };
 
+    /** One-click unsubscribe (RFC 8058) of messages sent with `unsubscribe`. */
+    unsubscribe?: {
+      /**
+       * How long the unsubscribe link in a message works, from when the message was sent, such
+       * as `{ days: 60 }` or `P60D`. Default 60 days.
+       */
+      linkLifetime?: HumanDuration | string;
+    };
+
     smtp?: {
       /**
        * The name the portal gives in EHLO. Relays often refuse a container's host name or

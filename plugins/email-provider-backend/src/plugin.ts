@@ -19,12 +19,19 @@ import { readEmailProviderAdmins } from './permissions/EmailProviderAdmins';
 import { AdminAccess } from './routes/AdminAccess';
 import { createMessagesRouter } from './routes/messagesRouter';
 import { createRouter } from './routes/router';
+import { createSuppressionsRouter } from './routes/suppressionsRouter';
 import { readTestEmailLocale } from './routes/testEmailContent';
+import {
+  createUnsubscribeRouter,
+  UNSUBSCRIBE_PATH,
+} from './routes/unsubscribeRouter';
 import { DatabaseSettingsStore } from './settings/DatabaseSettingsStore';
 import { SecretCipher } from './settings/SecretCipher';
 import { DeliveryLog } from './deliveryLog/DeliveryLog';
 import { RecipientHasher } from './deliveryLog/RecipientHasher';
 import { SettingsService } from './settings/SettingsService';
+import { SuppressionStore } from './suppressions/SuppressionStore';
+import { UnsubscribeTokens } from './suppressions/UnsubscribeTokens';
 import {
   adoptManagedSettings,
   readManagedSettings,
@@ -44,6 +51,7 @@ export const emailProviderPlugin = createBackendPlugin({
       deps: {
         config: coreServices.rootConfig,
         database: coreServices.database,
+        discovery: coreServices.discovery,
         httpAuth: coreServices.httpAuth,
         httpRouter: coreServices.httpRouter,
         lifecycle: coreServices.lifecycle,
@@ -59,6 +67,7 @@ export const emailProviderPlugin = createBackendPlugin({
       async init({
         config,
         database,
+        discovery,
         httpAuth,
         httpRouter,
         lifecycle,
@@ -93,7 +102,7 @@ export const emailProviderPlugin = createBackendPlugin({
         rootLifecycle.addStartupHook(() => {
           void notifier.start();
         });
-        const providers = MailProviderFactory.fromConfig(config);
+        const providers = MailProviderFactory.fromConfig(config, logger);
         const managedSettings = readManagedSettings(
           config,
           providers.destinations,
@@ -115,11 +124,23 @@ export const emailProviderPlugin = createBackendPlugin({
         const store = new DatabaseOutboxStore(db);
         const recipients = RecipientHasher.fromCipher(cipher);
         const log = new DeliveryLog(db, recipients);
+        const suppressions = new SuppressionStore(db, cipher, recipients);
+        const unsubscribeTokens = UnsubscribeTokens.fromConfig(config, {
+          cipher,
+          discovery,
+          logger,
+        });
+        const unsubscribeWarning = await unsubscribeTokens.startupWarning();
+        if (unsubscribeWarning) {
+          logger.warn(unsubscribeWarning);
+        }
         const outbox = new Outbox({
           store,
           settings,
           providers,
           recipients,
+          suppressions,
+          unsubscribeTokens,
           logger,
           options: deliveryOptions,
         });
@@ -176,6 +197,24 @@ export const emailProviderPlugin = createBackendPlugin({
         }
 
         permissionsRegistry.addPermissions(emailProviderPermissions);
+        const locale = readTestEmailLocale(config, logger);
+        // The recipients of a message open its unsubscribe link without a Backstage sign-in;
+        // the link's token is their credential.
+        httpRouter.addAuthPolicy({
+          path: UNSUBSCRIBE_PATH,
+          allow: 'unauthenticated',
+        });
+        httpRouter.use(
+          createUnsubscribeRouter({
+            tokens: unsubscribeTokens,
+            suppressions,
+            auditor,
+            locale,
+          }),
+        );
+        httpRouter.use(
+          createSuppressionsRouter({ suppressions, access, auditor }),
+        );
         httpRouter.use(
           createMessagesRouter({
             outbox,
@@ -195,7 +234,7 @@ export const emailProviderPlugin = createBackendPlugin({
             providers,
             notifier,
             appTitle: config.getOptionalString('app.title') ?? 'Backstage',
-            locale: readTestEmailLocale(config, logger),
+            locale,
           }),
         );
       },

@@ -376,3 +376,164 @@ describe('MicrosoftFake client assertions', () => {
     expect(otherSubject.body.error_codes).toEqual([700027]);
   });
 });
+
+// The provider sends messages with List-Unsubscribe as MIME; these check that the fake takes
+// MIME as Graph's sendMail does and refuses, with Graph's errors, what Graph refuses.
+describe('MicrosoftFake sendMail in MIME format', () => {
+  let pki: TestPki;
+  let untrust: () => void;
+  let fake: MicrosoftFake;
+  let token: string;
+
+  beforeAll(async () => {
+    pki = await createTestPki();
+    untrust = trustTestCa(pki);
+    fake = await startMicrosoftFake(pki, { mailboxes: [MAILBOX] });
+    const response = await fetch(
+      `${fake.authorityHost}/${fake.settings.tenantId}/oauth2/v2.0/token`,
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'client_credentials',
+          client_id: fake.settings.clientId,
+          client_secret: fake.settings.clientSecret,
+          scope: `${fake.graphBaseUrl}/.default`,
+        }),
+      },
+    );
+    token = (await response.json()).access_token;
+  });
+
+  afterAll(async () => {
+    await fake.close();
+    untrust();
+  });
+
+  beforeEach(() => {
+    fake.received.length = 0;
+  });
+
+  const sendMail = (body: string, contentType = 'text/plain') =>
+    fetch(
+      `${fake.graphBaseUrl}/v1.0/users/${encodeURIComponent(MAILBOX)}/sendMail`,
+      {
+        method: 'POST',
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': contentType,
+        },
+        body,
+      },
+    );
+
+  const mime = (headers: string, body = 'Hello') =>
+    Buffer.from(
+      `${headers.trim().split('\n').join('\r\n')}\r\n\r\n${body}`,
+    ).toString('base64');
+
+  it('accepts a base64 MIME message with 202 and records it with its header fields', async () => {
+    const response = await sendMail(
+      mime(`
+From: ${MAILBOX}
+To: Ada <ada@example.com>
+Subject: Digest
+Message-ID: <digest-1@backstage.example>
+List-Unsubscribe:
+ <https://portal.example/unsubscribe?t=abc>
+List-Unsubscribe-Post: List-Unsubscribe=One-Click
+Content-Type: text/plain; charset=utf-8`),
+    );
+
+    expect(response.status).toBe(202);
+    expect(fake.received).toHaveLength(1);
+    const [mail] = fake.received;
+    expect(mail).toMatchObject({
+      mailbox: MAILBOX,
+      format: 'mime',
+      sentAs: 'sendMail',
+      saveToSentItems: true,
+    });
+    expect(mail.message).toMatchObject({
+      subject: 'Digest',
+      body: { contentType: 'Text', content: 'Hello' },
+      from: { emailAddress: { address: MAILBOX } },
+      toRecipients: [
+        { emailAddress: { address: 'ada@example.com', name: 'Ada' } },
+      ],
+      internetMessageId: '<digest-1@backstage.example>',
+    });
+    expect(mail.message.internetMessageHeaders).toEqual(
+      expect.arrayContaining([
+        {
+          name: 'List-Unsubscribe',
+          value: '<https://portal.example/unsubscribe?t=abc>',
+        },
+        {
+          name: 'List-Unsubscribe-Post',
+          value: 'List-Unsubscribe=One-Click',
+        },
+      ]),
+    );
+    expect(mail.mime?.messageId).toBe('<digest-1@backstage.example>');
+  });
+
+  it.each([
+    ['characters outside base64', '%%%not base64%%%'],
+    ['a length that is no multiple of 4', 'RnJvbTo'],
+  ])('refuses %s with ErrorMimeContentInvalidBase64String', async (_, body) => {
+    const response = await sendMail(body);
+
+    expect(response.status).toBe(400);
+    expect((await response.json()).error).toMatchObject({
+      code: 'ErrorMimeContentInvalidBase64String',
+      message: 'Invalid base64 string for MIME content.',
+      innerError: { 'request-id': expect.any(String) },
+    });
+    expect(fake.received).toHaveLength(0);
+  });
+
+  it.each([
+    ['text without header fields', 'Just some words'],
+    ['nothing', ''],
+  ])(
+    'refuses base64 of %s with ErrorMimeContentInvalid',
+    async (_, content) => {
+      const response = await sendMail(Buffer.from(content).toString('base64'));
+
+      expect(response.status).toBe(400);
+      expect((await response.json()).error.code).toBe(
+        'ErrorMimeContentInvalid',
+      );
+      expect(fake.received).toHaveLength(0);
+    },
+  );
+
+  it('refuses a MIME message without recipients as Graph does a JSON one', async () => {
+    const response = await sendMail(mime(`From: ${MAILBOX}\nSubject: Nobody`));
+
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.code).toBe('ErrorInvalidRecipients');
+  });
+
+  it('still takes JSON, recorded as such', async () => {
+    const response = await sendMail(
+      JSON.stringify({
+        message: {
+          subject: 'JSON',
+          body: { contentType: 'Text', content: 'x' },
+          toRecipients: [{ emailAddress: { address: 'ada@example.com' } }],
+        },
+        saveToSentItems: false,
+      }),
+      'application/json',
+    );
+
+    expect(response.status).toBe(202);
+    expect(fake.received[0]).toMatchObject({
+      format: 'json',
+      saveToSentItems: false,
+    });
+    expect(fake.received[0].mime).toBeUndefined();
+  });
+});

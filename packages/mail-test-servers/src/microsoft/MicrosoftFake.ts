@@ -62,8 +62,8 @@ export type MicrosoftFakeOptions = Partial<MicrosoftFakeSettings> & {
  * Starts a local HTTPS stand-in for the Microsoft Entra token endpoint and Microsoft Graph,
  * served with the PKI's localhost certificate. It checks requests as the real services do and
  * answers with their real error bodies, so a provider that passes here speaks the real protocol:
- * sendMail, and for large messages drafts, attachments, upload sessions (served on its own host,
- * authorized by the URL alone) and a draft's send.
+ * sendMail (JSON, or base64 MIME as text/plain), and for large messages drafts, attachments,
+ * upload sessions (served on its own host, authorized by the URL alone) and a draft's send.
  */
 export async function startMicrosoftFake(
   pki: TestPki,

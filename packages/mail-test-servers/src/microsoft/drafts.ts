@@ -156,6 +156,7 @@ export const handleSendDraft: FakeHandler = async (
     message: draft.message,
     saveToSentItems: true,
     sentAs: 'draft',
+    format: 'json',
   });
   response.writeHead(202, graphHeaders()).end();
 };

@@ -1,3 +1,4 @@
+import type { ParsedMail } from 'mailparser';
 import type { IncomingMessage } from 'node:http';
 import { badBody, GraphRefusal, parseJson } from './graphRefusals';
 
@@ -11,6 +12,8 @@ export type GraphMessage = {
   replyTo?: GraphRecipient[];
   from?: GraphRecipient;
   internetMessageId?: string;
+  /** The header fields of a message sent as MIME, unfolded, in their order. */
+  internetMessageHeaders?: Array<{ name: string; value: string }>;
   attachments?: Array<{
     '@odata.type': string;
     name: string;
@@ -36,6 +39,10 @@ export type ReceivedGraphMail = {
   message: GraphMessage;
   saveToSentItems: unknown;
   sentAs: 'sendMail' | 'draft';
+  /** How sendMail got it: a JSON message, or a MIME message (`Content-Type: text/plain`). */
+  format: 'json' | 'mime';
+  /** A MIME message as parsed, header fields included; only with the `mime` format. */
+  mime?: ParsedMail;
 };
 
 /** A draft made through `POST /users/{mailbox}/messages`, not yet sent or deleted. */

@@ -16,6 +16,7 @@ import { OutboxWorker } from '../delivery/OutboxWorker';
 import { DestinationGuard } from '../providers/DestinationGuard';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { DatabaseSettingsStore } from '../settings/DatabaseSettingsStore';
+import { unsubscribeFor } from './unsubscribe';
 import { SecretCipher } from '../settings/SecretCipher';
 import { SettingsService } from '../settings/SettingsService';
 
@@ -120,17 +121,16 @@ function runInstance() {
     console.error('Unhandled rejection', reason),
   );
   const knex = knexFactory({ client: 'pg', connection: config.connection });
+  const cipher = SecretCipher.fromConfig(
+    new ConfigReader({
+      emailProvider: { encryption: { key: config.encryptionKey } },
+    }),
+    { logger },
+  );
   const worker = new OutboxWorker({
     store: new DatabaseOutboxStore(knex),
-    settings: new SettingsService(
-      new DatabaseSettingsStore(knex),
-      SecretCipher.fromConfig(
-        new ConfigReader({
-          emailProvider: { encryption: { key: config.encryptionKey } },
-        }),
-        { logger },
-      ),
-    ),
+    settings: new SettingsService(new DatabaseSettingsStore(knex), cipher),
+    ...unsubscribeFor(knex, cipher),
     providers: new MailProviderFactory({
       destinations: new DestinationGuard(),
       authorityHost: 'https://login.microsoftonline.com',

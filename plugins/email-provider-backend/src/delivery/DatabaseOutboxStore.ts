@@ -15,6 +15,8 @@ export const RECIPIENTS = 'email_provider_message_recipients';
 // Knex writes a multi-row insert on SQLite as one compound SELECT, which takes at most 500 rows.
 const RECIPIENT_ROWS_PER_INSERT = 500;
 export const HOURS = 'email_provider_delivery_hours';
+/** Where a message stays: kept as metadata until the retention purges it. */
+const FINISHED: MessageStatus[] = ['sent', 'failed', 'suppressed'];
 export const HOUR_MS = 3600_000;
 
 /** A row of the outbox table, as both databases return it. */
@@ -58,6 +60,11 @@ export type NewMessage = {
   messageId: string;
   /** The request as JSON, attachments included. */
   payload: string;
+  /**
+   * Its one recipient unsubscribed from its list: stored as `suppressed`, without its payload,
+   * and never sent.
+   */
+  suppressed?: boolean;
   /** The keyed hashes of its distinct recipients' addresses, for the log's search. */
   recipientHashes: string[];
   /** How long it may wait, for a provider or for retries, before it is given up. */
@@ -67,6 +74,8 @@ export type NewMessage = {
 /** A message a worker claimed: its content and how many attempts it has had, this one included. */
 export type ClaimedMessage = {
   id: string;
+  /** The plugin that sent it. */
+  caller: string;
   messageId: string;
   payload: string;
   attempts: number;
@@ -213,8 +222,8 @@ export class DatabaseOutboxStore {
       recipients_count: message.recipientsCount,
       size_bytes: message.sizeBytes,
       message_id: message.messageId,
-      status: 'queued' as const,
-      payload: message.payload,
+      status: (message.suppressed ? 'suppressed' : 'queued') as MessageStatus,
+      payload: message.suppressed ? null : message.payload,
       attempts: 0,
       next_attempt_at: now,
       expires_at: new Date(now.getTime() + message.expiresAfterMs),
@@ -406,10 +415,18 @@ export class DatabaseOutboxStore {
           last_attempt_at: now,
           updated_at: now,
         })
-        .returning(['id', 'message_id', 'payload', 'attempts', 'size_bytes']);
+        .returning([
+          'id',
+          'caller',
+          'message_id',
+          'payload',
+          'attempts',
+          'size_bytes',
+        ]);
       return {
         messages: claimed.map(r => ({
           id: r.id,
+          caller: r.caller,
           messageId: r.message_id,
           payload: r.payload ?? '{}',
           attempts: r.attempts,
@@ -448,6 +465,36 @@ export class DatabaseOutboxStore {
         last_provider_reply: null,
         waiting_on: null,
       });
+  }
+
+  /**
+   * Its recipient unsubscribed while it waited: it is not sent, its content is deleted, and the
+   * attempt it was claimed for does not count (nor, if it had no other, for the pacing).
+   */
+  async markSuppressed(
+    id: string,
+    workerId: string,
+    now = new Date(),
+  ): Promise<boolean> {
+    const updated = await this.db(MESSAGES)
+      .where({ id, claimed_by: workerId, status: 'sending' })
+      .update({
+        status: 'suppressed',
+        payload: null,
+        attempts: this.db.raw('attempts - 1'),
+        last_attempt_at: this.db.raw(
+          'case when attempts = 1 then null else last_attempt_at end',
+        ),
+        claimed_by: null,
+        claimed_until: null,
+        waiting_on: null,
+        updated_at: now,
+        last_error_code: null,
+        last_error_message: null,
+        last_error_params: null,
+        last_provider_reply: null,
+      });
+    return updated === 1;
   }
 
   /**
@@ -589,7 +636,7 @@ export class DatabaseOutboxStore {
   async purge(updatedBefore: Date): Promise<number> {
     const expired = (query: Knex.QueryBuilder) =>
       query
-        .whereIn('status', ['sent', 'failed'])
+        .whereIn('status', FINISHED)
         .andWhere('updated_at', '<', updatedBefore);
     return this.db.transaction(async trx => {
       await trx(RECIPIENTS)

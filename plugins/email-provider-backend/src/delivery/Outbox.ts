@@ -6,6 +6,8 @@ import type {
 import { RecipientHasher } from '../deliveryLog/RecipientHasher';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { SettingsService } from '../settings/SettingsService';
+import { SuppressionStore } from '../suppressions/SuppressionStore';
+import { UnsubscribeTokens } from '../suppressions/UnsubscribeTokens';
 import { DatabaseOutboxStore } from './DatabaseOutboxStore';
 import { DeliveryOptions } from './DeliveryOptions';
 import { AcceptedMessage, OutboxIntake } from './OutboxIntake';
@@ -26,15 +28,28 @@ export class Outbox {
       settings: SettingsService;
       providers: MailProviderFactory;
       recipients: RecipientHasher;
+      suppressions: SuppressionStore;
+      unsubscribeTokens: UnsubscribeTokens;
       logger: LoggerService;
       options: DeliveryOptions;
     },
   ) {
-    const { store, settings, providers, recipients, logger, options } = deps;
+    const {
+      store,
+      settings,
+      providers,
+      recipients,
+      suppressions,
+      unsubscribeTokens,
+      logger,
+      options,
+    } = deps;
     this.worker = new OutboxWorker({
       store,
       settings,
       providers,
+      suppressions,
+      unsubscribeTokens,
       logger,
       options,
     });
@@ -44,6 +59,7 @@ export class Outbox {
       providers,
       options,
       recipients,
+      suppressions,
       onStored: () => this.worker.notifyEnqueued(),
     });
   }

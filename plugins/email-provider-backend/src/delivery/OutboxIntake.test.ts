@@ -14,6 +14,7 @@ import { DatabaseOutboxStore } from './DatabaseOutboxStore';
 import { readDeliveryOptions } from './DeliveryOptions';
 import { OutboxIntake } from './OutboxIntake';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
+import { testUnsubscribe } from '../__testUtils__/unsubscribe';
 
 jest.setTimeout(60_000);
 
@@ -48,6 +49,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
       providers: MailProviderFactory.fromConfig(new ConfigReader({})),
       options: readDeliveryOptions(new ConfigReader({})),
       recipients: new RecipientHasher([randomBytes(32)]),
+      suppressions: testUnsubscribe(knex).suppressions,
       onStored: () => {
         stored += 1;
       },
@@ -176,6 +178,7 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
         }),
       ),
       recipients: new RecipientHasher([randomBytes(32)]),
+      suppressions: testUnsubscribe(knex).suppressions,
       onStored: () => undefined,
     });
     await expect(

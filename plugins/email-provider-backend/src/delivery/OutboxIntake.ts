@@ -14,8 +14,14 @@ import { SettingsService } from '../settings/SettingsService';
 import { Batcher } from './Batcher';
 import { DatabaseOutboxStore, NewMessage } from './DatabaseOutboxStore';
 import { DeliveryOptions } from './DeliveryOptions';
-import { measureRequest, newMessageId, recipientsOf } from './outboxMessages';
+import {
+  measureRequest,
+  newMessageId,
+  recipientsOf,
+  unsubscribeGrantOf,
+} from './outboxMessages';
 import { RecipientHasher } from '../deliveryLog/RecipientHasher';
+import { SuppressionStore } from '../suppressions/SuppressionStore';
 
 // One INSERT stays well under the bind-parameter limits of PostgreSQL and SQLite, and a batch
 // of large messages does not hold much more than one in memory at a time.
@@ -61,7 +67,9 @@ export class OutboxIntake {
       providers: MailProviderFactory;
       options: DeliveryOptions;
       recipients: RecipientHasher;
-      /** Called after a batch stored at least one new message. */
+      /** Whose recipients unsubscribed from their list: those are stored as suppressed. */
+      suppressions: SuppressionStore;
+      /** Called after a batch stored at least one new message to send. */
       onStored: () => void;
     },
   ) {}
@@ -69,7 +77,8 @@ export class OutboxIntake {
   /**
    * Stores a message for delivery, or returns the one the caller stored before under the same
    * idempotency key. Fails when no provider is active or the message is too large for it; then
-   * nothing is stored.
+   * nothing is stored. A message whose recipient unsubscribed from its list is stored as
+   * `suppressed`, without its content, and never sent.
    */
   accept(caller: string, request: SendEmailRequest): Promise<AcceptedMessage> {
     const { totalBytes, attachmentBytes } = measureRequest(request);
@@ -94,6 +103,24 @@ export class OutboxIntake {
         resolve,
         reject,
       });
+    });
+  }
+
+  /** Marks the messages whose one recipient unsubscribed from their list, with one query. */
+  private async markSuppressed(
+    storable: Array<{ pending: Pending; message: NewMessage }>,
+  ) {
+    const withLink = storable.flatMap(({ pending, message }) => {
+      const grant = unsubscribeGrantOf(pending.caller, pending.request);
+      return grant ? [{ grant, message }] : [];
+    });
+    const suppressed = await this.deps.suppressions.suppressedAmong(
+      withLink.map(({ grant }) => grant),
+    );
+    withLink.forEach(({ message }, index) => {
+      if (suppressed[index]) {
+        message.suppressed = true;
+      }
     });
   }
 
@@ -129,11 +156,12 @@ export class OutboxIntake {
       if (storable.length === 0) {
         return;
       }
+      await this.markSuppressed(storable);
       const stored = await store.enqueueAll(storable.map(s => s.message));
       storable.forEach(({ pending }, index) =>
         pending.resolve({ id: stored[index].id, status: stored[index].status }),
       );
-      if (stored.some(s => s.created)) {
+      if (stored.some(s => s.created && s.status === 'queued')) {
         this.deps.onStored();
       }
     } catch (error) {

@@ -10,6 +10,7 @@ import {
   unusedPort,
 } from '@internal/mail-test-servers';
 import { migratedSettingsService } from '../__testUtils__/testSettings';
+import { testUnsubscribe } from '../__testUtils__/unsubscribe';
 import { DestinationGuard } from '../providers/DestinationGuard';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { SettingsService } from '../settings/SettingsService';
@@ -88,6 +89,7 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
       store: outbox,
       settings,
       providers,
+      ...testUnsubscribe(knex),
       logger: mockServices.logger.mock(),
       options: { ...options, ...extra },
     });

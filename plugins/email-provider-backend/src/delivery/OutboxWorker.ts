@@ -9,6 +9,8 @@ import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { ProviderError } from '../providers/ProviderError';
 import { MailProvider } from '../providers/types';
 import { ActiveProvider, SettingsService } from '../settings/SettingsService';
+import { SuppressionStore } from '../suppressions/SuppressionStore';
+import { UnsubscribeTokens } from '../suppressions/UnsubscribeTokens';
 import { Batcher } from './Batcher';
 import {
   ClaimedMessage,
@@ -16,7 +18,7 @@ import {
   DatabaseOutboxStore,
 } from './DatabaseOutboxStore';
 import { DeliveryOptions } from './DeliveryOptions';
-import { toOutgoingMessage } from './outboxMessages';
+import { toOutgoingMessage, unsubscribeGrantOf } from './outboxMessages';
 
 const PAUSE_RECHECK_POLLS = 5;
 const SENT_BATCH_MS = 20;
@@ -103,6 +105,10 @@ export class OutboxWorker {
       store: DatabaseOutboxStore;
       settings: SettingsService;
       providers: MailProviderFactory;
+      /** Checked just before each send: a recipient may unsubscribe while a message waits. */
+      suppressions: SuppressionStore;
+      /** Make each message's unsubscribe link, afresh for each attempt. */
+      unsubscribeTokens: UnsubscribeTokens;
       logger: LoggerService;
       options: DeliveryOptions;
     },
@@ -331,10 +337,28 @@ export class OutboxWorker {
   }
 
   private async deliver(message: ClaimedMessage, lease: ProviderLease) {
-    const { store, logger, options } = this.deps;
+    const { store, logger, options, suppressions, unsubscribeTokens } =
+      this.deps;
     try {
       const request = JSON.parse(message.payload) as SendEmailRequest;
-      await lease.provider.send(toOutgoingMessage(request, message.messageId));
+      // Checked at the last moment: the recipient may have unsubscribed while it waited.
+      const grant = unsubscribeGrantOf(message.caller, request);
+      if (grant && (await suppressions.isSuppressed(grant))) {
+        await store.markSuppressed(message.id, this.workerId);
+        if (message.probe) {
+          // Nothing was tried: the next probe need not wait for this one's claim to lapse.
+          await store.scheduleProbe(lease.destination, new Date());
+        }
+        logger.info(
+          `Email ${message.id} not sent: its recipient unsubscribed from ${grant.caller}'s list ${grant.list}`,
+        );
+        return;
+      }
+      // A fresh link for each attempt, so it is valid for the whole lifetime from this send.
+      const listUnsubscribeUrl = grant && (await unsubscribeTokens.link(grant));
+      await lease.provider.send(
+        toOutgoingMessage(request, message.messageId, listUnsubscribeUrl),
+      );
       if (message.probe || this.unreachable === lease.destination) {
         this.drain(lease.destination);
       }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import { measureMessage, MessageSize } from '../providers/messageSize';
 import type { MailAddress, OutgoingMessage } from '../providers/types';
+import type { UnsubscribeGrant } from '../suppressions/UnsubscribeTokens';
 
 const toAddresses = (list: string | string[] | undefined): MailAddress[] =>
   (typeof list === 'string' ? [list] : list ?? []).map(address => ({
@@ -12,6 +13,7 @@ const toAddresses = (list: string | string[] | undefined): MailAddress[] =>
 export function toOutgoingMessage(
   request: SendEmailRequest,
   messageId: string,
+  listUnsubscribeUrl?: string,
 ): OutgoingMessage {
   return {
     to: toAddresses(request.to),
@@ -28,6 +30,7 @@ export function toOutgoingMessage(
       ...(a.contentId ? { contentId: a.contentId } : {}),
     })),
     messageId,
+    ...(listUnsubscribeUrl ? { listUnsubscribeUrl } : {}),
   };
 }
 
@@ -50,4 +53,24 @@ export function recipientsOf(request: SendEmailRequest): string[] {
 /** The Message-ID domain: the sender's, as mail servers expect. */
 export function newMessageId(from: string): string {
   return `<${randomUUID()}@${from.slice(from.lastIndexOf('@') + 1)}>`;
+}
+
+/**
+ * What the unsubscribe link of a message lets its recipient leave, when the caller asked for one:
+ * the caller's list, for the message's one recipient (the request's schema allows no other).
+ */
+export function unsubscribeGrantOf(
+  caller: string,
+  request: SendEmailRequest,
+): UnsubscribeGrant | undefined {
+  if (!request.unsubscribe) {
+    return undefined;
+  }
+  const { list, description } = request.unsubscribe;
+  return {
+    caller,
+    list,
+    ...(description === undefined ? {} : { description }),
+    address: request.to[0],
+  };
 }

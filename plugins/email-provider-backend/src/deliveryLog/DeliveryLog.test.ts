@@ -24,6 +24,7 @@ import { OutboxIntake } from '../delivery/OutboxIntake';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { SettingsService } from '../settings/SettingsService';
 import { DeliveryLog, DeliveryLogCriteria } from './DeliveryLog';
+import { testUnsubscribe } from '../__testUtils__/unsubscribe';
 import { RecipientHasher } from './RecipientHasher';
 
 jest.setTimeout(60_000);
@@ -121,6 +122,7 @@ describe.each(databases.eachSupportedId())('DeliveryLog (%s)', databaseId => {
         providers: MailProviderFactory.fromConfig(new ConfigReader({})),
         options: readDeliveryOptions(new ConfigReader({})),
         recipients,
+        suppressions: testUnsubscribe(knex).suppressions,
         onStored: () => undefined,
       });
     }

@@ -208,7 +208,8 @@ export class DeliveryLog {
   /**
    * Messages sent, failed and waiting per bucket of an hour or a day (24 hours from the whole
    * hour at or before `since`), by when they were created and where they are now, so that a
-   * bucket lists the same messages as the log filtered to its hours.
+   * bucket lists the same messages as the log filtered to its hours (but for suppressed ones,
+   * which are none of the three).
    */
   async stats(
     query: { bucket: 'hour' | 'day'; since?: Date; until?: Date },
@@ -351,9 +352,10 @@ export class DeliveryLog {
         hour.failed += count;
         const code = row.code ?? 'unknown';
         hour.failedByCode[code] = (hour.failedByCode[code] ?? 0) + count;
-      } else {
+      } else if (row.status === 'queued' || row.status === 'sending') {
         hour.waiting += count;
       }
+      // Suppressed messages neither went out nor failed, nor will: the chart leaves them out.
     }
 
     const settledBefore = Math.floor(

@@ -1,3 +1,4 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import type { ActiveProvider } from '../settings/SettingsService';
 import { DestinationGuard } from './DestinationGuard';
@@ -24,9 +25,13 @@ const PROVIDER_TYPES: Record<
  * the providers it builds, so a token is fetched once per lifetime, not per message.
  */
 export class MailProviderFactory {
-  static fromConfig(config: Config): MailProviderFactory {
+  static fromConfig(
+    config: Config,
+    logger?: LoggerService,
+  ): MailProviderFactory {
     const m365 = config.getOptionalConfig('emailProvider.microsoft365');
     return new MailProviderFactory({
+      logger,
       destinations: DestinationGuard.fromConfig(config),
       smtpEhloName: readSmtpEhloName(config),
       authorityHost: m365?.getOptionalString('authorityHost'),
@@ -45,6 +50,8 @@ export class MailProviderFactory {
       authorityHost?: string;
       /** Overrides the Microsoft Graph base URL of every cloud. */
       graphBaseUrl?: string;
+      /** Where providers say what they did differently from the usual, such as a dropped header. */
+      logger?: LoggerService;
     },
   ) {}
 
@@ -87,6 +94,7 @@ export class MailProviderFactory {
       clientCertificatePem: active.clientCertificatePem,
       ...microsoftEndpoints(active.microsoft365.cloud, this.options),
       clients: this.msalClients,
+      logger: this.options.logger,
     });
   }
 }

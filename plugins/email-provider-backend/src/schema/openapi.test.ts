@@ -476,6 +476,78 @@ describe('the OpenAPI spec describes every answer of the backend', () => {
     await api('get', '/summary', NONE).expect(401);
   });
 
+  it('one-click unsubscribe, suppressed messages and the suppression list', async () => {
+    const news = {
+      to: ['ada@example.com'],
+      subject: 'Catalog news',
+      text: 'News',
+      unsubscribe: { list: 'catalog', description: 'Catalog news' },
+    };
+    await api('post', '/messages', SERVICE, {
+      ...news,
+      cc: ['grace@example.com'],
+    }).expect(400);
+    const sent = await api('post', '/messages', SERVICE, news).expect(202);
+    await waitForStatus(sent.body.id, 'sent');
+    const mail = servers.smtp.received.find(
+      m => m.parsed.subject === 'Catalog news',
+    )!;
+    const link = /<([^>]+)>/.exec(
+      mail.parsed.headerLines
+        .find(h => h.key === 'list-unsubscribe')!
+        .line.replace(/\r?\n[ \t]+/g, ''),
+    )![1];
+
+    // HTML, which the validating proxy does not read: checked against the spec here.
+    const unsubscribe = spec.paths['/unsubscribe/{token}'] as Record<
+      'get' | 'post',
+      OpenApiOperation
+    >;
+    for (const [method, path, status] of [
+      ['get', new URL(link).pathname, 200],
+      ['get', '/api/email-provider/unsubscribe/forged', 400],
+      ['post', '/api/email-provider/unsubscribe/forged', 400],
+      ['post', new URL(link).pathname, 200],
+    ] as const) {
+      const res = await request(backend)
+        [method](path)
+        .set('Authorization', NONE)
+        .type('form')
+        .send(method === 'post' ? 'List-Unsubscribe=One-Click' : '')
+        .expect(status);
+      const response = resolveRef(unsubscribe[method].responses[status]);
+      expect(Object.keys(response.content ?? {})).toContain(
+        res.headers['content-type'],
+      );
+    }
+
+    const suppressed = await api('post', '/messages', SERVICE, news).expect(
+      202,
+    );
+    expect(suppressed.body.status).toBe('suppressed');
+    const log = await api('get', '/messages?status=suppressed', reader).expect(
+      200,
+    );
+    expect(log.body.items).toEqual([
+      expect.objectContaining({ id: suppressed.body.id }),
+    ]);
+
+    const list = await api(
+      'get',
+      '/suppressions?address=ada@example.com&caller=plugin:reports&list=catalog&limit=5',
+      reader,
+    ).expect(200);
+    expect(list.body.items).toHaveLength(1);
+    await api('get', '/suppressions?limit=500', reader).expect(400);
+    await api('get', '/suppressions', other).expect(403);
+    await api('get', '/suppressions', NONE).expect(401);
+    const { id } = list.body.items[0];
+    await api('delete', `/suppressions/${id}`, reader).expect(403);
+    await api('delete', `/suppressions/${id}`, NONE).expect(401);
+    await api('delete', `/suppressions/${id}`, admin).expect(204);
+    await api('delete', `/suppressions/${id}`, admin).expect(404);
+  });
+
   it('DELETE /settings', async () => {
     await api('delete', '/settings', admin).set('If-Match', '0').expect(409);
     await api('delete', '/settings', admin)

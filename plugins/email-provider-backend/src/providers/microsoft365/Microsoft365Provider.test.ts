@@ -1,3 +1,5 @@
+import type { LoggerService } from '@backstage/backend-plugin-api';
+import { mockServices } from '@backstage/backend-test-utils';
 import { createServer, AddressInfo } from 'node:net';
 import {
   MicrosoftFake,
@@ -8,6 +10,7 @@ import {
 } from '@internal/mail-test-servers';
 import { ProviderError } from '../ProviderError';
 import type { OutgoingMessage } from '../types';
+import { classifyGraphResponse } from './classifyMicrosoftError';
 import { Microsoft365Provider } from './Microsoft365Provider';
 import { MsalClientCache } from './MsalClientCache';
 
@@ -79,6 +82,7 @@ describe('Microsoft365Provider', () => {
       graphBaseUrl?: string;
       requestTimeoutMs?: number;
       largeMessages?: boolean;
+      logger?: LoggerService;
     } = {},
   ) {
     return new Microsoft365Provider({
@@ -96,6 +100,7 @@ describe('Microsoft365Provider', () => {
       graphBaseUrl: overrides.graphBaseUrl ?? fake.graphBaseUrl,
       clients,
       requestTimeoutMs: overrides.requestTimeoutMs,
+      logger: overrides.logger,
     });
   }
 
@@ -403,6 +408,227 @@ describe('Microsoft365Provider', () => {
     } finally {
       await impostor.close();
     }
+  });
+
+  describe('one-click unsubscribe', () => {
+    const UNSUBSCRIBE_URL =
+      'https://portal.example.com/api/email-provider/unsubscribe?token=eyJsaXN0IjoiZGlnZXN0In0.c2lnbmF0dXJl';
+
+    const unsubscribable = (overrides: Partial<OutgoingMessage> = {}) =>
+      message({ listUnsubscribeUrl: UNSUBSCRIBE_URL, ...overrides });
+
+    const headerValue = (mail: (typeof fake.received)[number], name: string) =>
+      mail.message.internetMessageHeaders?.find(h => h.name === name)?.value;
+
+    it('sends the message as MIME with List-Unsubscribe and List-Unsubscribe-Post', async () => {
+      const report = Buffer.from('%PDF-1.7 report \u0000\u00ff', 'latin1');
+      const logo = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a]);
+      const outgoing = unsubscribable({
+        to: [{ address: 'ada@example.com', name: 'Ada Lovelace' }],
+        replyTo: [{ address: 'team@example.com', name: 'Team' }],
+        subject: 'Weekly digest ✓',
+        text: 'Plain text',
+        html: '<p>Digest <img src="cid:logo@report"></p>',
+        attachments: reportWithLogo(report, logo),
+      });
+
+      const result = await createProvider().send(outgoing);
+
+      expect(result).toEqual({
+        messageId: outgoing.messageId,
+        providerResponse: '202 Accepted',
+      });
+      expect(fake.received).toHaveLength(1);
+      const [mail] = fake.received;
+      expect(mail).toMatchObject({ mailbox: SENDER, format: 'mime' });
+      expect(headerValue(mail, 'List-Unsubscribe')).toBe(
+        `<${UNSUBSCRIBE_URL}>`,
+      );
+      expect(headerValue(mail, 'List-Unsubscribe-Post')).toBe(
+        'List-Unsubscribe=One-Click',
+      );
+      const mime = mail.mime!;
+      expect(mime.messageId).toBe(outgoing.messageId);
+      expect(mime.subject).toBe('Weekly digest ✓');
+      expect(mime.from?.value).toEqual([{ address: SENDER, name: '' }]);
+      expect(mail.message.toRecipients).toEqual([
+        { emailAddress: { address: 'ada@example.com', name: 'Ada Lovelace' } },
+      ]);
+      expect(mail.message.ccRecipients).toEqual([]);
+      expect(mail.message.bccRecipients).toEqual([]);
+      expect(mail.message.replyTo).toEqual([
+        { emailAddress: { address: 'team@example.com', name: 'Team' } },
+      ]);
+      expect(mime.text?.trim()).toBe('Plain text');
+      expect(mime.html).toBe(outgoing.html);
+      const [png, pdf] = [...mime.attachments].sort((a, b) =>
+        String(a.filename).localeCompare(String(b.filename)),
+      );
+      expect(pdf).toMatchObject({
+        filename: 'report.pdf',
+        contentType: 'application/pdf',
+        contentDisposition: 'attachment',
+      });
+      expect(pdf.content.equals(report)).toBe(true);
+      expect(png).toMatchObject({
+        filename: 'logo.png',
+        contentType: 'image/png',
+        contentDisposition: 'inline',
+        cid: 'logo@report',
+      });
+      expect(png.content.equals(logo)).toBe(true);
+    });
+
+    it('keeps sending a message without an unsubscribe link as JSON', async () => {
+      await createProvider().send(message());
+
+      expect(fake.received[0]).toMatchObject({
+        format: 'json',
+        saveToSentItems: false,
+      });
+      expect(fake.received[0].mime).toBeUndefined();
+      expect(fake.received[0].message.internetMessageHeaders).toBeUndefined();
+    });
+
+    it('sends a message whose MIME would not fit in one Graph request as JSON, without the header, and says so in the debug log', async () => {
+      const logger = mockServices.logger.mock();
+      // 2.5 MB is 3.3 MB in JSON's base64, but 4.4 MB as base64 of MIME's base64.
+      const archive = Buffer.alloc(2.5 * 1024 * 1024, 7);
+      const outgoing = unsubscribable({
+        attachments: [
+          {
+            filename: 'archive.zip',
+            contentType: 'application/zip',
+            content: archive,
+          },
+        ],
+      });
+
+      await createProvider({ logger }).send(outgoing);
+
+      expect(fake.received).toHaveLength(1);
+      expect(fake.received[0].format).toBe('json');
+      const [attachment] = fake.received[0].message.attachments ?? [];
+      expect(
+        Buffer.from(attachment.contentBytes, 'base64').equals(archive),
+      ).toBe(true);
+      expect(logger.debug).toHaveBeenCalledTimes(1);
+      const [line] = logger.debug.mock.calls[0];
+      expect(line).toContain(outgoing.messageId);
+      expect(line).toMatch(/without List-Unsubscribe.*4 MB/);
+      // The link carries a token that unsubscribes its recipient: it stays out of logs.
+      expect(line).not.toContain('token=');
+    });
+
+    it('sends a message with Bcc recipients as JSON, since MIME would lose them', async () => {
+      const logger = mockServices.logger.mock();
+
+      await createProvider({ logger }).send(
+        unsubscribable({ bcc: [{ address: 'audit@example.com' }] }),
+      );
+
+      expect(fake.received[0].format).toBe('json');
+      expect(fake.received[0].message.bccRecipients).toEqual([
+        { emailAddress: { address: 'audit@example.com' } },
+      ]);
+      expect(logger.debug).toHaveBeenCalledWith(
+        expect.stringMatching(/without List-Unsubscribe.*Bcc/),
+      );
+    });
+
+    it('uses the cached token, and a fresh one once after Graph refuses it', async () => {
+      const provider = createProvider();
+      await provider.send(message());
+      await provider.send(unsubscribable());
+      expect(fake.counters.tokenRequests).toBe(1);
+
+      fake.revokeTokens();
+      await provider.send(unsubscribable());
+
+      expect(fake.counters.tokenRequests).toBe(2);
+      expect(fake.counters.sendMailRequests).toBe(4);
+      expect(fake.received.map(mail => mail.format)).toEqual([
+        'json',
+        'mime',
+        'mime',
+      ]);
+    });
+
+    it('reports throttling with Retry-After and leaves the retry to the caller', async () => {
+      fake.throttleSendMail(1, 7);
+      const provider = createProvider();
+
+      const error = await sendError(provider, unsubscribable());
+
+      expect(error).toMatchObject({
+        code: 'throttled',
+        transient: true,
+        retryAfterMs: 7000,
+      });
+      expect(error.providerReply).toContain('ApplicationThrottled');
+      expect(fake.received).toHaveLength(0);
+      await provider.send(unsubscribable());
+      expect(fake.received.map(mail => mail.format)).toEqual(['mime']);
+      expect(fake.counters.sendMailRequests).toBe(2);
+    });
+
+    it('rejects a message without recipients as recipient-rejected', async () => {
+      const error = await sendError(
+        createProvider(),
+        unsubscribable({ to: [] }),
+      );
+
+      expect(error.code).toBe('recipient-rejected');
+      expect(error.providerReply).toContain('ErrorInvalidRecipients');
+    });
+
+    it.each([
+      ['base64', 'not base64 at all!', 'ErrorMimeContentInvalidBase64String'],
+      [
+        'MIME',
+        Buffer.from('Just words').toString('base64'),
+        'ErrorMimeContentInvalid',
+      ],
+    ])(
+      "classifies Graph's refusal of invalid %s as a permanent provider error",
+      async (_, body, graphCode) => {
+        const token = await clients
+          .get({
+            authorityHost: fake.authorityHost,
+            tenantId: fake.settings.tenantId,
+            clientId: fake.settings.clientId,
+            credential: { clientSecret: fake.settings.clientSecret },
+          })
+          .acquire(`${fake.graphBaseUrl}/.default`, { fresh: false });
+        const response = await fetch(
+          `${fake.graphBaseUrl}/v1.0/users/${SENDER}/sendMail`,
+          {
+            method: 'POST',
+            headers: {
+              Authorization: `Bearer ${token.accessToken}`,
+              'Content-Type': 'text/plain',
+            },
+            body,
+          },
+        );
+
+        const error = classifyGraphResponse(
+          {
+            status: response.status,
+            retryAfter: response.headers.get('retry-after'),
+            body: await response.text(),
+          },
+          { from: SENDER, secrets: [fake.settings.clientSecret] },
+        );
+
+        expect(error).toMatchObject({
+          code: 'provider-error',
+          transient: false,
+        });
+        expect(error.message).toContain(`400 ${graphCode}`);
+        expect(error.providerReply).toContain(graphCode);
+      },
+    );
   });
 
   describe('redirects', () => {

@@ -1,4 +1,5 @@
 import type { AuthenticationResult } from '@azure/msal-node';
+import type { LoggerService } from '@backstage/backend-plugin-api';
 import type {
   EmailFailure,
   EmailFailureParams,
@@ -6,6 +7,7 @@ import type {
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { KeyObject } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
+import MailComposer from 'nodemailer/lib/mail-composer';
 import {
   ClientCertificate,
   parseClientCertificate,
@@ -31,7 +33,7 @@ import {
   redirectRefused,
 } from './classifyMicrosoftError';
 import { measureMessage, megabytes, MessageSize } from '../messageSize';
-import { needsUploadSession } from './graphRequestSize';
+import { fitsOneRequest, needsUploadSession } from './graphRequestSize';
 import {
   AppTokenSource,
   MicrosoftAppCredential,
@@ -67,6 +69,8 @@ export type Microsoft365ProviderOptions = {
   clients: MsalClientCache;
   /** How long one Graph request may take, body included; 30 s unless set. */
   requestTimeoutMs?: number;
+  /** For the debug line of a message that goes without its List-Unsubscribe header. */
+  logger?: LoggerService;
 };
 
 /**
@@ -74,6 +78,12 @@ export type Microsoft365ProviderOptions = {
  * from the client credentials flow (application permission Mail.Send). With large messages on
  * (application permission Mail.ReadWrite too), a message too large for one Graph request goes
  * through a draft, upload sessions for its large attachments, and the draft's `send`.
+ *
+ * A message with a one-click unsubscribe link goes to `sendMail` as MIME instead of JSON, since
+ * Graph's JSON takes no header fields but `X-` ones. If that MIME would not fit in one Graph
+ * request (its attachments are base64 twice over, so from about 2.2 MB of them), the message
+ * goes the JSON way without `List-Unsubscribe`, and a debug line says so. Unlike the JSON way,
+ * Graph keeps a copy of a MIME message in the sender's Sent Items: it has no `saveToSentItems`.
  *
  * @remarks
  *
@@ -107,6 +117,7 @@ export class Microsoft365Provider implements MailProvider {
   private readonly tenantId: string;
   private readonly clientId: string;
   private readonly largeMessages: boolean;
+  private readonly logger?: LoggerService;
 
   constructor(options: Microsoft365ProviderOptions) {
     this.from = options.settings.from;
@@ -119,23 +130,81 @@ export class Microsoft365Provider implements MailProvider {
     this.graphBaseUrl = options.graphBaseUrl.replace(/\/+$/, '');
     this.clients = options.clients;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.logger = options.logger;
   }
 
   async send(message: OutgoingMessage): Promise<SendResult> {
+    const mime = await this.composeUnsubscribableMime(message);
+    if (mime !== undefined) {
+      return this.sendMail(message, mimeBody(mime));
+    }
     if (this.largeMessages && needsUploadSession(sizeOf(message))) {
       return this.sendThroughDraft(message);
     }
-    const reply = this.requireSuccess(
-      await this.callGraph('POST', '/sendMail', {
+    return this.sendMail(
+      message,
+      jsonBody({
         message: {
           ...toGraphMessage(message, this.from),
           attachments: (message.attachments ?? []).map(toFileAttachment),
         },
         saveToSentItems: false,
       }),
+    );
+  }
+
+  /** The message in one sendMail request, as JSON or as MIME. */
+  private async sendMail(
+    message: OutgoingMessage,
+    body: GraphRequestBody,
+  ): Promise<SendResult> {
+    const reply = this.requireSuccess(
+      await this.callGraph('POST', '/sendMail', body),
       'Mail.Send',
     );
     return { messageId: message.messageId, providerResponse: statusOf(reply) };
+  }
+
+  /**
+   * The message with its `List-Unsubscribe` and `List-Unsubscribe-Post` header fields, as the
+   * base64 MIME that sendMail takes; nothing for a message without an unsubscribe link, or one
+   * that cannot go as MIME in one Graph request (then a debug line says why).
+   */
+  private async composeUnsubscribableMime(
+    message: OutgoingMessage,
+  ): Promise<string | undefined> {
+    const url = message.listUnsubscribeUrl;
+    if (url === undefined) {
+      return undefined;
+    }
+    // The log names the message, never the link: its token unsubscribes the recipient.
+    const withoutHeader = (reason: string) => {
+      this.logger?.debug(
+        `Message ${message.messageId} goes to Microsoft Graph without List-Unsubscribe: ${reason}`,
+      );
+      return undefined;
+    };
+    // Graph takes the recipients from the header fields, and the MIME built here leaves Bcc
+    // out, as a sent message should. Unsubscribable messages have one To recipient anyway.
+    if (message.bcc?.length) {
+      return withoutHeader(
+        'a message with Bcc recipients cannot be sent as MIME without losing them',
+      );
+    }
+    // Base64 inside base64, MIME is larger than the JSON: no need to build it to know.
+    if (needsUploadSession(sizeOf(message))) {
+      return withoutHeader('it is too large for one Graph request');
+    }
+    const mime = (
+      await toMimeMessage(message, this.from, url).build()
+    ).toString('base64');
+    return fitsOneRequest(mime.length)
+      ? mime
+      : withoutHeader(
+          `as MIME it would take ${megabytes(
+            mime.length,
+          )} in base64, over the 4 MB of one Graph request`,
+        );
   }
 
   /**
@@ -151,7 +220,7 @@ export class Microsoft365Provider implements MailProvider {
       await this.callGraph(
         'POST',
         '/messages',
-        toGraphMessage(message, this.from),
+        jsonBody(toGraphMessage(message, this.from)),
       ),
       'Mail.ReadWrite',
     );
@@ -165,7 +234,7 @@ export class Microsoft365Provider implements MailProvider {
             await this.callGraph(
               'POST',
               `${draftPath}/attachments`,
-              toFileAttachment(attachment),
+              jsonBody(toFileAttachment(attachment)),
             ),
             'Mail.ReadWrite',
           );
@@ -191,7 +260,7 @@ export class Microsoft365Provider implements MailProvider {
       await this.callGraph(
         'POST',
         `${draftPath}/attachments/createUploadSession`,
-        {
+        jsonBody({
           AttachmentItem: {
             attachmentType: 'file',
             name: attachment.filename,
@@ -202,7 +271,7 @@ export class Microsoft365Provider implements MailProvider {
               ? { contentId: attachment.contentId }
               : {}),
           },
-        },
+        }),
       ),
       'Mail.ReadWrite',
     );
@@ -437,20 +506,19 @@ export class Microsoft365Provider implements MailProvider {
   private async callGraph(
     method: 'GET' | 'POST' | 'DELETE',
     path: string,
-    body?: object,
+    body?: GraphRequestBody,
   ): Promise<GraphReply> {
     const url = `${this.graphBaseUrl}/v1.0/users/${encodeURIComponent(
       this.from,
     )}${path}`;
-    const json = body === undefined ? undefined : JSON.stringify(body);
     let reply = await this.fetchGraph(
       method,
       url,
-      json,
+      body,
       await this.token(false),
     );
     if (reply.status === 401) {
-      reply = await this.fetchGraph(method, url, json, await this.token(true));
+      reply = await this.fetchGraph(method, url, body, await this.token(true));
     }
     return reply;
   }
@@ -458,7 +526,7 @@ export class Microsoft365Provider implements MailProvider {
   private async fetchGraph(
     method: string,
     url: string,
-    body: string | undefined,
+    body: GraphRequestBody | undefined,
     token: AuthenticationResult,
   ): Promise<GraphReply> {
     return this.request(
@@ -468,9 +536,9 @@ export class Microsoft365Provider implements MailProvider {
         headers: {
           Authorization: `Bearer ${token.accessToken}`,
           Accept: 'application/json',
-          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(body === undefined ? {} : { 'Content-Type': body.contentType }),
         },
-        body,
+        body: body?.content,
       },
       { service: 'graph', url: this.graphBaseUrl },
     );
@@ -743,6 +811,60 @@ function toGraphMessage(message: OutgoingMessage, from: string) {
     // Graph takes no Message-ID header, but it takes the same value as internetMessageId.
     internetMessageId: message.messageId,
   };
+}
+
+/**
+ * The message as MIME, with what the JSON way sends (the sender, Message-ID, recipients,
+ * Reply-To, bodies, attachments and inline images) and the one-click unsubscribe header fields
+ * of RFC 8058.
+ */
+function toMimeMessage(
+  message: OutgoingMessage,
+  from: string,
+  listUnsubscribeUrl: string,
+) {
+  const mailbox = ({ address, name }: MailAddress) => ({
+    address,
+    name: name ?? '',
+  });
+  return new MailComposer({
+    from: mailbox({ address: from }),
+    to: message.to.map(mailbox),
+    cc: message.cc?.map(mailbox),
+    replyTo: message.replyTo?.map(mailbox),
+    subject: message.subject,
+    text: message.text,
+    html: message.html,
+    messageId: message.messageId,
+    headers: {
+      // As WHATWG serializes it, a URL has no spaces, angle brackets or line breaks.
+      'List-Unsubscribe': `<${new URL(listUnsubscribeUrl).href}>`,
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+    attachments: message.attachments?.map(attachment => ({
+      filename: attachment.filename,
+      contentType: attachment.contentType,
+      content: attachment.content,
+      ...(attachment.contentId ? { cid: attachment.contentId } : {}),
+    })),
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  }).compile();
+}
+
+/** A Graph request body and its Content-Type. */
+type GraphRequestBody = {
+  contentType: 'application/json' | 'text/plain';
+  content: string;
+};
+
+function jsonBody(value: object): GraphRequestBody {
+  return { contentType: 'application/json', content: JSON.stringify(value) };
+}
+
+/** sendMail takes a MIME message as its base64, in a `text/plain` body. */
+function mimeBody(base64: string): GraphRequestBody {
+  return { contentType: 'text/plain', content: base64 };
 }
 
 function toFileAttachment(attachment: OutgoingAttachment) {

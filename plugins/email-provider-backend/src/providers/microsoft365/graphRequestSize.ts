@@ -15,7 +15,12 @@ export function graphRequestBytes(size: MessageSize): number {
   );
 }
 
+/** Whether a request body of this many bytes fits in one Graph request. */
+export function fitsOneRequest(requestBytes: number): boolean {
+  return requestBytes <= GRAPH_REQUEST_LIMIT;
+}
+
 /** Whether a message is too large for one sendMail request. */
 export function needsUploadSession(size: MessageSize): boolean {
-  return graphRequestBytes(size) > GRAPH_REQUEST_LIMIT;
+  return !fitsOneRequest(graphRequestBytes(size));
 }

@@ -120,6 +120,15 @@ export class SmtpProvider implements MailProvider {
           text: message.text,
           html: message.html,
           messageId: message.messageId,
+          // RFC 8058: the link is ours (a signed token for the one recipient), never the caller's.
+          ...(message.listUnsubscribeUrl
+            ? {
+                list: { unsubscribe: message.listUnsubscribeUrl },
+                headers: {
+                  'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+                },
+              }
+            : {}),
           attachments: message.attachments?.map(a => ({
             filename: a.filename,
             contentType: a.contentType,

@@ -156,6 +156,7 @@ export function estimateSmtpSize(
     headerBytes(
       message.subject,
       message.messageId,
+      message.listUnsubscribeUrl,
       ...addresses.flatMap(a => [a.address, a.name]),
     );
   // Up to three multipart containers (mixed, related, alternative) besides the parts themselves.
