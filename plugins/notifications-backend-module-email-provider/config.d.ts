@@ -24,7 +24,54 @@ export interface Config {
          */
         settingsUrl?: string;
 
+        /**
+         * If set, only addresses matching one of these patterns get notification emails (single
+         * notifications, broadcasts and digests); the others are skipped. A pattern is an address
+         * where `*` stands for any characters (never `@`), matched against the whole address
+         * without regard to case: `*@acme.test`, `ada@acme.com`, `*@*.staging.acme.com`. A bad
+         * pattern stops the backend at startup. Useful on staging portals.
+         */
+        allowlistEmailAddresses?: string[];
+
+        /**
+         * Addresses matching one of these patterns (as in `allowlistEmailAddresses`) never get
+         * notification emails, even when the allowlist has them.
+         */
+        denylistEmailAddresses?: string[];
+
         // SECTION digest (digest helper)
+        /**
+         * Digests: a user's less severe notifications are collected and emailed together, one
+         * digest email per user and schedule interval, instead of one email each.
+         */
+        digest?: {
+          /** Whether digests are sent. Default: false, every notification is emailed at once. */
+          enabled?: boolean;
+          /**
+           * Notifications less severe than this wait for the digest; this severity and above are
+           * emailed at once. Default: `high` (low and normal notifications are digested).
+           */
+          severityBelow?: 'normal' | 'high' | 'critical';
+          /**
+           * When digests are sent, as a scheduler schedule: e.g. `frequency: { hours: 1 }`, or
+           * `frequency: { cron: '0 9 * * *' }` for every day at 09:00. `timeout` defaults to
+           * 10 minutes. Default: hourly. The task always runs on one replica at a time.
+           */
+          schedule?: {
+            frequency:
+              | { cron: string }
+              | string
+              | import('@backstage/types').HumanDuration
+              | { trigger: 'manual' };
+            timeout?: string | import('@backstage/types').HumanDuration;
+            initialDelay?: string | import('@backstage/types').HumanDuration;
+          };
+          /**
+           * How many notifications one digest email lists (1 to 500); the rest are counted, with
+           * a link to the notifications page. Default: 20.
+           */
+          maxItems?: number;
+        };
         // END SECTION digest
 
         /**

@@ -75,6 +75,11 @@ describe('readProcessorConfig', () => {
     ],
     [{ filter: { minSeverity: 'urgent' } }, /Invalid minSeverity: urgent/],
     [{ broadcast: { enabled: 'maybe' } }, /broadcast\.enabled/],
+    [
+      { allowlistEmailAddresses: ['*@acme.test', 'acme.test'] },
+      /^notifications\.processors\.emailProvider\.allowlistEmailAddresses\[1\] must be an email address pattern/,
+    ],
+    [{ denylistEmailAddresses: '*@acme.test' }, /denylistEmailAddresses/],
   ])('refuses %j', (emailProvider, message) => {
     expect(() =>
       readProcessorConfig(
@@ -84,6 +89,25 @@ describe('readProcessorConfig', () => {
         }),
       ),
     ).toThrow(message);
+  });
+
+  it('reads the allowlist and the denylist of addresses', () => {
+    const { addressFilter } = readProcessorConfig(
+      new ConfigReader({
+        app,
+        notifications: {
+          processors: {
+            emailProvider: {
+              allowlistEmailAddresses: ['*@acme.test'],
+              denylistEmailAddresses: ['bob@acme.test'],
+            },
+          },
+        },
+      }),
+    );
+    expect(addressFilter?.allows('ada@acme.test')).toBe(true);
+    expect(addressFilter?.allows('bob@acme.test')).toBe(false);
+    expect(addressFilter?.allows('ada@example.com')).toBe(false);
   });
 
   it('needs app.baseUrl for the links', () => {

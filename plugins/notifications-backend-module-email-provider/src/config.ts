@@ -5,6 +5,7 @@ import {
   NotificationSettings,
 } from '@backstage/plugin-notifications-common';
 import { absoluteHttpLink, PortalDetails } from './email/notificationEmail';
+import { EmailAddressFilter } from './recipients/EmailAddressFilter';
 
 const CONFIG_KEY = 'notifications.processors.emailProvider';
 const DEFAULT_SETTINGS_PATH = '/settings/notifications';
@@ -17,6 +18,11 @@ export type EmailProviderProcessorConfig = {
   filter: NotificationProcessorFilters;
   /** `notifications.defaultSettings`: the portal's default channel settings. */
   defaultSettings?: NotificationSettings;
+  /**
+   * `allowlistEmailAddresses` and `denylistEmailAddresses`; undefined when neither is set, and
+   * every address may get mail.
+   */
+  addressFilter?: EmailAddressFilter;
 };
 
 export function readProcessorConfig(
@@ -34,6 +40,8 @@ export function readProcessorConfig(
       `${CONFIG_KEY}.settingsUrl must be a path under app.baseUrl or an http(s) URL, got '${settingsSetting}'`,
     );
   }
+  const allowlist = own?.getOptionalStringArray('allowlistEmailAddresses');
+  const denylist = own?.getOptionalStringArray('denylistEmailAddresses');
   return {
     portal: {
       baseUrl,
@@ -45,5 +53,18 @@ export function readProcessorConfig(
     defaultSettings: config.getOptional<NotificationSettings>(
       'notifications.defaultSettings',
     ),
+    addressFilter:
+      allowlist || denylist
+        ? new EmailAddressFilter({
+            allowlist: {
+              key: `${CONFIG_KEY}.allowlistEmailAddresses`,
+              patterns: allowlist,
+            },
+            denylist: {
+              key: `${CONFIG_KEY}.denylistEmailAddresses`,
+              patterns: denylist,
+            },
+          })
+        : undefined,
   };
 }

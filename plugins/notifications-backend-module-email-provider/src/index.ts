@@ -6,3 +6,15 @@
  */
 
 export { notificationsModuleEmailProvider as default } from './module';
+export { escapeHtml } from './email/escapeHtml';
+export type { NotificationEmail } from './email/notificationEmail';
+export { notificationsEmailProviderTemplateExtensionPoint } from './templates/NotificationsEmailProviderTemplate';
+export type {
+  NotificationDigestEmailContext,
+  NotificationEmailContext,
+  NotificationEmailLinks,
+  NotificationEmailParts,
+  NotificationEmailPortal,
+  NotificationsEmailProviderTemplate,
+  NotificationsEmailProviderTemplateExtensionPoint,
+} from './templates/NotificationsEmailProviderTemplate';

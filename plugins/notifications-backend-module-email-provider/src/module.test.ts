@@ -1,4 +1,8 @@
-import { createBackendPlugin } from '@backstage/backend-plugin-api';
+import {
+  BackendFeature,
+  createBackendModule,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
 import { Entity } from '@backstage/catalog-model';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import notificationsPlugin from '@backstage/plugin-notifications-backend';
@@ -21,6 +25,10 @@ import {
   startMailTestServersBeforeAll,
 } from '@internal/mail-test-servers';
 import request from 'supertest';
+import {
+  escapeHtml,
+  notificationsEmailProviderTemplateExtensionPoint,
+} from './index';
 import { notificationsModuleEmailProvider } from './module';
 
 // A real portal in one process: the notifications backend, this module, the email-provider
@@ -81,7 +89,14 @@ const servers = startMailTestServersBeforeAll({
 const settle = () => new Promise(resolve => setTimeout(resolve, 1500));
 
 /** Starts the portal, with the email provider set to SMTP through the admin API. */
-async function startPortal(options: { broadcast?: boolean } = {}) {
+async function startPortal(
+  options: {
+    broadcast?: boolean;
+    /** More of `notifications.processors.emailProvider`. */
+    emailProvider?: object;
+    features?: BackendFeature[];
+  } = {},
+) {
   let sender: NotificationService | undefined;
   // A plugin that notifies as plugins do, through the notifications service (origin
   // plugin:release-bot).
@@ -102,6 +117,7 @@ async function startPortal(options: { broadcast?: boolean } = {}) {
       notificationsModuleEmailProvider,
       releaseBot,
       catalogServiceMock.factory({ entities }),
+      ...(options.features ?? []),
     ],
     config: {
       app: { baseUrl: BASE_URL, title: 'ACME <b>Portal</b>' },
@@ -109,6 +125,7 @@ async function startPortal(options: { broadcast?: boolean } = {}) {
         processors: {
           emailProvider: {
             broadcast: { enabled: options.broadcast ?? false },
+            ...options.emailProvider,
           },
         },
       },
@@ -354,6 +371,201 @@ describe('notifications by email through the email provider', () => {
     expect(portal.logs).toContainEqual(
       expect.stringMatching(
         /^info: Broadcast notification .* by email: 3 queued, 0 failed, 1 skipped \(Email channel off\), 0 skipped/,
+      ),
+    );
+    await portal.backend.stop();
+  });
+
+  it('lets the user unsubscribe with one click from the notifications of one origin and topic', async () => {
+    const portal = await startPortal();
+    const deploys = {
+      recipients: { type: 'entity' as const, entityRef: 'user:default/grace' },
+    };
+    await portal.notify({
+      ...deploys,
+      payload: { title: 'unsub-1 web deployed', topic: 'deploys' },
+    });
+    const [mail] = await eventually('the first email', () =>
+      mailsWith('unsub-1').length ? mailsWith('unsub-1') : undefined,
+    );
+    const header = (name: string) =>
+      mail.parsed.headerLines
+        .find(h => h.key === name)
+        ?.line.replace(/\r?\n[ \t]+/g, '');
+    expect(header('list-unsubscribe-post')).toBe(
+      'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+    );
+    const link = /<([^>]+)>/.exec(header('list-unsubscribe') ?? '')![1];
+
+    // What a mail client does when the user clicks "Unsubscribe": no sign-in.
+    await request(portal.server)
+      .post(new URL(link).pathname)
+      .type('form')
+      .send('List-Unsubscribe=One-Click')
+      .expect(200);
+
+    await portal.notify({
+      ...deploys,
+      payload: { title: 'unsub-2 api deployed', topic: 'deploys' },
+    });
+    await portal.notify({
+      ...deploys,
+      payload: { title: 'unsub-3 release 2.0', topic: 'releases' },
+    });
+    await eventually('the email of another topic', () =>
+      mailsWith('unsub-3').length === 1 ? true : undefined,
+    );
+    await eventually('the skipped one', () =>
+      portal.logs.some(line =>
+        /^debug: Notification .* not emailed to user:default\/grace: they unsubscribed from notification:plugin:release-bot:deploys/.test(
+          line,
+        ),
+      ),
+    );
+    await settle();
+    expect(mailsWith('unsub-2')).toEqual([]);
+    expect(portal.logs.filter(line => /^error:/.test(line))).toEqual([]);
+
+    const log = await request(portal.server)
+      .get('/api/email-provider/messages')
+      .set('Authorization', portal.as(ADMIN));
+    expect(
+      log.body.items
+        .filter((m: any) => /^unsub-/.test(m.subject))
+        .map((m: any) => [m.subject, m.status])
+        .sort(),
+    ).toEqual([
+      ['unsub-1 web deployed', 'sent'],
+      ['unsub-2 api deployed', 'suppressed'],
+      ['unsub-3 release 2.0', 'sent'],
+    ]);
+    await portal.backend.stop();
+  });
+
+  it('uses the template a module sets, with the default where it supplies nothing or fails', async () => {
+    const acmeTemplates = createBackendModule({
+      pluginId: 'notifications',
+      moduleId: 'acme-templates',
+      register(reg) {
+        reg.registerInit({
+          deps: { templates: notificationsEmailProviderTemplateExtensionPoint },
+          async init({ templates }) {
+            templates.setTemplate({
+              async render({ notification, links, portal: { title } }) {
+                if (notification.payload.title.includes('broken')) {
+                  throw new Error('template bug');
+                }
+                return {
+                  subject: `[${title}]\n${notification.payload.title}`,
+                  html: `<p>${escapeHtml(
+                    notification.payload.title,
+                  )}</p><a href="${escapeHtml(
+                    links.notification ?? links.notificationsPage,
+                  )}">Open</a>`,
+                };
+              },
+            });
+          },
+        });
+      },
+    });
+    const portal = await startPortal({ features: [acmeTemplates] });
+    const grace = {
+      type: 'entity' as const,
+      entityRef: 'user:default/grace',
+    };
+    await portal.notify({
+      recipients: grace,
+      payload: {
+        title: 'tpl-1 <img src=x onerror=alert(1)>',
+        link: 'catalog/default/component/web',
+      },
+    });
+    await portal.notify({
+      recipients: grace,
+      payload: { title: 'tpl-2 broken' },
+    });
+    const [custom] = await eventually('the templated email', () =>
+      mailsWith('tpl-1').length ? mailsWith('tpl-1') : undefined,
+    );
+    const [fallback] = await eventually('the default email', () =>
+      mailsWith('tpl-2').length ? mailsWith('tpl-2') : undefined,
+    );
+
+    // The template's subject, made one line; its HTML; the default text.
+    expect(custom.parsed.subject).toBe(
+      '[ACME <b>Portal</b>] tpl-1 <img src=x onerror=alert(1)>',
+    );
+    expect(custom.parsed.html).toBe(
+      `<p>tpl-1 &lt;img src=x onerror=alert(1)&gt;</p><a href="${BASE_URL}/catalog/default/component/web">Open</a>`,
+    );
+    expect(custom.parsed.text).toContain(
+      `All your notifications: ${BASE_URL}/notifications`,
+    );
+
+    expect(fallback.parsed.subject).toBe('tpl-2 broken');
+    expect(fallback.parsed.html).toContain('<h1');
+    expect(portal.logs).toContainEqual(
+      expect.stringMatching(
+        /^error: The notification email template failed for notification .*; sending the default email instead: Error: template bug/,
+      ),
+    );
+    await portal.backend.stop();
+  });
+
+  it('emails only addresses the allowlist has and the denylist does not', async () => {
+    const portal = await startPortal({
+      broadcast: true,
+      emailProvider: {
+        allowlistEmailAddresses: [
+          'ada@example.com',
+          'BOB@example.com',
+          'carol@*',
+        ],
+        denylistEmailAddresses: ['bob@*'],
+      },
+    });
+    await portal.notify({
+      recipients: {
+        type: 'entity',
+        entityRef: ['group:default/platform', 'user:default/grace'],
+      },
+      payload: { title: 'lists-1 release' },
+    });
+    await eventually('two emails', () =>
+      mailsWith('lists-1').length >= 2 ? true : undefined,
+    );
+    await portal.notify({
+      recipients: { type: 'broadcast' },
+      payload: { title: 'lists-2 maintenance' },
+    });
+    await eventually('the broadcast summary', () =>
+      portal.logs.some(line => line.startsWith('info: Broadcast notification')),
+    );
+    await eventually('two broadcast emails', () =>
+      mailsWith('lists-2').length >= 2 ? true : undefined,
+    );
+    await settle();
+    expect(recipientsOf(mailsWith('lists-1'))).toEqual([
+      'ada@example.com',
+      'carol@example.com',
+    ]);
+    expect(recipientsOf(mailsWith('lists-2'))).toEqual([
+      'ada@example.com',
+      'carol@example.com',
+    ]);
+    for (const ref of ['bob', 'grace']) {
+      expect(portal.logs).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^debug: The address of user user:default/${ref} is excluded by allowlistEmailAddresses or denylistEmailAddresses; notification `,
+          ),
+        ),
+      );
+    }
+    expect(portal.logs).toContainEqual(
+      expect.stringMatching(
+        /^info: Broadcast notification .* by email: 2 queued, 0 failed, 0 skipped \(Email channel off\), 0 skipped \(invalid address\), 2 skipped \(address not allowed\), 0 skipped \(unsubscribed\)/,
       ),
     );
     await portal.backend.stop();

@@ -2,12 +2,20 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { ConflictError } from '@backstage/errors';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { notificationsProcessingExtensionPoint } from '@backstage/plugin-notifications-node';
 import { emailServiceRef } from '@email-provider/backstage-plugin-email-provider-node';
 import { readProcessorConfig } from './config';
+import { readDigestConfig } from './digest/digestConfig';
+import { NotificationDigest } from './digest/NotificationDigest';
 import { DatabaseEmailChannelSettings } from './processor/EmailChannelSettings';
 import { EmailProviderNotificationProcessor } from './processor/EmailProviderNotificationProcessor';
+import { NotificationsUserSettingsTable } from './processor/NotificationsUserSettingsTable';
+import {
+  NotificationsEmailProviderTemplate,
+  notificationsEmailProviderTemplateExtensionPoint,
+} from './templates/NotificationsEmailProviderTemplate';
 
 /**
  * Delivers Backstage notifications by email through the portal's email provider
@@ -20,6 +28,20 @@ export const notificationsModuleEmailProvider = createBackendModule({
   pluginId: 'notifications',
   moduleId: 'email-provider',
   register(reg) {
+    let template: NotificationsEmailProviderTemplate | undefined;
+    reg.registerExtensionPoint(
+      notificationsEmailProviderTemplateExtensionPoint,
+      {
+        setTemplate(newTemplate) {
+          if (template) {
+            throw new ConflictError(
+              'The notification email template was already set by another module; only one module may set it',
+            );
+          }
+          template = newTemplate;
+        },
+      },
+    );
     reg.registerInit({
       deps: {
         notifications: notificationsProcessingExtensionPoint,
@@ -29,6 +51,8 @@ export const notificationsModuleEmailProvider = createBackendModule({
         config: coreServices.rootConfig,
         logger: coreServices.logger,
         database: coreServices.database,
+        scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
       },
       async init({
         notifications,
@@ -38,23 +62,53 @@ export const notificationsModuleEmailProvider = createBackendModule({
         config,
         logger,
         database,
+        scheduler,
+        lifecycle,
       }) {
         const processorConfig = readProcessorConfig(config);
         // SECTION digest (digest helper): build the digest queue here.
+        const digestConfig = readDigestConfig(config);
+        const digest = digestConfig
+          ? await NotificationDigest.create({
+              config: digestConfig,
+              database,
+              logger,
+            })
+          : undefined;
         // END SECTION digest
-        notifications.addProcessor(
-          new EmailProviderNotificationProcessor({
-            email,
-            catalog,
-            auth,
-            logger,
-            config: processorConfig,
-            channelSettings: new DatabaseEmailChannelSettings(
-              () => database.getClient(),
-              processorConfig.defaultSettings,
-            ),
-          }),
+        const userSettings = new NotificationsUserSettingsTable(
+          () => database.getClient(),
+          logger,
         );
+        if (processorConfig.broadcastEnabled) {
+          // Only once the notifications backend has migrated its tables.
+          lifecycle.addStartupHook(async () => {
+            await userSettings.unreadableBecause().catch(error => {
+              logger.error(
+                `Could not check the notifications backend's user_settings table; it is checked again at the next broadcast: ${error}`,
+              );
+            });
+          });
+        }
+        const processor = new EmailProviderNotificationProcessor({
+          email,
+          catalog,
+          auth,
+          logger,
+          config: processorConfig,
+          channelSettings: new DatabaseEmailChannelSettings(
+            userSettings,
+            processorConfig.defaultSettings,
+          ),
+          template,
+          digest,
+        });
+        notifications.addProcessor(processor);
+        // SECTION digest (digest helper): send the digests on schedule.
+        await digest?.schedule(scheduler, (userRef, items, key) =>
+          processor.sendDigest(userRef, items, key),
+        );
+        // END SECTION digest
       },
     });
   },

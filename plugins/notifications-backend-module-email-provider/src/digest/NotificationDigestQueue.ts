@@ -9,4 +9,6 @@ export interface NotificationDigestQueue {
   takes(notification: Notification): boolean;
   /** Keeps the notification for the user's next digest. */
   add(notification: Notification, userRef: string): Promise<void>;
+  /** How many notifications a digest email lists; it counts the rest and links to them. */
+  readonly maxItems: number;
 }

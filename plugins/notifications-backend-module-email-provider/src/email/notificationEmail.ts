@@ -1,8 +1,8 @@
-import escapeHtml from 'escape-html';
 import {
   Notification,
   NotificationSeverity,
 } from '@backstage/plugin-notifications-common';
+import { escapeHtml } from './escapeHtml';
 
 // Everything a notification email says is built here, and every value that comes from a
 // notification or from config passes through escapeHtml (HTML) or subjectLine (the subject).
@@ -25,7 +25,11 @@ export type PortalDetails = {
   settingsUrl: string;
 };
 
-/** A rendered notification email. */
+/**
+ * A rendered notification email: a one-line subject, a text body and an HTML body.
+ *
+ * @public
+ */
 export type NotificationEmail = {
   subject: string;
   text: string;
@@ -90,14 +94,17 @@ export function notificationsPageUrl(baseUrl: string): string {
   return `${baseUrl.replace(/\/+$/, '')}/notifications`;
 }
 
-const SEVERITY_LABELS: Record<NotificationSeverity, string | undefined> = {
-  critical: 'Critical',
-  high: 'High',
-  normal: undefined,
-  low: 'Low',
-};
+/** How a severity is named in an email; normal is not named. */
+export const SEVERITY_LABELS: Record<NotificationSeverity, string | undefined> =
+  {
+    critical: 'Critical',
+    high: 'High',
+    normal: undefined,
+    low: 'Low',
+  };
 
-const SEVERITY_COLORS: Record<NotificationSeverity, string> = {
+/** The colour a severity's name is shown in. */
+export const SEVERITY_COLORS: Record<NotificationSeverity, string> = {
   critical: '#b71c1c',
   high: '#e65100',
   normal: '#455a64',

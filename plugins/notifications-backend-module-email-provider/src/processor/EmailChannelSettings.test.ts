@@ -11,14 +11,25 @@ import {
   NotificationSettings,
 } from '@backstage/plugin-notifications-common';
 import { emailServiceMock } from '@email-provider/backstage-plugin-email-provider-node/testUtils';
+import { Knex } from 'knex';
 import request from 'supertest';
 import { notificationsModuleEmailProvider } from '../module';
 import {
   DatabaseEmailChannelSettings,
   isChannelEnabled,
 } from './EmailChannelSettings';
+import { NotificationsUserSettingsTable } from './NotificationsUserSettingsTable';
 
 jest.setTimeout(60_000);
+
+const settingsIn = (knex: Knex, defaultSettings?: NotificationSettings) =>
+  new DatabaseEmailChannelSettings(
+    new NotificationsUserSettingsTable(
+      async () => knex,
+      mockServices.logger.mock(),
+    ),
+    defaultSettings,
+  );
 
 const ORIGIN = 'plugin:release-bot';
 
@@ -138,7 +149,7 @@ describe('DatabaseEmailChannelSettings', () => {
         channels: [{ id: 'Web', origins: [{ id: ORIGIN, enabled: false }] }],
       });
 
-      const settings = new DatabaseEmailChannelSettings(async () => knex);
+      const settings = settingsIn(knex);
       await expect(settings.enabledUsers(users, ORIGIN, null)).resolves.toEqual(
         new Set([bob, carol, dave]),
       );
@@ -153,7 +164,7 @@ describe('DatabaseEmailChannelSettings', () => {
         settings.enabledUsers(['user:default/Ada'], ORIGIN, null),
       ).resolves.toEqual(new Set());
 
-      const optIn = new DatabaseEmailChannelSettings(async () => knex, {
+      const optIn = settingsIn(knex, {
         channels: [{ id: 'Email', enabled: false, origins: [] }],
       });
       await expect(optIn.enabledUsers(users, ORIGIN, null)).resolves.toEqual(
@@ -187,7 +198,7 @@ describe('DatabaseEmailChannelSettings', () => {
         })),
       200,
     );
-    const settings = new DatabaseEmailChannelSettings(async () => knex);
+    const settings = settingsIn(knex);
     const enabled = await settings.enabledUsers(users, ORIGIN, null);
     expect(enabled.size).toBe(617);
     expect(enabled.has('user:default/u1')).toBe(true);

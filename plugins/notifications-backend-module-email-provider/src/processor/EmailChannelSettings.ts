@@ -4,7 +4,10 @@ import {
   NotificationSettings,
   OriginSetting,
 } from '@backstage/plugin-notifications-common';
-import { Knex } from 'knex';
+import {
+  NotificationsUserSettingsTable,
+  UserSettingsRow,
+} from './NotificationsUserSettingsTable';
 
 /**
  * The channel name of this module. Users' notification settings name channels by their
@@ -15,6 +18,8 @@ export const EMAIL_CHANNEL = 'Email';
 
 /** Answers which users have the Email channel on for a notification's origin and topic. */
 export interface EmailChannelSettings {
+  /** Why the settings cannot be read, or undefined when they can. */
+  unreadableBecause(): Promise<string | undefined>;
   /** The users among `users` (user entity refs) who get emails from `origin` about `topic`. */
   enabledUsers(
     users: string[],
@@ -22,17 +27,6 @@ export interface EmailChannelSettings {
     topic: string | null,
   ): Promise<Set<string>>;
 }
-
-type SettingsRow = {
-  user: string;
-  channel: string;
-  origin: string;
-  topic: string | null;
-  enabled: boolean | number;
-};
-
-// SQLite allows 999 bound variables in older builds.
-const CHUNK_SIZE = 500;
 
 /**
  * Whether a channel is on for one user, decided exactly as the notifications backend decides it
@@ -74,7 +68,7 @@ export function isChannelEnabled(options: {
   );
 }
 
-function toChannelSetting(channel: string, rows: SettingsRow[]) {
+function toChannelSetting(channel: string, rows: UserSettingsRow[]) {
   const origins = new Map<string, OriginSetting>();
   for (const row of rows) {
     let origin = origins.get(row.origin);
@@ -92,38 +86,29 @@ function toChannelSetting(channel: string, rows: SettingsRow[]) {
 }
 
 /**
- * Reads users' Email channel settings from the notifications plugin's own database, which this
- * module, as a module of that plugin, shares. Only broadcasts need it: for user notifications the
- * notifications backend checks the setting itself before it calls the processor.
+ * Reads users' Email channel settings from the notifications plugin's own `user_settings`
+ * table. Only broadcasts need it: for user notifications the notifications backend checks the
+ * setting itself before it calls the processor.
  */
 export class DatabaseEmailChannelSettings implements EmailChannelSettings {
   constructor(
-    private readonly getClient: () => Promise<Knex>,
+    private readonly table: NotificationsUserSettingsTable,
     private readonly defaultSettings?: NotificationSettings,
   ) {}
+
+  unreadableBecause(): Promise<string | undefined> {
+    return this.table.unreadableBecause();
+  }
 
   async enabledUsers(
     users: string[],
     origin: string,
     topic: string | null,
   ): Promise<Set<string>> {
-    const db = await this.getClient();
-    const rowsByUser = new Map<string, SettingsRow[]>();
-    for (let i = 0; i < users.length; i += CHUNK_SIZE) {
-      const chunk = users.slice(i, i + CHUNK_SIZE).map(u => u.toLowerCase());
-      const rows: SettingsRow[] = await db('user_settings')
-        .whereRaw(`LOWER(??) IN (${chunk.map(() => '?').join(', ')})`, [
-          'user',
-          ...chunk,
-        ])
-        .select('user', 'channel', 'origin', 'topic', 'enabled');
-      for (const row of rows) {
-        if (row.channel.toLowerCase() !== EMAIL_CHANNEL.toLowerCase()) {
-          continue;
-        }
-        const key = row.user.toLowerCase();
-        rowsByUser.set(key, [...(rowsByUser.get(key) ?? []), row]);
-      }
+    const rowsByUser = new Map<string, UserSettingsRow[]>();
+    for (const row of await this.table.rowsOf(users, EMAIL_CHANNEL)) {
+      const key = row.user.toLowerCase();
+      rowsByUser.set(key, [...(rowsByUser.get(key) ?? []), row]);
     }
     return new Set(
       users.filter(user => {

@@ -8,6 +8,9 @@ import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import { emailServiceMock } from '@email-provider/backstage-plugin-email-provider-node/testUtils';
 import { EmailProviderProcessorConfig } from '../config';
+import { NotificationDigestQueue } from '../digest/NotificationDigestQueue';
+import { EmailAddressFilter } from '../recipients/EmailAddressFilter';
+import { NotificationsEmailProviderTemplate } from '../templates/NotificationsEmailProviderTemplate';
 import { EmailChannelSettings } from './EmailChannelSettings';
 import {
   EmailProviderNotificationProcessor,
@@ -84,21 +87,28 @@ function setup(
       request: SendEmailRequest,
     ) => Promise<{ id: string; status: 'queued' }>;
     catalog?: CatalogService;
+    settingsUnreadable?: string;
+    /** Addresses that unsubscribed: the email provider stores their messages as suppressed. */
+    unsubscribed?: string[];
+    template?: NotificationsEmailProviderTemplate;
+    digest?: NotificationDigestQueue;
   } = {},
 ) {
   const email = emailServiceMock();
   const real = email.send.bind(email);
   const sendSpy = jest.spyOn(email, 'send');
-  if (options.send) {
-    sendSpy.mockImplementation(async request => {
-      await options.send!(request);
-      return real(request);
-    });
-  }
+  sendSpy.mockImplementation(async request => {
+    await options.send?.(request);
+    const response = await real(request);
+    return options.unsubscribed?.includes(request.to[0] as string)
+      ? { ...response, status: 'suppressed' }
+      : response;
+  });
   const catalog = options.catalog ?? catalogServiceMock({ entities });
   const streamSpy = jest.spyOn(catalog, 'streamEntities');
   const logger = mockServices.logger.mock();
   const channelSettings: EmailChannelSettings = {
+    unreadableBecause: jest.fn(async () => options.settingsUnreadable),
     enabledUsers: jest.fn(async (users: string[]) => {
       return new Set(users.filter(u => !options.optedOut?.includes(u)));
     }),
@@ -110,6 +120,8 @@ function setup(
     logger,
     config: { ...config, ...options.config },
     channelSettings,
+    template: options.template,
+    digest: options.digest,
   });
   const messages = (level: 'warn' | 'error' | 'info' | 'debug') =>
     (logger[level] as jest.Mock).mock.calls.map(([message]) => message);
@@ -151,6 +163,10 @@ describe('EmailProviderNotificationProcessor', () => {
         idempotencyKey:
           'notification:0b7f6a0e-8d1c-4a55-9a3f-6b2a4f1f9c01:user:default/ada',
         category: 'notification',
+        unsubscribe: {
+          list: 'notification:plugin:release-bot',
+          description: 'Notifications from plugin:release-bot',
+        },
       },
     ]);
   });
@@ -253,6 +269,282 @@ describe('EmailProviderNotificationProcessor', () => {
     ]);
   });
 
+  it('names the notification’s origin and topic as what the user can unsubscribe from', async () => {
+    const { processor, email } = setup();
+    await processor.postProcess(
+      notification('user:default/ada', {
+        payload: { title: 'Deployed', topic: 'deploys' },
+      }),
+      entityOptions,
+    );
+    await processor.postProcess(
+      notification('user:default/bob', {
+        id: 'f1c4c6c2-33a7-4f0e-a0a5-1f9d5a0c2b77',
+        origin: `external:${'x'.repeat(200)}`,
+        payload: { title: 'Deployed', topic: 'deploys' },
+      }),
+      entityOptions,
+    );
+    expect(email.sent.map(m => m.unsubscribe)).toEqual([
+      {
+        list: 'notification:plugin:release-bot:deploys',
+        description: 'Notifications from plugin:release-bot about deploys',
+      },
+      {
+        list: expect.stringMatching(/^notification:sha256:[0-9a-f]{64}$/),
+        description: expect.stringMatching(/^Notifications from external:x+…$/),
+      },
+    ]);
+    expect(email.sent[1].unsubscribe!.description!.length).toBe(200);
+  });
+
+  it('takes a message the email provider suppressed (the user unsubscribed) as skipped, not failed', async () => {
+    const { processor, messages } = setup({
+      unsubscribed: ['ada@example.com'],
+    });
+    await processor.postProcess(
+      notification('user:default/ada'),
+      entityOptions,
+    );
+    expect(messages('error')).toEqual([]);
+    expect(messages('debug')).toEqual([
+      expect.stringMatching(
+        /^Notification 0b7f6a0e-.* not emailed to user:default\/ada: they unsubscribed from notification:plugin:release-bot/,
+      ),
+    ]);
+  });
+
+  describe('allowlist and denylist', () => {
+    const addressFilter = new EmailAddressFilter({
+      allowlist: {
+        key: 'allow',
+        patterns: ['ada*@example.com', 'team@example.com', 'bob@example.com'],
+      },
+      // The denylist wins: bob is on both.
+      denylist: { key: 'deny', patterns: ['bob@*', '*.OPS@*'] },
+    });
+
+    it('email only allowed addresses that are not denied, and log the others at debug', async () => {
+      const { processor, email, messages } = setup({
+        config: { addressFilter },
+      });
+      for (const ref of [
+        'user:default/ada',
+        'user:default/bob',
+        'user:ops/ada',
+      ]) {
+        await processor.postProcess(notification(ref), entityOptions);
+      }
+      expect(email.sent.map(m => m.to)).toEqual([['ada@example.com']]);
+      expect(messages('debug')).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(
+            /^The address of user user:default\/bob is excluded by allowlistEmailAddresses or denylistEmailAddresses/,
+          ),
+        ]),
+      );
+      expect(messages('warn')).toEqual([]);
+    });
+
+    it('count the addresses they exclude from a broadcast', async () => {
+      const { processor, email, messages } = setup({
+        config: { broadcastEnabled: true, addressFilter },
+        unsubscribed: ['team@example.com'],
+      });
+      await processor.postProcess(notification(null), broadcastOptions);
+      expect(email.sent.map(m => m.to).sort()).toEqual([
+        ['ada@example.com'],
+        ['team@example.com'],
+      ]);
+      expect(messages('info')).toEqual([
+        'Broadcast notification 0b7f6a0e-8d1c-4a55-9a3f-6b2a4f1f9c01 by email: 1 queued, 0 failed, 0 skipped (Email channel off), 1 skipped (invalid address), 3 skipped (address not allowed), 1 skipped (unsubscribed)',
+      ]);
+    });
+  });
+
+  describe('templates', () => {
+    it('supply the parts they have; the subject still becomes one line', async () => {
+      const render = jest.fn(async () => ({
+        subject: 'Hello\r\nBcc: eve@evil.example',
+        html: '<p>custom</p>',
+      }));
+      const { processor, email } = setup({ template: { render } });
+      await processor.postProcess(
+        notification('user:default/ada', {
+          payload: {
+            title: 'Release 1.2 is out',
+            link: '/catalog/x',
+            severity: 'high',
+          },
+        }),
+        entityOptions,
+      );
+      expect(render).toHaveBeenCalledWith({
+        notification: expect.objectContaining({ user: 'user:default/ada' }),
+        userRef: 'user:default/ada',
+        portal: { title: 'ACME Portal', baseUrl: 'https://portal.example.com' },
+        links: {
+          notification: 'https://portal.example.com/catalog/x',
+          notificationsPage: 'https://portal.example.com/notifications',
+          settingsPage: 'https://portal.example.com/settings/notifications',
+        },
+        defaultEmail: {
+          subject: 'Release 1.2 is out',
+          text: expect.stringContaining('Severity: High'),
+          html: expect.stringContaining('<h1'),
+        },
+      });
+      expect(email.sent).toEqual([
+        expect.objectContaining({
+          subject: 'Hello Bcc: eve@evil.example',
+          html: '<p>custom</p>',
+          text: expect.stringContaining(
+            'Open: https://portal.example.com/catalog/x',
+          ),
+        }),
+      ]);
+    });
+
+    it('that fail, or answer with something other than strings, leave the default email, logged once per notification', async () => {
+      const render = jest
+        .fn()
+        .mockRejectedValueOnce(new Error('template bug'))
+        .mockResolvedValue({ subject: 42 });
+      const { processor, email, messages } = setup({
+        template: { render },
+        config: { broadcastEnabled: true },
+      });
+      await processor.postProcess(
+        notification('user:default/ada'),
+        entityOptions,
+      );
+      await processor.postProcess(notification(null), broadcastOptions);
+      expect(email.sent).toHaveLength(5);
+      expect(email.sent.every(m => m.subject === 'Release 1.2 is out')).toBe(
+        true,
+      );
+      expect(messages('error')).toEqual([
+        expect.stringMatching(
+          /^The notification email template failed for notification .*; sending the default email instead: Error: template bug$/,
+        ),
+        expect.stringMatching(/returned a number as subject, not a string$/),
+      ]);
+    });
+  });
+
+  describe('digests', () => {
+    const queue = (takes: boolean) => ({
+      takes: jest.fn(() => takes),
+      add: jest.fn(async () => {}),
+      maxItems: 20,
+    });
+
+    it('take the user notifications the queue takes, instead of an email', async () => {
+      const digest = queue(true);
+      const { processor, email } = setup({ digest });
+      const n = notification('user:default/ada');
+      await processor.postProcess(n, entityOptions);
+      expect(digest.add).toHaveBeenCalledWith(n, 'user:default/ada');
+      expect(email.sent).toEqual([]);
+
+      const { processor: other, email: otherEmail } = setup({
+        digest: queue(false),
+      });
+      await other.postProcess(n, entityOptions);
+      expect(otherEmail.sent).toHaveLength(1);
+    });
+
+    it('are emailed to the user’s address, as a digest, with the given key', async () => {
+      const renderDigest = jest.fn(async () => ({ subject: 'Your week' }));
+      const { processor, email } = setup({ template: { renderDigest } });
+      const items = [
+        notification('user:default/ada'),
+        notification('user:default/ada', {
+          id: '2c7bbd33-0f55-4cb4-9a5b-2f0d1a3b4c5d',
+          payload: { title: 'Release 1.3 is out' },
+        }),
+      ];
+      await expect(
+        processor.sendDigest('user:default/ada', items, 'digest:ada:1'),
+      ).resolves.toBe('queued');
+      expect(renderDigest).toHaveBeenCalledWith(
+        expect.objectContaining({
+          notifications: items,
+          userRef: 'user:default/ada',
+          links: {
+            notificationsPage: 'https://portal.example.com/notifications',
+            settingsPage: 'https://portal.example.com/settings/notifications',
+          },
+        }),
+      );
+      expect(email.sent).toEqual([
+        {
+          to: ['ada@example.com'],
+          subject: 'Your week',
+          text: expect.stringContaining('Release 1.3 is out'),
+          html: expect.stringContaining('Release 1.3 is out'),
+          idempotencyKey: 'digest:ada:1',
+          category: 'notification',
+          unsubscribe: {
+            list: 'notification-digest',
+            description: 'Notification digests',
+          },
+        },
+      ]);
+    });
+
+    it('are the default digest when the template fails', async () => {
+      const renderDigest = jest.fn(async () => {
+        throw new Error('digest template bug');
+      });
+      const { processor, email, messages } = setup({
+        template: { renderDigest },
+      });
+      await expect(
+        processor.sendDigest(
+          'user:default/ada',
+          [notification('user:default/ada')],
+          'digest:ada:2',
+        ),
+      ).resolves.toBe('queued');
+      expect(email.sent).toEqual([
+        expect.objectContaining({
+          subject: expect.stringContaining('ACME Portal'),
+          html: expect.stringContaining('Release 1.2 is out'),
+        }),
+      ]);
+      expect(messages('error')).toEqual([
+        'The notification digest email template failed for user:default/ada; sending the default digest instead: Error: digest template bug',
+      ]);
+    });
+
+    it('answer what became of the email', async () => {
+      const { processor, email } = setup({
+        unsubscribed: ['bob@example.com'],
+        config: {
+          addressFilter: new EmailAddressFilter({
+            denylist: { key: 'deny', patterns: ['grace@example.com'] },
+          }),
+        },
+        send: async request => {
+          if (request.to[0] === 'team@example.com') {
+            throw new Error('boom');
+          }
+          return { id: 'x', status: 'queued' };
+        },
+      });
+      const items = [notification('user:default/ada')];
+      const outcome = (ref: string) =>
+        processor.sendDigest(ref, items, `digest:${ref}`);
+      await expect(outcome('user:default/bob')).resolves.toBe('suppressed');
+      await expect(outcome('user:default/grace')).resolves.toBe('skipped');
+      await expect(outcome('user:default/nomail')).resolves.toBe('skipped');
+      await expect(outcome('group:default/team-a')).resolves.toBe('skipped');
+      await expect(outcome('user:default/shared-1')).resolves.toBe('failed');
+      expect(email.sent.map(m => m.to)).toEqual([['bob@example.com']]);
+    });
+  });
+
   describe('broadcasts', () => {
     it('are not emailed unless enabled', async () => {
       const { processor, email, streamSpy, messages } = setup();
@@ -297,7 +589,7 @@ describe('EmailProviderNotificationProcessor', () => {
         ),
       ]);
       expect(messages('info')).toEqual([
-        'Broadcast notification 0b7f6a0e-8d1c-4a55-9a3f-6b2a4f1f9c01 by email: 4 queued, 0 failed, 1 skipped (Email channel off), 1 skipped (invalid address)',
+        'Broadcast notification 0b7f6a0e-8d1c-4a55-9a3f-6b2a4f1f9c01 by email: 4 queued, 0 failed, 1 skipped (Email channel off), 1 skipped (invalid address), 0 skipped (address not allowed), 0 skipped (unsubscribed)',
       ]);
     });
 
@@ -357,6 +649,20 @@ describe('EmailProviderNotificationProcessor', () => {
       expect(messages('error')).toEqual([]);
       expect(messages('info')).toEqual([
         expect.stringMatching(/stopped, no email provider is configured$/),
+      ]);
+    });
+
+    it('are not emailed, with one warning each, when the users’ settings table does not have the expected shape', async () => {
+      const { processor, email, streamSpy, messages } = setup({
+        config: { broadcastEnabled: true },
+        settingsUnreadable:
+          "the notifications backend's user_settings table has no column enabled",
+      });
+      await processor.postProcess(notification(null), broadcastOptions);
+      expect(email.sent).toHaveLength(0);
+      expect(streamSpy).not.toHaveBeenCalled();
+      expect(messages('warn')).toEqual([
+        "Broadcast notification 0b7f6a0e-8d1c-4a55-9a3f-6b2a4f1f9c01 not sent by email: broadcast email is off because the notifications backend's user_settings table has no column enabled (see the error logged at startup)",
       ]);
     });
 

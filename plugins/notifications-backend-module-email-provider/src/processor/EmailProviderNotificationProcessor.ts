@@ -16,13 +16,21 @@ import {
   NotificationProcessor,
   NotificationSendOptions,
 } from '@backstage/plugin-notifications-node';
-import { isEmailAddress } from '@email-provider/backstage-plugin-email-provider-common';
+import {
+  EmailUnsubscribe,
+  isEmailAddress,
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { EmailService } from '@email-provider/backstage-plugin-email-provider-node';
 import { EmailProviderProcessorConfig } from '../config';
+import { DigestOutcome } from '../digest/NotificationDigest';
+import { NotificationDigestQueue } from '../digest/NotificationDigestQueue';
+import { NotificationEmail } from '../email/notificationEmail';
 import {
-  NotificationEmail,
-  renderNotificationEmail,
-} from '../email/notificationEmail';
+  DIGEST_UNSUBSCRIBE,
+  notificationUnsubscribe,
+} from '../email/unsubscribeLists';
+import { NotificationEmailRenderer } from '../templates/NotificationEmailRenderer';
+import { NotificationsEmailProviderTemplate } from '../templates/NotificationsEmailProviderTemplate';
 import { EMAIL_CHANNEL, EmailChannelSettings } from './EmailChannelSettings';
 
 /** The category of every notification email in the email provider's delivery log. */
@@ -39,7 +47,9 @@ const BROADCAST_PAGE_SIZE = 500;
 const BROADCAST_CONCURRENCY = 4;
 const NO_PROVIDER_WARNING_INTERVAL_MS = 60_000;
 
-type Outcome = 'queued' | 'failed' | 'no-provider';
+type Outcome = Exclude<DigestOutcome, 'skipped'>;
+
+type Recipient = { userRef: string; address: string };
 
 /**
  * The key that makes the email-provider backend store a notification's email for a user once,
@@ -62,6 +72,10 @@ export function idempotencyKey(
   }
   const digest = createHash('sha256').update(userRef).digest('hex');
   return `notification:${notification.id}${version}:${digest}`;
+}
+
+function capitalized(text: string): string {
+  return `${text.charAt(0).toUpperCase()}${text.slice(1)}`;
 }
 
 function userEmail(entity: Entity): string | undefined {
@@ -118,6 +132,10 @@ export type EmailProviderNotificationProcessorOptions = {
   logger: LoggerService;
   config: EmailProviderProcessorConfig;
   channelSettings: EmailChannelSettings;
+  /** The portal's email template; the module's own rendering where it supplies nothing. */
+  template?: NotificationsEmailProviderTemplate;
+  /** Where user notifications that wait for a digest go. */
+  digest?: NotificationDigestQueue;
 };
 
 /**
@@ -133,10 +151,17 @@ export class EmailProviderNotificationProcessor
   implements NotificationProcessor
 {
   private lastNoProviderWarning = 0;
+  private readonly renderer: NotificationEmailRenderer;
 
   constructor(
     private readonly options: EmailProviderNotificationProcessorOptions,
-  ) {}
+  ) {
+    this.renderer = new NotificationEmailRenderer({
+      portal: options.config.portal,
+      logger: options.logger,
+      template: options.template,
+    });
+  }
 
   getName(): string {
     return EMAIL_CHANNEL;
@@ -167,19 +192,67 @@ export class EmailProviderNotificationProcessor
     }
   }
 
-  private render(notification: Notification): NotificationEmail {
-    return renderNotificationEmail(notification, this.options.config.portal);
+  /**
+   * Emails one user the digest of `notifications`, as the digest queue decides, to the same
+   * address and under the same allow and deny lists as a single notification. Never rejects: a
+   * failure is logged and answered as `failed`.
+   */
+  async sendDigest(
+    userRef: string,
+    notifications: Notification[],
+    digestKey: string,
+  ): Promise<DigestOutcome> {
+    const what = `the digest of ${notifications.length} notification${
+      notifications.length === 1 ? '' : 's'
+    }`;
+    try {
+      if (!this.isUser(userRef, what)) {
+        return 'skipped';
+      }
+      const recipient = await this.recipient(userRef, what);
+      if (!recipient) {
+        return 'skipped';
+      }
+      return await this.deliver(
+        {
+          email: await this.renderer.forDigest(notifications, userRef, {
+            maxItems: this.options.digest?.maxItems,
+          }),
+          idempotencyKey: digestKey,
+          unsubscribe: DIGEST_UNSUBSCRIBE,
+        },
+        recipient,
+        what,
+      );
+    } catch (error) {
+      this.options.logger.error(
+        `Could not email ${what} to ${userRef}: ${error}`,
+      );
+      return 'failed';
+    }
   }
 
-  private async sendToUser(notification: Notification, userRef: string) {
-    const { catalog, auth, logger } = this.options;
-    const { kind } = parseEntityRef(userRef);
-    if (kind.toLowerCase() !== 'user') {
-      logger.warn(
-        `Notification ${notification.id} is for ${userRef}, which is not a user; no email sent`,
-      );
-      return;
+  private isUser(userRef: string, what: string): boolean {
+    if (parseEntityRef(userRef).kind.toLowerCase() === 'user') {
+      return true;
     }
+    this.options.logger.warn(
+      `${capitalized(
+        what,
+      )} is for ${userRef}, which is not a user; no email sent`,
+    );
+    return false;
+  }
+
+  /**
+   * The user's catalog address, when it is one the allow and deny lists let mail go to; else
+   * undefined, with a warning (no usable address) or a debug line (a list excludes it).
+   */
+  private async recipient(
+    userRef: string,
+    what: string,
+  ): Promise<Recipient | undefined> {
+    const { catalog, auth, logger } = this.options;
     const {
       items: [entity],
     } = await catalog.getEntitiesByRefs(
@@ -188,27 +261,58 @@ export class EmailProviderNotificationProcessor
     );
     if (!entity) {
       logger.warn(
-        `User ${userRef} is not in the catalog; notification ${notification.id} not sent by email`,
+        `User ${userRef} is not in the catalog; ${what} not sent by email`,
       );
-      return;
+      return undefined;
     }
     const address = userEmail(entity);
     if (!address) {
       logger.warn(
-        `User ${userRef} has no email address (spec.profile.email); notification ${notification.id} not sent by email`,
+        `User ${userRef} has no email address (spec.profile.email); ${what} not sent by email`,
       );
-      return;
+      return undefined;
     }
     if (!isEmailAddress(address)) {
       logger.warn(
-        `User ${userRef} has an invalid email address in spec.profile.email; notification ${notification.id} not sent by email`,
+        `User ${userRef} has an invalid email address in spec.profile.email; ${what} not sent by email`,
       );
+      return undefined;
+    }
+    if (!this.isAllowed(address)) {
+      logger.debug(
+        `The address of user ${userRef} is excluded by allowlistEmailAddresses or denylistEmailAddresses; ${what} not sent by email`,
+      );
+      return undefined;
+    }
+    return { userRef, address };
+  }
+
+  private isAllowed(address: string): boolean {
+    return this.options.config.addressFilter?.allows(address) ?? true;
+  }
+
+  private async sendToUser(notification: Notification, userRef: string) {
+    const what = `notification ${notification.id}`;
+    if (!this.isUser(userRef, what)) {
       return;
     }
-    await this.deliver(notification, this.render(notification), {
-      userRef,
-      address,
-    });
+    if (this.options.digest?.takes(notification)) {
+      await this.options.digest.add(notification, userRef);
+      return;
+    }
+    const recipient = await this.recipient(userRef, what);
+    if (!recipient) {
+      return;
+    }
+    await this.deliver(
+      {
+        email: await this.renderer.forNotification(notification)(userRef),
+        idempotencyKey: idempotencyKey(notification, userRef),
+        unsubscribe: notificationUnsubscribe(notification),
+      },
+      recipient,
+      what,
+    );
   }
 
   private async sendBroadcast(notification: Notification) {
@@ -219,14 +323,35 @@ export class EmailProviderNotificationProcessor
       );
       return;
     }
-    const email = this.render(notification);
+    const unreadable = await channelSettings.unreadableBecause();
+    if (unreadable) {
+      logger.warn(
+        `Broadcast notification ${notification.id} not sent by email: broadcast email is off because ${unreadable} (see the error logged at startup)`,
+      );
+      return;
+    }
+    const what = `broadcast notification ${notification.id}`;
+    const emailFor = this.renderer.forNotification(notification);
+    const unsubscribe = notificationUnsubscribe(notification);
     const seenAddresses = new Set<string>();
-    const counts = { queued: 0, failed: 0, optedOut: 0, invalid: 0 };
-    const deliverTo = async (recipient: {
-      userRef: string;
-      address: string;
-    }) => {
-      const outcome = await this.deliver(notification, email, recipient);
+    const counts = {
+      queued: 0,
+      failed: 0,
+      optedOut: 0,
+      invalid: 0,
+      notAllowed: 0,
+      suppressed: 0,
+    };
+    const deliverTo = async (recipient: Recipient) => {
+      const outcome = await this.deliver(
+        {
+          email: await emailFor(recipient.userRef),
+          idempotencyKey: idempotencyKey(notification, recipient.userRef),
+          unsubscribe,
+        },
+        recipient,
+        what,
+      );
       if (outcome === 'no-provider') {
         return false;
       }
@@ -243,7 +368,7 @@ export class EmailProviderNotificationProcessor
       { credentials: await auth.getOwnServiceCredentials() },
     );
     for await (const page of pages) {
-      const recipients: Array<{ userRef: string; address: string }> = [];
+      const recipients: Recipient[] = [];
       for (const entity of page) {
         const userRef = stringifyEntityRef(entity);
         const address = userEmail(entity);
@@ -254,6 +379,13 @@ export class EmailProviderNotificationProcessor
           counts.invalid += 1;
           logger.warn(
             `User ${userRef} has an invalid email address in spec.profile.email; broadcast notification ${notification.id} not sent to them by email`,
+          );
+          continue;
+        }
+        if (!this.isAllowed(address)) {
+          counts.notAllowed += 1;
+          logger.debug(
+            `The address of user ${userRef} is excluded by allowlistEmailAddresses or denylistEmailAddresses; ${what} not sent to them by email`,
           );
           continue;
         }
@@ -286,29 +418,49 @@ export class EmailProviderNotificationProcessor
         counts.optedOut
       } skipped (Email channel off), ${
         counts.invalid
-      } skipped (invalid address)${
+      } skipped (invalid address), ${
+        counts.notAllowed
+      } skipped (address not allowed), ${
+        counts.suppressed
+      } skipped (unsubscribed)${
         completed ? '' : '; stopped, no email provider is configured'
       }`,
     );
   }
 
   private async deliver(
-    notification: Notification,
-    email: NotificationEmail,
-    recipient: { userRef: string; address: string },
+    message: {
+      email: NotificationEmail;
+      idempotencyKey: string;
+      unsubscribe: EmailUnsubscribe;
+    },
+    recipient: Recipient,
+    what: string,
   ): Promise<Outcome> {
     const { logger } = this.options;
+    const { email } = message;
     try {
-      const { id } = await this.options.email.send({
+      const { id, status } = await this.options.email.send({
         to: [recipient.address],
         subject: email.subject,
         text: email.text,
         html: email.html,
-        idempotencyKey: idempotencyKey(notification, recipient.userRef),
+        idempotencyKey: message.idempotencyKey,
         category: NOTIFICATION_CATEGORY,
+        unsubscribe: message.unsubscribe,
       });
+      if (status === 'suppressed') {
+        logger.debug(
+          `${capitalized(what)} not emailed to ${
+            recipient.userRef
+          }: they unsubscribed from ${
+            message.unsubscribe.list
+          } (message ${id})`,
+        );
+        return 'suppressed';
+      }
       logger.debug(
-        `Notification ${notification.id} for ${recipient.userRef} queued as email ${id}`,
+        `${capitalized(what)} for ${recipient.userRef} queued as email ${id}`,
       );
       return 'queued';
     } catch (error) {
@@ -327,9 +479,7 @@ export class EmailProviderNotificationProcessor
         }
         return 'no-provider';
       }
-      logger.error(
-        `Could not email notification ${notification.id} to ${recipient.userRef}: ${error}`,
-      );
+      logger.error(`Could not email ${what} to ${recipient.userRef}: ${error}`);
       return 'failed';
     }
   }

@@ -1,0 +1,187 @@
+import {
+  Notification,
+  NotificationSeverity,
+} from '@backstage/plugin-notifications-common';
+import { escapeHtml } from './escapeHtml';
+import {
+  absoluteHttpLink,
+  NotificationEmail,
+  notificationsPageUrl,
+  PortalDetails,
+  SEVERITY_COLORS,
+  SEVERITY_LABELS,
+  subjectLine,
+} from './notificationEmail';
+
+// The digest email lists several notifications in one message. As in notificationEmail.ts, every
+// value from a notification or from config passes through escapeHtml (HTML) or subjectLine
+// (titles and the subject).
+
+/** How many notifications a digest lists when the caller does not say. */
+const DEFAULT_MAX_ITEMS = 20;
+/** A digest shows the start of each description; the notification itself has the rest. */
+const MAX_DESCRIPTION_LENGTH = 500;
+
+/** Options of {@link renderDigestEmail}. */
+export type DigestEmailOptions = {
+  /** How many notifications the email lists; it counts the rest and links to them. */
+  maxItems?: number;
+};
+
+function shortened(text: string, maxLength: number): string {
+  if (text.length <= maxLength) {
+    return text;
+  }
+  let cut = maxLength - 1;
+  const last = text.charCodeAt(cut - 1);
+  if (last >= 0xd800 && last <= 0xdbff) {
+    cut -= 1; // a high surrogate whose pair would be cut off
+  }
+  return `${text.slice(0, cut).trimEnd()}…`;
+}
+
+function anchor(href: string, label: string, style = ''): string {
+  return `<a href="${escapeHtml(href)}"${
+    style ? ` style="${style}"` : ''
+  }>${escapeHtml(label)}</a>`;
+}
+
+function count(n: number): string {
+  return n === 1 ? '1 notification' : `${n} notifications`;
+}
+
+type Item = {
+  title: string;
+  severity: NotificationSeverity;
+  severityLabel?: string;
+  description?: string;
+  link?: string;
+};
+
+function item(notification: Notification, portal: PortalDetails): Item {
+  const { payload } = notification;
+  const severity = payload.severity ?? 'normal';
+  const description = payload.description?.replace(/\r\n?/g, '\n').trim();
+  return {
+    title: subjectLine(payload.title) || 'Notification',
+    severity,
+    severityLabel: SEVERITY_LABELS[severity],
+    description: description
+      ? shortened(description, MAX_DESCRIPTION_LENGTH)
+      : undefined,
+    link: absoluteHttpLink(payload.link, portal.baseUrl),
+  };
+}
+
+function textItem(entry: Item): string {
+  const indent = (line: string) => (line ? `  ${line}` : '');
+  return [
+    `- ${entry.severityLabel ? `[${entry.severityLabel}] ` : ''}${entry.title}`,
+    ...(entry.description ? entry.description.split('\n').map(indent) : []),
+    ...(entry.link ? [indent(`Open: ${entry.link}`)] : []),
+  ].join('\n');
+}
+
+function htmlItem(entry: Item): string {
+  const title = entry.link
+    ? anchor(entry.link, entry.title, 'color:#1f5493;')
+    : escapeHtml(entry.title);
+  const severity = entry.severityLabel
+    ? `<span style="font-size:12px;font-weight:bold;text-transform:uppercase;color:${
+        SEVERITY_COLORS[entry.severity]
+      };">${escapeHtml(entry.severityLabel)}</span> `
+    : '';
+  const description = entry.description
+    ? `\n<p style="margin:4px 0 0 0;font-size:14px;color:#424242;">${entry.description
+        .split('\n')
+        .map(line => escapeHtml(line))
+        .join('<br>')}</p>`
+    : '';
+  return `<li style="margin:0 0 16px 0;">${severity}<strong>${title}</strong>${description}</li>`;
+}
+
+/**
+ * One email for several of a user's notifications: the count as the subject, and a text and an
+ * HTML body that list each (newest first, as given) with its severity unless normal, title,
+ * description and link, then how many more there are, links to the notifications page and a
+ * footer that says how to turn these emails off.
+ */
+export function renderDigestEmail(
+  notifications: Notification[],
+  portal: PortalDetails,
+  options: DigestEmailOptions = {},
+): NotificationEmail {
+  const maxItems = Math.max(1, options.maxItems ?? DEFAULT_MAX_ITEMS);
+  const portalTitle = subjectLine(portal.title, 200) || 'Backstage';
+  const subject = subjectLine(`${portalTitle}: ${count(notifications.length)}`);
+  const shown = notifications.slice(0, maxItems).map(n => item(n, portal));
+  const more = notifications.length - shown.length;
+  const notificationsUrl = notificationsPageUrl(portal.baseUrl);
+  const why = `You received this email because of notifications for you in ${portalTitle}, collected in one email.`;
+  const howToStop =
+    'To stop these emails, turn off the Email channel in your notification settings';
+
+  const text = [
+    portalTitle,
+    '',
+    `You have ${count(notifications.length)}:`,
+    '',
+    shown.map(textItem).join('\n\n'),
+    '',
+    ...(more > 0 ? [`And ${more} more: ${notificationsUrl}`, ''] : []),
+    `All your notifications: ${notificationsUrl}`,
+    '',
+    '-- ',
+    why,
+    `${howToStop}: ${portal.settingsUrl}`,
+    '',
+  ].join('\n');
+
+  const button =
+    'display:inline-block;padding:10px 18px;border-radius:4px;background:#1f5493;color:#ffffff;text-decoration:none;font-weight:bold;';
+  const html = `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(subject)}</title>
+</head>
+<body style="margin:0;padding:0;background:#f5f5f5;font-family:Helvetica,Arial,sans-serif;color:#212121;">
+<div style="max-width:600px;margin:0 auto;padding:24px;">
+<p style="margin:0 0 12px 0;font-size:13px;color:#616161;">${escapeHtml(
+    portalTitle,
+  )}</p>
+<div style="background:#ffffff;border:1px solid #e0e0e0;border-radius:6px;padding:24px;">
+<h1 style="margin:0 0 16px 0;font-size:20px;line-height:1.3;">You have ${escapeHtml(
+    count(notifications.length),
+  )}</h1>
+<ul style="margin:0;padding:0 0 0 20px;">
+${shown.map(htmlItem).join('\n')}
+</ul>
+${
+  more > 0
+    ? `<p style="margin:0 0 12px 0;">${anchor(
+        notificationsUrl,
+        `And ${more} more`,
+      )}</p>\n`
+    : ''
+}<p style="margin:20px 0 0 0;">${anchor(
+    notificationsUrl,
+    `View all in ${portalTitle}`,
+    button,
+  )}</p>
+</div>
+<p style="margin:16px 0 0 0;font-size:12px;color:#757575;">${escapeHtml(
+    why,
+  )} ${escapeHtml(howToStop)}: ${anchor(
+    portal.settingsUrl,
+    portal.settingsUrl,
+    'color:#757575;',
+  )}.</p>
+</div>
+</body>
+</html>
+`;
+
+  return { subject, text, html };
+}
