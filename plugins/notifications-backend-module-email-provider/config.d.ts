@@ -39,7 +39,6 @@ export interface Config {
          */
         denylistEmailAddresses?: string[];
 
-        // SECTION digest (digest helper)
         /**
          * Digests: a user's less severe notifications are collected and emailed together, one
          * digest email per user and schedule interval, instead of one email each.
@@ -72,7 +71,6 @@ export interface Config {
            */
           maxItems?: number;
         };
-        // END SECTION digest
 
         /**
          * Which notifications are emailed at all, as in Backstage's own email module.

@@ -66,7 +66,6 @@ export const notificationsModuleEmailProvider = createBackendModule({
         lifecycle,
       }) {
         const processorConfig = readProcessorConfig(config);
-        // SECTION digest (digest helper): build the digest queue here.
         const digestConfig = readDigestConfig(config);
         const digest = digestConfig
           ? await NotificationDigest.create({
@@ -75,7 +74,6 @@ export const notificationsModuleEmailProvider = createBackendModule({
               logger,
             })
           : undefined;
-        // END SECTION digest
         const userSettings = new NotificationsUserSettingsTable(
           () => database.getClient(),
           logger,
@@ -104,11 +102,9 @@ export const notificationsModuleEmailProvider = createBackendModule({
           digest,
         });
         notifications.addProcessor(processor);
-        // SECTION digest (digest helper): send the digests on schedule.
         await digest?.schedule(scheduler, (userRef, items, key) =>
           processor.sendDigest(userRef, items, key),
         );
-        // END SECTION digest
       },
     });
   },
