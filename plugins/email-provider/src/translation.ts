@@ -538,6 +538,7 @@ export const emailProviderMessages = {
       sending: 'Sending',
       sent: 'Sent',
       failed: 'Failed',
+      suppressed: 'Suppressed',
     },
     notAllowed: {
       title: 'Not allowed',
@@ -616,6 +617,7 @@ export const emailProviderMessages = {
       emptySending: 'No sending messages.',
       emptySent: 'No sent messages.',
       emptyFailed: 'No failed messages.',
+      emptySuppressed: 'No suppressed messages.',
     },
     // Said by a live region when messages of the page shown change status.
     announcements: {
@@ -625,6 +627,7 @@ export const emailProviderMessages = {
       nowSending: '“{{subject}}” is now sending.',
       nowSent: '“{{subject}}” is now sent.',
       nowFailed: '“{{subject}}” is now failed.',
+      nowSuppressed: '“{{subject}}” was not sent: the recipient unsubscribed.',
     },
     pager: {
       rowsPerPage: 'Rows per page',
@@ -652,6 +655,8 @@ export const emailProviderMessages = {
       retrying: 'Retrying…',
       errorCode: 'Code {{code}}',
       errorCodeAndReply: 'Code {{code}}; the server answered {{reply}}',
+      // Why a suppressed message was not sent, in the Last error column.
+      suppressedReason: 'Not sent: the recipient unsubscribed.',
     },
     filters: {
       status: 'Status',
@@ -678,6 +683,47 @@ export const emailProviderMessages = {
       button: 'Export CSV',
       exporting: 'Exporting…',
       error: 'The delivery log could not be exported: {{error}}',
+    },
+    // The addresses that unsubscribed (one click on a message's unsubscribe link), below the log.
+    suppressions: {
+      // The card's title, and the name of its table.
+      title: 'Suppressed addresses',
+      description:
+        'Addresses that unsubscribed with the link in a message. The portal sends them no more messages of that plugin and list: such messages show as Suppressed in the log. Remove a suppression only when the person asked to receive those messages again.',
+      address: 'Address',
+      addressHint: 'The whole address, such as name@example.com',
+      addressInvalid:
+        'Address must be a single plain address such as name@example.com, without a display name, comments or quotes',
+      addressTooLong: 'Address must be at most {{max}} characters',
+      search: 'Search',
+      clearSearch: 'Show all',
+      unsubscribedFrom: 'Unsubscribed from',
+      // Under a description, or alone when the message had none: the list's technical name.
+      listName: 'list {{list}}',
+      caller: 'Sending plugin',
+      source: 'Source',
+      sourceOneClick: 'One click in the mail client',
+      sourceConfirmationPage: 'Unsubscribe page',
+      unsubscribedAt: 'Unsubscribed on',
+      actions: 'Actions',
+      remove: 'Remove',
+      removeLabel: 'Remove suppression of {{address}}',
+      confirmTitle: 'Remove the suppression of {{address}}?',
+      confirmBody:
+        '{{address}} will get the messages of “{{what}}” from {{caller}} again. They unsubscribed on {{date}}: remove the suppression only if they asked for these messages again.',
+      removed:
+        'Suppression removed: {{address}} will get the messages of “{{what}}” from {{caller}} again.',
+      removeFailed: 'The suppression of {{address}} was not removed: {{error}}',
+      removeNeedsPermission:
+        'Removing a suppression needs the {{permission}} permission, which email provider admins have.',
+      empty: 'No address has unsubscribed.',
+      emptyForAddress:
+        'No suppression for {{address}}: it has not unsubscribed from anything.',
+      loadError: 'The suppressed addresses could not be loaded: {{error}}',
+      searchError: 'The suppressed addresses could not be searched: {{error}}',
+      rows: '{{first}}–{{last}}',
+      previousPage: 'Previous page of suppressed addresses',
+      nextPage: 'Next page of suppressed addresses',
     },
   },
   // END deliveries

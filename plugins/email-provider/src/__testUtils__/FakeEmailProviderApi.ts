@@ -14,10 +14,13 @@ import type {
   EmailProviderAccess,
   EmailProviderSettings,
   EmailProviderSettingsInput,
+  EmailSuppression,
+  EmailSuppressionList,
   Microsoft365CertificateInfo,
   Microsoft365Settings,
   SettingsFieldIssue,
   SmtpSettings,
+  SuppressionListQuery,
   VerifyResult,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import type {
@@ -217,6 +220,21 @@ export const FAILED_DELIVERY = deliveryRecord({
   },
 });
 
+/** A suppression list entry with sensible defaults, for tests to vary. */
+export function suppression(
+  overrides: Partial<EmailSuppression> & Pick<EmailSuppression, 'id'>,
+): EmailSuppression {
+  return {
+    address: `${overrides.id}@example.com`,
+    caller: 'plugin:notifications',
+    list: 'notification:plugin:catalog',
+    description: 'Notifications from the catalog',
+    source: 'one-click',
+    createdAt: '2026-11-29T08:00:00.000Z',
+    ...overrides,
+  };
+}
+
 /** Whether a record matches every filter given, as the backend reads them. */
 function matchesFilter(record: DeliveryRecord, filter: DeliveryLogFilter) {
   const created = Date.parse(record.createdAt);
@@ -268,6 +286,8 @@ export class FakeEmailProviderApi implements EmailProviderApi {
   stats?: DeliveryStats;
   /** What `exportMessages` answers. */
   csv = 'id,status,subject\r\n';
+  /** The suppression list, newest first, as `listSuppressions` pages through it. */
+  suppressions: EmailSuppression[] = [];
   /** What `getAccess` answers: an admin by default. */
   access: EmailProviderAccess = ADMIN_ACCESS;
 
@@ -485,5 +505,39 @@ export class FakeEmailProviderApi implements EmailProviderApi {
     };
     this.messages[index] = queued;
     return queued;
+  });
+
+  listSuppressions = jest.fn(
+    async (query: SuppressionListQuery = {}): Promise<EmailSuppressionList> => {
+      const matching = this.suppressions.filter(
+        entry =>
+          (!query.address ||
+            entry.address.toLowerCase() === query.address.toLowerCase()) &&
+          (!query.caller || entry.caller === query.caller) &&
+          (!query.list || entry.list === query.list),
+      );
+      const start = query.cursor
+        ? matching.findIndex(entry => `after_${entry.id}` === query.cursor) + 1
+        : 0;
+      const items = matching.slice(start, start + Number(query.limit ?? 50));
+      const last = items[items.length - 1];
+      return {
+        items,
+        ...(last && start + items.length < matching.length
+          ? { nextCursor: `after_${last.id}` }
+          : {}),
+      };
+    },
+  );
+
+  removeSuppression = jest.fn(async (id: string): Promise<void> => {
+    if (!this.suppressions.some(entry => entry.id === id)) {
+      throw await responseError(
+        404,
+        'NotFoundError',
+        `No suppression with id ${id}`,
+      );
+    }
+    this.suppressions = this.suppressions.filter(entry => entry.id !== id);
   });
 }

@@ -49,3 +49,16 @@ export async function messageRows() {
 
 export const messageRow = (id: string) =>
   screen.getByTestId(`email-delivery-${id}`);
+
+/** The suppression list has loaded once its table, named as in English by default, is there. */
+export const suppressionsTable = (name = 'Suppressed addresses') =>
+  screen.findByRole('table', { name }, { timeout: 10_000 });
+
+/** The suppression table's rows without the header row. */
+export async function suppressionRows() {
+  const [, ...body] = within(await suppressionsTable()).getAllByRole('row');
+  return body;
+}
+
+export const suppressionRow = (id: string) =>
+  screen.getByTestId(`email-suppression-${id}`);

@@ -10,6 +10,8 @@ import type {
   EmailProviderAccess,
   EmailProviderSettings,
   EmailProviderSettingsInput,
+  EmailSuppressionList,
+  SuppressionListQuery,
   TestEmailResult,
   VerifyResult,
 } from '@email-provider/backstage-plugin-email-provider-common';
@@ -117,6 +119,17 @@ export interface EmailProviderApi {
    * message that is not failed gets 409.
    */
   retryMessage(id: string): Promise<DeliveryRecord>;
+  /**
+   * `GET /suppressions`: a page of the addresses that unsubscribed from a caller's list (one
+   * click on a message's unsubscribe link), newest first; the next page after `cursor` (the
+   * previous page's `nextCursor`). `address` finds the entries of that exact address.
+   */
+  listSuppressions(query?: SuppressionListQuery): Promise<EmailSuppressionList>;
+  /**
+   * `DELETE /suppressions/:id`: the address gets that caller's list again; an unknown id (one
+   * removed already) gets 404.
+   */
+  removeSuppression(id: string): Promise<void>;
 }
 
 /**

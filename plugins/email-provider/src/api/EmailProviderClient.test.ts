@@ -367,4 +367,80 @@ describe('EmailProviderClient', () => {
       'Message m-2 is sent; only a failed message can be retried',
     );
   });
+
+  it('lists the suppressed addresses by address and cursor, leaving out empty parameters', async () => {
+    const list = {
+      items: [
+        {
+          id: 's-1',
+          address: 'ada@example.com',
+          caller: 'plugin:notifications',
+          list: 'notification:plugin:catalog',
+          description: 'Notifications from the catalog',
+          source: 'one-click',
+          createdAt: '2026-11-29T08:00:00.000Z',
+        },
+      ],
+      nextCursor: 'c2',
+    };
+    const seen: string[] = [];
+    server.use(
+      http.get(`${BASE}/suppressions`, ({ request }) => {
+        expect(request.headers.get('authorization')).toBe('Bearer user-token');
+        seen.push(new URL(request.url).search);
+        return HttpResponse.json(list);
+      }),
+    );
+    await expect(client.listSuppressions()).resolves.toEqual(list);
+    await client.listSuppressions({
+      address: 'ada+news@example.com',
+      caller: '',
+      limit: 25,
+      cursor: 'c1',
+    });
+    expect(seen).toEqual([
+      '',
+      '?address=ada%2Bnews%40example.com&limit=25&cursor=c1',
+    ]);
+  });
+
+  it('throws the error of a refused suppression list', async () => {
+    server.use(
+      http.get(`${BASE}/suppressions`, () =>
+        HttpResponse.json(errorBody(403, 'NotAllowedError', 'Unauthorized'), {
+          status: 403,
+        }),
+      ),
+    );
+    const error = await client.listSuppressions().catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(403);
+  });
+
+  it('removes a suppression, and throws the 404 of an unknown one', async () => {
+    const removed: string[] = [];
+    server.use(
+      http.delete(`${BASE}/suppressions/:id`, ({ params, request }) => {
+        expect(request.headers.get('authorization')).toBe('Bearer user-token');
+        if (params.id !== 's/1') {
+          return HttpResponse.json(
+            errorBody(
+              404,
+              'NotFoundError',
+              `No suppression with id ${params.id}`,
+            ),
+            { status: 404 },
+          );
+        }
+        removed.push(String(params.id));
+        return new HttpResponse(null, { status: 204 });
+      }),
+    );
+    await expect(client.removeSuppression('s/1')).resolves.toBeUndefined();
+    expect(removed).toEqual(['s/1']);
+    const error = await client.removeSuppression('s-2').catch(e => e);
+    expect(error).toBeInstanceOf(ResponseError);
+    expect(error.statusCode).toBe(404);
+    expect(error.body.error.message).toBe('No suppression with id s-2');
+  });
 });

@@ -9,6 +9,8 @@ import type {
   EmailProviderAccess,
   EmailProviderSettings,
   EmailProviderSettingsInput,
+  EmailSuppressionList,
+  SuppressionListQuery,
   VerifyResult,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import type {
@@ -145,6 +147,22 @@ export class EmailProviderClient implements EmailProviderApi {
 
   async retryMessage(id: string): Promise<DeliveryRecord> {
     return this.json('POST', `messages/${encodeURIComponent(id)}/retry`);
+  }
+
+  async listSuppressions(
+    query: SuppressionListQuery = {},
+  ): Promise<EmailSuppressionList> {
+    return this.json('GET', withQuery('suppressions', query));
+  }
+
+  async removeSuppression(id: string): Promise<void> {
+    const response = await this.request(
+      'DELETE',
+      `suppressions/${encodeURIComponent(id)}`,
+    );
+    if (!response.ok) {
+      throw await ResponseError.fromResponse(response);
+    }
   }
 
   private async json<T>(method: string, path: string): Promise<T> {

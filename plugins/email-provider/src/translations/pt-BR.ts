@@ -436,6 +436,7 @@ export const emailProviderMessagesPtBr: Record<
   'deliveries.status.sending': 'Enviando',
   'deliveries.status.sent': 'Enviada',
   'deliveries.status.failed': 'Falhou',
+  'deliveries.status.suppressed': 'Suprimida',
   'deliveries.notAllowed.title': 'Sem permissão',
   'deliveries.notAllowed.body':
     'Você não tem permissão para ver o registro de entregas: isso exige a permissão {{permission}}, e {{whoDecides}}',
@@ -512,6 +513,7 @@ export const emailProviderMessagesPtBr: Record<
   'deliveries.log.emptySending': 'Nenhuma mensagem sendo enviada.',
   'deliveries.log.emptySent': 'Nenhuma mensagem enviada.',
   'deliveries.log.emptyFailed': 'Nenhuma mensagem com falha.',
+  'deliveries.log.emptySuppressed': 'Nenhuma mensagem suprimida.',
   'deliveries.announcements.changed_one': '{{count}} mensagem mudou de status.',
   'deliveries.announcements.changed_other':
     '{{count}} mensagens mudaram de status.',
@@ -520,6 +522,8 @@ export const emailProviderMessagesPtBr: Record<
     '“{{subject}}” agora está sendo enviada.',
   'deliveries.announcements.nowSent': '“{{subject}}” foi enviada.',
   'deliveries.announcements.nowFailed': '“{{subject}}” falhou.',
+  'deliveries.announcements.nowSuppressed':
+    '“{{subject}}” não foi enviada: o destinatário cancelou a inscrição.',
   'deliveries.pager.rowsPerPage': 'Linhas por página',
   'deliveries.pager.rowsPerPageLabel': 'Linhas por página:',
   'deliveries.pager.previousPage': 'Página anterior',
@@ -544,6 +548,8 @@ export const emailProviderMessagesPtBr: Record<
   'deliveries.table.errorCode': 'Código {{code}}',
   'deliveries.table.errorCodeAndReply':
     'Código {{code}}; o servidor respondeu {{reply}}',
+  'deliveries.table.suppressedReason':
+    'Não enviada: o destinatário cancelou a inscrição.',
   'deliveries.filters.status': 'Status',
   'deliveries.filters.allStatuses': 'Todos',
   'deliveries.filters.recipient': 'Destinatário',
@@ -570,6 +576,50 @@ export const emailProviderMessagesPtBr: Record<
   'deliveries.export.exporting': 'Exportando…',
   'deliveries.export.error':
     'Não foi possível exportar o registro de entregas: {{error}}',
+  'deliveries.suppressions.title': 'Endereços descadastrados',
+  'deliveries.suppressions.description':
+    'Endereços que cancelaram a inscrição pelo link de uma mensagem. O portal não envia mais a eles as mensagens daquele plugin e daquela lista: essas mensagens aparecem como Suprimida no registro. Remova uma supressão somente quando a pessoa pedir para voltar a receber essas mensagens.',
+  'deliveries.suppressions.address': 'Endereço',
+  'deliveries.suppressions.addressHint':
+    'O endereço completo, como nome@exemplo.com',
+  'deliveries.suppressions.addressInvalid':
+    'O endereço deve ser um único endereço simples, como nome@exemplo.com, sem nome de exibição, comentários ou aspas',
+  'deliveries.suppressions.addressTooLong':
+    'O endereço deve ter no máximo {{max}} caracteres',
+  'deliveries.suppressions.search': 'Pesquisar',
+  'deliveries.suppressions.clearSearch': 'Mostrar todos',
+  'deliveries.suppressions.unsubscribedFrom': 'Descadastrado de',
+  'deliveries.suppressions.listName': 'lista {{list}}',
+  'deliveries.suppressions.caller': 'Plugin remetente',
+  'deliveries.suppressions.source': 'Canal',
+  'deliveries.suppressions.sourceOneClick': 'Um clique no programa de e-mail',
+  'deliveries.suppressions.sourceConfirmationPage':
+    'Página de cancelamento da inscrição',
+  'deliveries.suppressions.unsubscribedAt': 'Descadastrado em',
+  'deliveries.suppressions.actions': 'Ações',
+  'deliveries.suppressions.remove': 'Remover',
+  'deliveries.suppressions.removeLabel': 'Remover a supressão de {{address}}',
+  'deliveries.suppressions.confirmTitle': 'Remover a supressão de {{address}}?',
+  'deliveries.suppressions.confirmBody':
+    '{{address}} voltará a receber as mensagens de “{{what}}” de {{caller}}. A inscrição foi cancelada em {{date}}: remova a supressão somente se a pessoa pediu essas mensagens de novo.',
+  'deliveries.suppressions.removed':
+    'Supressão removida: {{address}} voltará a receber as mensagens de “{{what}}” de {{caller}}.',
+  'deliveries.suppressions.removeFailed':
+    'Não foi possível remover a supressão de {{address}}: {{error}}',
+  'deliveries.suppressions.removeNeedsPermission':
+    'Remover uma supressão exige a permissão {{permission}}, que os administradores do provedor de e-mail têm.',
+  'deliveries.suppressions.empty': 'Nenhum endereço cancelou a inscrição.',
+  'deliveries.suppressions.emptyForAddress':
+    'Nenhuma supressão para {{address}}: o endereço não cancelou nenhuma inscrição.',
+  'deliveries.suppressions.loadError':
+    'Não foi possível carregar os endereços descadastrados: {{error}}',
+  'deliveries.suppressions.searchError':
+    'Não foi possível pesquisar os endereços descadastrados: {{error}}',
+  'deliveries.suppressions.rows': '{{first}}–{{last}}',
+  'deliveries.suppressions.previousPage':
+    'Página anterior de endereços descadastrados',
+  'deliveries.suppressions.nextPage':
+    'Próxima página de endereços descadastrados',
   // END deliveries
   // SECTION failures
   'failures.services.entra':

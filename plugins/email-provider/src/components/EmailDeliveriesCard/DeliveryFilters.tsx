@@ -2,6 +2,8 @@ import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import {
   type DeliveryLogFilter,
   MAX_EMAIL_ADDRESS_LENGTH,
+  MESSAGE_STATUSES,
+  type MessageStatus,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
@@ -19,13 +21,19 @@ import type {
   StatusFilter,
 } from './useDeliveryFilters';
 
-const STATUS_FILTERS = [
+/** Every status the log knows, in the order a message goes through them, after "All". */
+const STATUS_FILTERS: ReadonlyArray<{
+  value: StatusFilter;
+  label:
+    | 'deliveries.filters.allStatuses'
+    | `deliveries.status.${MessageStatus}`;
+}> = [
   { value: 'all', label: 'deliveries.filters.allStatuses' },
-  { value: 'queued', label: 'deliveries.status.queued' },
-  { value: 'sending', label: 'deliveries.status.sending' },
-  { value: 'sent', label: 'deliveries.status.sent' },
-  { value: 'failed', label: 'deliveries.status.failed' },
-] as const satisfies ReadonlyArray<{ value: StatusFilter; label: string }>;
+  ...MESSAGE_STATUSES.map(status => ({
+    value: status,
+    label: `deliveries.status.${status}` as const,
+  })),
+];
 
 const TEXT_FILTERS = [
   { field: 'caller', label: 'deliveries.filters.caller', width: 180 },

@@ -60,6 +60,7 @@ const EMPTY_BY_STATUS = {
   sending: 'deliveries.log.emptySending',
   sent: 'deliveries.log.emptySent',
   failed: 'deliveries.log.emptyFailed',
+  suppressed: 'deliveries.log.emptySuppressed',
 } as const satisfies Record<MessageStatus, string>;
 
 const NOW_BY_STATUS = {
@@ -67,6 +68,7 @@ const NOW_BY_STATUS = {
   sending: 'deliveries.announcements.nowSending',
   sent: 'deliveries.announcements.nowSent',
   failed: 'deliveries.announcements.nowFailed',
+  suppressed: 'deliveries.announcements.nowSuppressed',
 } as const satisfies Record<MessageStatus, string>;
 
 /** Above this many, the live region counts the changes instead of naming each message. */

@@ -1,4 +1,5 @@
 import {
+  StatusAborted,
   StatusError,
   StatusOK,
   StatusPending,
@@ -13,6 +14,7 @@ const ICONS: Record<MessageStatus, typeof StatusOK> = {
   sending: StatusRunning,
   sent: StatusOK,
   failed: StatusError,
+  suppressed: StatusAborted,
 };
 
 /**

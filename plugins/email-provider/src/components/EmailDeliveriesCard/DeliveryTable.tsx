@@ -201,8 +201,18 @@ export function DeliveryTable(props: {
         title: t('deliveries.table.lastError'),
         field: 'lastError',
         cellStyle: { minWidth: 200, maxWidth: 480, overflowWrap: 'anywhere' },
-        render: record =>
-          record.lastError && <LastError error={record.lastError} />,
+        // A suppressed message was skipped on purpose: an error left by an earlier attempt is
+        // not why it was not sent.
+        render: record => {
+          if (record.status === 'suppressed') {
+            return (
+              <Typography variant="body2">
+                {t('deliveries.table.suppressedReason')}
+              </Typography>
+            );
+          }
+          return record.lastError && <LastError error={record.lastError} />;
+        },
       },
     ],
     [canRetry, retryingId, onRetry, t, language],

@@ -3,11 +3,14 @@ import {
   messageRow as row,
   messagesTable,
   renderDeliveriesCard,
+  suppressionRow,
+  suppressionsTable,
 } from '../../__testUtils__/deliveriesCard';
 import {
   deliveryRecord,
   FAILED_DELIVERY,
   FakeEmailProviderApi,
+  suppression,
 } from '../../__testUtils__/FakeEmailProviderApi';
 
 const renderInPortuguese = (api: FakeEmailProviderApi) =>
@@ -93,7 +96,14 @@ describe('EmailDeliveriesCard in Brazilian Portuguese', () => {
       within(status)
         .getAllByRole('option')
         .map(option => option.textContent),
-    ).toEqual(['Todos', 'Na fila', 'Enviando', 'Enviada', 'Falhou']);
+    ).toEqual([
+      'Todos',
+      'Na fila',
+      'Enviando',
+      'Enviada',
+      'Falhou',
+      'Suprimida',
+    ]);
 
     await user.selectOptions(status, 'Enviando');
     expect(
@@ -101,11 +111,79 @@ describe('EmailDeliveriesCard in Brazilian Portuguese', () => {
     ).toBeVisible();
   });
 
+  it('says the suppressed addresses and their removal in Portuguese', async () => {
+    const api = apiWithLog();
+    api.messages = [
+      deliveryRecord({
+        id: 'suppressed-1',
+        status: 'suppressed',
+        subject: 'Resumo do catálogo',
+      }),
+    ];
+    api.suppressions = [
+      suppression({
+        id: 's-ada',
+        address: 'ada@example.com',
+        description: 'Notificações do catálogo',
+        source: 'confirmation-page',
+      }),
+    ];
+    const user = renderInPortuguese(api);
+    await table();
+    const suppressed = within(row('suppressed-1')).getAllByRole('cell');
+    expect(suppressed[5]).toHaveTextContent('Suprimida');
+    expect(suppressed[7]).toHaveTextContent(
+      'Não enviada: o destinatário cancelou a inscrição.',
+    );
+
+    const addresses = await suppressionsTable('Endereços descadastrados');
+    expect(
+      within(addresses)
+        .getAllByRole('columnheader')
+        .map(header => header.textContent),
+    ).toEqual([
+      'Endereço',
+      'Descadastrado de',
+      'Plugin remetente',
+      'Canal',
+      'Descadastrado em',
+      'Ações',
+    ]);
+    const ada = suppressionRow('s-ada');
+    expect(ada).toHaveTextContent('Página de cancelamento da inscrição');
+    expect(ada).toHaveTextContent('lista notification:plugin:catalog');
+    expect(within(ada).getByText(/^\d{1,2} de nov\. de 2026/)).toBeVisible();
+    expect(
+      screen.getByRole('textbox', { name: 'Endereço' }),
+    ).toHaveAccessibleDescription('O endereço completo, como nome@exemplo.com');
+
+    await user.click(
+      within(ada).getByRole('button', {
+        name: 'Remover a supressão de ada@example.com',
+      }),
+    );
+    const dialog = await screen.findByRole('dialog', {
+      name: 'Remover a supressão de ada@example.com?',
+    });
+    expect(dialog).toHaveTextContent(
+      'ada@example.com voltará a receber as mensagens de “Notificações do catálogo” de plugin:notifications.',
+    );
+    await user.click(within(dialog).getByRole('button', { name: 'Remover' }));
+    expect(
+      await screen.findByTestId('email-suppressions-remove-outcome'),
+    ).toHaveTextContent(
+      'Supressão removida: ada@example.com voltará a receber as mensagens de “Notificações do catálogo” de plugin:notifications.',
+    );
+    expect(
+      await screen.findByText('Nenhum endereço cancelou a inscrição.'),
+    ).toBeVisible();
+  });
+
   it('says when nothing was sent yet', async () => {
     renderInPortuguese(new FakeEmailProviderApi());
-    await table();
+    const messages = await table();
     await waitFor(() =>
-      expect(screen.getByRole('cell')).toHaveTextContent(
+      expect(within(messages).getByRole('cell')).toHaveTextContent(
         'Nenhuma mensagem ainda: nenhum plugin enviou e-mail pelo portal.',
       ),
     );

@@ -84,12 +84,12 @@ describe('EmailDeliveriesCard', () => {
 
   it('says when nothing was sent or failed yet', async () => {
     renderCard(new FakeEmailProviderApi());
-    await table();
+    const messages = await table();
     const summary = screen.getByTestId('email-deliveries-summary');
     expect(summary).toHaveTextContent('Last successNone yet');
     expect(summary).toHaveTextContent('Last failureNone');
     expect(summary).toHaveTextContent('Messages waiting0');
-    expect(screen.getByRole('cell')).toHaveTextContent(
+    expect(within(messages).getByRole('cell')).toHaveTextContent(
       'No messages yet: no plugin has sent email through the portal.',
     );
   });
@@ -226,7 +226,7 @@ describe('EmailDeliveriesCard', () => {
       within(filter)
         .getAllByRole('option')
         .map(option => option.textContent),
-    ).toEqual(['All', 'Queued', 'Sending', 'Sent', 'Failed']);
+    ).toEqual(['All', 'Queued', 'Sending', 'Sent', 'Failed', 'Suppressed']);
 
     await user.selectOptions(filter, 'Failed');
     await waitFor(() =>
@@ -240,6 +240,70 @@ describe('EmailDeliveriesCard', () => {
 
     await user.selectOptions(filter, 'Sending');
     expect(await screen.findByText('No sending messages.')).toBeVisible();
+  });
+
+  it('shows a suppressed message as not sent because its recipient unsubscribed, and filters on it', async () => {
+    const api = apiWithLog();
+    api.messages = [
+      deliveryRecord({
+        id: 'suppressed-1',
+        status: 'suppressed',
+        subject: 'Catalog digest',
+        caller: 'plugin:notifications',
+        attempts: 1,
+        // Left by an earlier attempt: not why the message was not sent.
+        lastError: RETRYING.lastError,
+      }),
+      ...api.messages,
+    ];
+    const user = renderCard(api);
+    await table();
+    const suppressed = row('suppressed-1');
+    const cells = within(suppressed).getAllByRole('cell');
+    expect(cells[5]).toHaveTextContent(/^Suppressed$/);
+    expect(within(suppressed).getByTestId('status-aborted')).toBeVisible();
+    expect(cells[7]).toHaveTextContent(
+      /^Not sent: the recipient unsubscribed\.$/,
+    );
+    expect(
+      within(suppressed).queryByRole('button', { name: 'Retry' }),
+    ).not.toBeInTheDocument();
+
+    await user.selectOptions(
+      screen.getByRole('combobox', { name: 'Status' }),
+      'Suppressed',
+    );
+    await waitFor(() =>
+      expect(api.listMessages).toHaveBeenLastCalledWith({
+        status: 'suppressed',
+        limit: 25,
+      }),
+    );
+    await waitFor(async () => expect(await rows()).toHaveLength(1));
+    expect(row('suppressed-1')).toBeInTheDocument();
+
+    api.messages = api.messages.filter(m => m.status !== 'suppressed');
+    await user.click(screen.getByRole('button', { name: 'Refresh' }));
+    expect(await screen.findByText('No suppressed messages.')).toBeVisible();
+  });
+
+  it('announces a waiting message that was not sent because its recipient unsubscribed', async () => {
+    const api = apiWithLog();
+    const user = renderCard(api);
+    await table();
+    api.messages = api.messages.map(message =>
+      message.id === 'queued-1'
+        ? { ...message, status: 'suppressed' }
+        : message,
+    );
+    await user.click(screen.getByRole('button', { name: 'Refresh' }));
+    await waitFor(() =>
+      expect(
+        screen.getByTestId('email-deliveries-announcer'),
+      ).toHaveTextContent(
+        '“Build broken” was not sent: the recipient unsubscribed.',
+      ),
+    );
   });
 
   it('pages through the log by cursor, forward and back', async () => {

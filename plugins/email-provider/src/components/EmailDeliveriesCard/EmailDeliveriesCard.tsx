@@ -4,10 +4,12 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
+import Grid from '@material-ui/core/Grid';
 import { emailProviderTranslationRef } from '../../translation';
 import { useEmailProviderAccess } from '../EmailProviderAccess';
 import { DeliveriesNotAllowed } from './DeliveriesNotAllowed';
 import { DeliveryLog } from './DeliveryLog';
+import { SuppressionList } from './SuppressionList';
 
 const DEFAULT_REFRESH_MS = 10_000;
 
@@ -17,9 +19,10 @@ const DEFAULT_REFRESH_MS = 10_000;
  * a chart of the messages sent, failed and waiting per hour or per day, and the recent messages
  * with their status, attempts and last error, filtered (status, recipient, caller, category,
  * subject words, time range), exported as CSV and paged. It refreshes itself while it is shown.
+ * Below, the addresses that unsubscribed from a plugin's messages (suppressed addresses).
  * Users the backend does not let read the log (`email-provider.deliveries.read`) see a
- * not-allowed message; a failed message can be retried by those it lets change the settings
- * (`email-provider.settings.update`). The backend checks both again.
+ * not-allowed message; a failed message can be retried, and a suppression removed, by those it
+ * lets change the settings (`email-provider.settings.update`). The backend checks both again.
  *
  * @public
  */
@@ -44,10 +47,17 @@ export function EmailDeliveriesCard(props: {
     return <DeliveriesNotAllowed adminsConfigured={access.adminsConfigured} />;
   }
   return (
-    <DeliveryLog
-      canRetry={access.settings.update}
-      canReadSettings={access.settings.read}
-      refreshIntervalMs={props.refreshIntervalMs ?? DEFAULT_REFRESH_MS}
-    />
+    <Grid container spacing={3}>
+      <Grid item xs={12} style={{ minWidth: 0 }}>
+        <DeliveryLog
+          canRetry={access.settings.update}
+          canReadSettings={access.settings.read}
+          refreshIntervalMs={props.refreshIntervalMs ?? DEFAULT_REFRESH_MS}
+        />
+      </Grid>
+      <Grid item xs={12} style={{ minWidth: 0 }}>
+        <SuppressionList canRemove={access.settings.update} />
+      </Grid>
+    </Grid>
   );
 }
