@@ -153,4 +153,51 @@ describe('sendEmailRequestSchema', () => {
       }).success,
     ).toBe(false);
   });
+
+  describe('unsubscribe', () => {
+    const unsubscribe = {
+      list: 'notification:plugin:catalog',
+      description: 'Notifications from the catalog',
+    };
+    const ONE_RECIPIENT =
+      'unsubscribe needs exactly one recipient, in to: its link unsubscribes that one address';
+
+    it('accepts a list and a description for one recipient', () => {
+      expect(issuesOf({ ...base, unsubscribe })).toBeUndefined();
+      expect(
+        issuesOf({ ...base, unsubscribe: { list: unsubscribe.list } }),
+      ).toBeUndefined();
+    });
+
+    it.each([
+      ['two addresses in to', { to: ['ada@example.com', 'bob@example.com'] }],
+      ['a cc', { cc: ['bob@example.com'] }],
+      ['a bcc', { bcc: ['bob@example.com'] }],
+    ])('refuses it with %s', (_name, recipients) => {
+      expect(issuesOf({ ...base, ...recipients, unsubscribe })).toEqual([
+        { path: 'unsubscribe', message: ONE_RECIPIENT },
+      ]);
+    });
+
+    it.each([
+      [{ list: '' }, 'unsubscribe.list is required'],
+      [
+        { list: 'x'.repeat(201) },
+        'unsubscribe.list must be at most 200 characters',
+      ],
+      [
+        { list: 'a\r\nList-Unsubscribe: <https://evil.example>' },
+        'unsubscribe.list must be one line without control characters',
+      ],
+      [
+        { list: 'a', description: 'Hi\nthere' },
+        'unsubscribe.description must be one line without control characters',
+      ],
+      [{ list: 'a', url: 'https://evil.example' }, 'Unrecognized key: "url"'],
+    ])('refuses %j', (value, message) => {
+      expect(
+        issuesOf({ ...base, unsubscribe: value })?.map(i => i.message),
+      ).toEqual([message]);
+    });
+  });
 });
