@@ -3,6 +3,7 @@ import {
   NotificationSeverity,
 } from '@backstage/plugin-notifications-common';
 import { escapeHtml } from './escapeHtml';
+import { anchor, BUTTON_STYLE, htmlEmail, textFooter } from './emailLayout';
 import {
   absoluteHttpLink,
   NotificationEmail,
@@ -38,12 +39,6 @@ function shortened(text: string, maxLength: number): string {
     cut -= 1; // a high surrogate whose pair would be cut off
   }
   return `${text.slice(0, cut).trimEnd()}…`;
-}
-
-function anchor(href: string, label: string, style = ''): string {
-  return `<a href="${escapeHtml(href)}"${
-    style ? ` style="${style}"` : ''
-  }>${escapeHtml(label)}</a>`;
 }
 
 function count(n: number): string {
@@ -118,8 +113,6 @@ export function renderDigestEmail(
   const more = notifications.length - shown.length;
   const notificationsUrl = notificationsPageUrl(portal.baseUrl);
   const why = `You received this email because of notifications for you in ${portalTitle}, collected in one email.`;
-  const howToStop =
-    'To stop these emails, turn off the Email channel in your notification settings';
 
   const text = [
     portalTitle,
@@ -131,30 +124,17 @@ export function renderDigestEmail(
     ...(more > 0 ? [`And ${more} more: ${notificationsUrl}`, ''] : []),
     `All your notifications: ${notificationsUrl}`,
     '',
-    '-- ',
-    why,
-    `${howToStop}: ${portal.settingsUrl}`,
-    '',
+    ...textFooter(why, portal.settingsUrl),
   ].join('\n');
 
-  const button =
-    'display:inline-block;padding:10px 18px;border-radius:4px;background:#1f5493;color:#ffffff;text-decoration:none;font-weight:bold;';
-  const html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(subject)}</title>
-</head>
-<body style="margin:0;padding:0;background:#f5f5f5;font-family:Helvetica,Arial,sans-serif;color:#212121;">
-<div style="max-width:600px;margin:0 auto;padding:24px;">
-<p style="margin:0 0 12px 0;font-size:13px;color:#616161;">${escapeHtml(
+  const html = htmlEmail({
+    subject,
     portalTitle,
-  )}</p>
-<div style="background:#ffffff;border:1px solid #e0e0e0;border-radius:6px;padding:24px;">
-<h1 style="margin:0 0 16px 0;font-size:20px;line-height:1.3;">You have ${escapeHtml(
-    count(notifications.length),
-  )}</h1>
+    why,
+    settingsUrl: portal.settingsUrl,
+    cardHtml: `<h1 style="margin:0 0 16px 0;font-size:20px;line-height:1.3;">You have ${escapeHtml(
+      count(notifications.length),
+    )}</h1>
 <ul style="margin:0;padding:0 0 0 20px;">
 ${shown.map(htmlItem).join('\n')}
 </ul>
@@ -166,22 +146,12 @@ ${
       )}</p>\n`
     : ''
 }<p style="margin:20px 0 0 0;">${anchor(
-    notificationsUrl,
-    `View all in ${portalTitle}`,
-    button,
-  )}</p>
-</div>
-<p style="margin:16px 0 0 0;font-size:12px;color:#757575;">${escapeHtml(
-    why,
-  )} ${escapeHtml(howToStop)}: ${anchor(
-    portal.settingsUrl,
-    portal.settingsUrl,
-    'color:#757575;',
-  )}.</p>
-</div>
-</body>
-</html>
-`;
+      notificationsUrl,
+      `View all in ${portalTitle}`,
+      BUTTON_STYLE,
+    )}</p>
+`,
+  });
 
   return { subject, text, html };
 }

@@ -3,6 +3,7 @@ import {
   NotificationSeverity,
 } from '@backstage/plugin-notifications-common';
 import { escapeHtml } from './escapeHtml';
+import { anchor, BUTTON_STYLE, htmlEmail, textFooter } from './emailLayout';
 
 // Everything a notification email says is built here, and every value that comes from a
 // notification or from config passes through escapeHtml (HTML) or subjectLine (the subject).
@@ -125,12 +126,6 @@ function htmlParagraphs(text: string): string {
     .join('\n');
 }
 
-function anchor(href: string, label: string, style = ''): string {
-  return `<a href="${escapeHtml(href)}"${
-    style ? ` style="${style}"` : ''
-  }>${escapeHtml(label)}</a>`;
-}
-
 /**
  * The email for one notification: its title as the subject, a text and an HTML body with the
  * title, description, severity (unless normal), links back to the portal, and a footer that says
@@ -152,8 +147,6 @@ export function renderNotificationEmail(
     notification.user === null
       ? `You received this email because of a notification to everyone in ${portalTitle}.`
       : `You received this email because of a notification for you in ${portalTitle}.`;
-  const howToStop =
-    'To stop these emails, turn off the Email channel in your notification settings';
 
   const text = [
     portalTitle,
@@ -165,43 +158,30 @@ export function renderNotificationEmail(
     ...(ownLink ? [`Open: ${ownLink}`] : []),
     `All your notifications: ${notificationsUrl}`,
     '',
-    '-- ',
-    why,
-    `${howToStop}: ${portal.settingsUrl}`,
-    '',
+    ...textFooter(why, portal.settingsUrl),
   ].join('\n');
 
-  const button =
-    'display:inline-block;padding:10px 18px;border-radius:4px;background:#1f5493;color:#ffffff;text-decoration:none;font-weight:bold;';
-  const html = `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(subject)}</title>
-</head>
-<body style="margin:0;padding:0;background:#f5f5f5;font-family:Helvetica,Arial,sans-serif;color:#212121;">
-<div style="max-width:600px;margin:0 auto;padding:24px;">
-<p style="margin:0 0 12px 0;font-size:13px;color:#616161;">${escapeHtml(
-    portalTitle,
-  )}</p>
-<div style="background:#ffffff;border:1px solid #e0e0e0;border-radius:6px;padding:24px;">
-${
-  severity
-    ? `<p style="margin:0 0 8px 0;font-size:12px;font-weight:bold;text-transform:uppercase;color:${
-        SEVERITY_COLORS[payload.severity ?? 'normal']
-      };">Severity: ${escapeHtml(severity)}</p>\n`
-    : ''
-}<h1 style="margin:0 0 16px 0;font-size:20px;line-height:1.3;">${escapeHtml(
+  const html = htmlEmail({
     subject,
-  )}</h1>
+    portalTitle,
+    why,
+    settingsUrl: portal.settingsUrl,
+    cardHtml: `${
+      severity
+        ? `<p style="margin:0 0 8px 0;font-size:12px;font-weight:bold;text-transform:uppercase;color:${
+            SEVERITY_COLORS[payload.severity ?? 'normal']
+          };">Severity: ${escapeHtml(severity)}</p>\n`
+        : ''
+    }<h1 style="margin:0 0 16px 0;font-size:20px;line-height:1.3;">${escapeHtml(
+      subject,
+    )}</h1>
 ${
   description ? `${htmlParagraphs(description)}\n` : ''
 }<p style="margin:20px 0 12px 0;">${anchor(
-    ownLink ?? notificationsUrl,
-    ownLink ? 'Open' : `View in ${portalTitle}`,
-    button,
-  )}</p>
+      ownLink ?? notificationsUrl,
+      ownLink ? 'Open' : `View in ${portalTitle}`,
+      BUTTON_STYLE,
+    )}</p>
 ${
   ownLink
     ? `<p style="margin:0;font-size:13px;">All your notifications: ${anchor(
@@ -209,18 +189,8 @@ ${
         notificationsUrl,
       )}</p>\n`
     : ''
-}</div>
-<p style="margin:16px 0 0 0;font-size:12px;color:#757575;">${escapeHtml(
-    why,
-  )} ${escapeHtml(howToStop)}: ${anchor(
-    portal.settingsUrl,
-    portal.settingsUrl,
-    'color:#757575;',
-  )}.</p>
-</div>
-</body>
-</html>
-`;
+}`,
+  });
 
   return { subject, text, html };
 }
