@@ -1,9 +1,8 @@
-import { Table, type TableColumn } from '@backstage/core-components';
+import { type TableColumn } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type { DeliveryRecord } from '@email-provider/backstage-plugin-email-provider-common';
-import { MTableBodyRow, MTableHeader } from '@material-table/core';
 import Button from '@material-ui/core/Button';
-import { makeStyles, useTheme } from '@material-ui/core/styles';
+import { makeStyles } from '@material-ui/core/styles';
 import Typography from '@material-ui/core/Typography';
 import { useMemo } from 'react';
 import { emailProviderTranslationRef } from '../../translation';
@@ -11,15 +10,10 @@ import { useFailureSentence } from '../FailureSentence';
 import { DeliveryStatus } from './DeliveryStatus';
 import { formatCount, formatTime } from './format';
 import { useAppLanguage } from '../../translations/useAppLanguage';
-import { visuallyHidden } from './visuallyHidden';
+import { ServerPagedTable } from './ServerPagedTable';
 
 const useStyles = makeStyles(theme => ({
-  // Narrower cells than Backstage's dense table, so that every column fits beside the nav.
-  table: {
-    '& th, & td': { padding: theme.spacing(1, 1.5) },
-  },
   secondary: { color: theme.palette.text.secondary },
-  visuallyHidden,
 }));
 
 const subjectId = (record: DeliveryRecord) =>
@@ -93,29 +87,8 @@ function None() {
   );
 }
 
-/**
- * material-table gives its `<table>` no name: a caption, first in the table, names it for
- * assistive technology (the card's title already shows it on screen).
- */
-function NamedHeader(props: object) {
-  const classes = useStyles();
-  const { t } = useTranslationRef(emailProviderTranslationRef);
-  return (
-    <>
-      <caption className={classes.visuallyHidden}>
-        {t('deliveries.log.title')}
-      </caption>
-      <MTableHeader {...props} />
-    </>
-  );
-}
-
-/** Each message's row carries its id, which the tests find rows by. */
-function DeliveryRow(props: { data: DeliveryRecord }) {
-  return (
-    <MTableBodyRow {...props} data-testid={`email-delivery-${props.data.id}`} />
-  );
-}
+/** Rows carry their entry's id, which the tests find rows by. */
+const deliveryRowTestId = (row: DeliveryRecord) => `email-delivery-${row.id}`;
 
 /**
  * The messages of one page of the log, with Retry on failed ones for users who may retry, or
@@ -129,8 +102,6 @@ export function DeliveryTable(props: {
   onRetry(record: DeliveryRecord): void;
 }) {
   const { records, empty, canRetry, retryingId, onRetry } = props;
-  const classes = useStyles();
-  const theme = useTheme();
   const { t } = useTranslationRef(emailProviderTranslationRef);
   const language = useAppLanguage();
 
@@ -219,30 +190,12 @@ export function DeliveryTable(props: {
   );
 
   return (
-    <div className={classes.table}>
-      <Table<DeliveryRecord>
-        columns={columns}
-        data={records}
-        emptyContent={empty}
-        components={{ Header: NamedHeader, Row: DeliveryRow }}
-        options={{
-          // The log is filtered, ordered and paged by the server, above and below this table.
-          toolbar: false,
-          search: false,
-          paging: false,
-          sorting: false,
-          draggable: false,
-          padding: 'dense',
-          // Backstage's header look, which replacing the header component drops.
-          headerStyle: {
-            position: 'static',
-            whiteSpace: 'nowrap',
-            fontWeight: theme.typography.fontWeightBold,
-            textTransform: 'uppercase',
-            borderTop: `1px solid ${theme.palette.grey.A100}`,
-          },
-        }}
-      />
-    </div>
+    <ServerPagedTable<DeliveryRecord>
+      caption={t('deliveries.log.title')}
+      columns={columns}
+      rows={records}
+      empty={empty}
+      rowTestId={deliveryRowTestId}
+    />
   );
 }

@@ -1,24 +1,19 @@
-import { Table, type TableColumn } from '@backstage/core-components';
+import { type TableColumn } from '@backstage/core-components';
 import { useTranslationRef } from '@backstage/frontend-plugin-api';
 import type {
   EmailSuppression,
   EmailSuppressionSource,
 } from '@email-provider/backstage-plugin-email-provider-common';
-import { MTableBodyRow, MTableHeader } from '@material-table/core';
 import Button from '@material-ui/core/Button';
-import { makeStyles, useTheme } from '@material-ui/core/styles';
+import { makeStyles } from '@material-ui/core/styles';
 import { useMemo } from 'react';
 import { emailProviderTranslationRef } from '../../translation';
 import { useAppLanguage } from '../../translations/useAppLanguage';
 import { formatTime } from './format';
-import { visuallyHidden } from './visuallyHidden';
+import { ServerPagedTable } from './ServerPagedTable';
 
 const useStyles = makeStyles(theme => ({
-  table: {
-    '& th, & td': { padding: theme.spacing(1, 1.5) },
-  },
   secondary: { color: theme.palette.text.secondary },
-  visuallyHidden,
 }));
 
 const SOURCES = {
@@ -57,29 +52,9 @@ function Source(props: { source: EmailSuppressionSource }) {
   );
 }
 
-/** The table's name for assistive technology, as the card's title says it on screen. */
-function NamedHeader(props: object) {
-  const classes = useStyles();
-  const { t } = useTranslationRef(emailProviderTranslationRef);
-  return (
-    <>
-      <caption className={classes.visuallyHidden}>
-        {t('deliveries.suppressions.title')}
-      </caption>
-      <MTableHeader {...props} />
-    </>
-  );
-}
-
-/** Each entry's row carries its id, which the tests find rows by. */
-function SuppressionRow(props: { data: EmailSuppression }) {
-  return (
-    <MTableBodyRow
-      {...props}
-      data-testid={`email-suppression-${props.data.id}`}
-    />
-  );
-}
+/** Rows carry their entry's id, which the tests find rows by. */
+const suppressionRowTestId = (row: EmailSuppression) =>
+  `email-suppression-${row.id}`;
 
 /**
  * One page of the suppression list, with Remove on each entry for users who may remove one, or
@@ -93,8 +68,6 @@ export function SuppressionTable(props: {
   onRemove(entry: EmailSuppression): void;
 }) {
   const { entries, empty, canRemove, removingId, onRemove } = props;
-  const classes = useStyles();
-  const theme = useTheme();
   const { t } = useTranslationRef(emailProviderTranslationRef);
   const language = useAppLanguage();
 
@@ -158,30 +131,12 @@ export function SuppressionTable(props: {
   );
 
   return (
-    <div className={classes.table}>
-      <Table<EmailSuppression>
-        columns={columns}
-        data={entries}
-        emptyContent={empty}
-        components={{ Header: NamedHeader, Row: SuppressionRow }}
-        options={{
-          // Searched and paged by the server, above and below this table.
-          toolbar: false,
-          search: false,
-          paging: false,
-          sorting: false,
-          draggable: false,
-          padding: 'dense',
-          // Backstage's header look, which replacing the header component drops.
-          headerStyle: {
-            position: 'static',
-            whiteSpace: 'nowrap',
-            fontWeight: theme.typography.fontWeightBold,
-            textTransform: 'uppercase',
-            borderTop: `1px solid ${theme.palette.grey.A100}`,
-          },
-        }}
-      />
-    </div>
+    <ServerPagedTable<EmailSuppression>
+      caption={t('deliveries.suppressions.title')}
+      columns={columns}
+      rows={entries}
+      empty={empty}
+      rowTestId={suppressionRowTestId}
+    />
   );
 }
