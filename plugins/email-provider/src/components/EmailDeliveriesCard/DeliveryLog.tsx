@@ -25,7 +25,7 @@ import { DeliveryTable } from './DeliveryTable';
 import { ExportCsvButton } from './ExportCsvButton';
 import { errorMessage, formatCount } from './format';
 import { useAppLanguage } from '../../translations/useAppLanguage';
-import { useCursorPages } from './useCursorPages';
+import { useCursorPages, useStepBackFromEmptyPage } from './useCursorPages';
 import { filterKey, useDeliveryFilters } from './useDeliveryFilters';
 import { StatusChanges, useDeliveryLog } from './useDeliveryLog';
 import { visuallyHidden } from './visuallyHidden';
@@ -181,22 +181,8 @@ export function DeliveryLog(props: {
     });
   }, [list]);
 
-  // A page emptied since it was reached (its messages were purged, or no longer match, as a
-  // retried one that was failed): back to the page before, which led here. One page per empty
-  // answer, as that answer is still shown until the page before is read.
-  const { page, previous: previousPage } = pages;
-  const steppedBackFrom = useRef<DeliveryList>();
-  useEffect(() => {
-    if (
-      list &&
-      list.items.length === 0 &&
-      page > 0 &&
-      steppedBackFrom.current !== list
-    ) {
-      steppedBackFrom.current = list;
-      previousPage();
-    }
-  }, [list, page, previousPage]);
+  const { page } = pages;
+  useStepBackFromEmptyPage(list, pages);
 
   // The outcome of a retry takes the focus, as the button it came from may be gone.
   useEffect(() => {

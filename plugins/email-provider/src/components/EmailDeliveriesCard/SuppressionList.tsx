@@ -1,9 +1,6 @@
 import { InfoCard, Progress } from '@backstage/core-components';
 import { useApi, useTranslationRef } from '@backstage/frontend-plugin-api';
-import type {
-  EmailSuppression,
-  EmailSuppressionList,
-} from '@email-provider/backstage-plugin-email-provider-common';
+import type { EmailSuppression } from '@email-provider/backstage-plugin-email-provider-common';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import { makeStyles } from '@material-ui/core/styles';
@@ -18,7 +15,7 @@ import { ConfirmDialog } from '../EmailProviderSettingsCard';
 import { errorMessage, formatCount, formatTime } from './format';
 import { SuppressionSearch } from './SuppressionSearch';
 import { SuppressionTable } from './SuppressionTable';
-import { useCursorPages } from './useCursorPages';
+import { useCursorPages, useStepBackFromEmptyPage } from './useCursorPages';
 import { useSuppressions } from './useSuppressions';
 
 const PAGE_SIZE = 25;
@@ -67,20 +64,8 @@ export function SuppressionList(props: { canRemove: boolean }) {
     }
   }, [outcome]);
 
-  // A page emptied by removals: back to the page before, once per empty answer.
-  const { page, previous: previousPage } = pages;
-  const steppedBackFrom = useRef<EmailSuppressionList>();
-  useEffect(() => {
-    if (
-      list &&
-      list.items.length === 0 &&
-      page > 0 &&
-      steppedBackFrom.current !== list
-    ) {
-      steppedBackFrom.current = list;
-      previousPage();
-    }
-  }, [list, page, previousPage]);
+  const { page } = pages;
+  useStepBackFromEmptyPage(list, pages);
 
   const remove = async (entry: EmailSuppression) => {
     setConfirming(undefined);

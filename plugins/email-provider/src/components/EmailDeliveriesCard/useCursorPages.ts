@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 /**
- * Pages of the delivery log read by cursor: the cursor of each page shown so far, so that Next
+ * Pages of a list read by cursor (the delivery log, the suppression list): the cursor of each page shown so far, so that Next
  * reads after the current page and Previous goes back the way it came. A new `resetKey` (other
  * filters, another page size) starts again from the first page.
  */
@@ -27,4 +27,28 @@ export function useCursorPages(resetKey: string) {
       }
     },
   };
+}
+
+/**
+ * Goes back to the page before when the current page comes back empty since it was reached (its
+ * rows were removed, purged or no longer match): that page led here. One page per empty answer,
+ * as that answer is still shown until the page before is read.
+ */
+export function useStepBackFromEmptyPage(
+  answer: { items: unknown[] } | undefined,
+  pages: { page: number; previous(): void },
+) {
+  const { page, previous } = pages;
+  const steppedBackFrom = useRef<object>();
+  useEffect(() => {
+    if (
+      answer &&
+      answer.items.length === 0 &&
+      page > 0 &&
+      steppedBackFrom.current !== answer
+    ) {
+      steppedBackFrom.current = answer;
+      previous();
+    }
+  }, [answer, page, previous]);
 }
