@@ -11,6 +11,7 @@ import {
   PortalDetails,
   SEVERITY_COLORS,
   SEVERITY_LABELS,
+  shortened,
   subjectLine,
 } from './notificationEmail';
 
@@ -28,18 +29,6 @@ export type DigestEmailOptions = {
   /** How many notifications the email lists; it counts the rest and links to them. */
   maxItems?: number;
 };
-
-function shortened(text: string, maxLength: number): string {
-  if (text.length <= maxLength) {
-    return text;
-  }
-  let cut = maxLength - 1;
-  const last = text.charCodeAt(cut - 1);
-  if (last >= 0xd800 && last <= 0xdbff) {
-    cut -= 1; // a high surrogate whose pair would be cut off
-  }
-  return `${text.slice(0, cut).trimEnd()}…`;
-}
 
 function count(n: number): string {
   return n === 1 ? '1 notification' : `${n} notifications`;

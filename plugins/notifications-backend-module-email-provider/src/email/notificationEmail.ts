@@ -50,15 +50,23 @@ export function subjectLine(
     .replace(CONTROL_CHARACTERS, ' ')
     .replace(/\s+/g, ' ')
     .trim();
-  if (line.length <= maxLength) {
-    return line;
+  return shortened(line, maxLength);
+}
+
+/**
+ * `text` if it has at most `maxLength` characters, else its start cut (never inside a surrogate
+ * pair) to end with an ellipsis within `maxLength`.
+ */
+export function shortened(text: string, maxLength: number): string {
+  if (text.length <= maxLength) {
+    return text;
   }
   let cut = maxLength - 1;
-  const last = line.charCodeAt(cut - 1);
+  const last = text.charCodeAt(cut - 1);
   if (last >= 0xd800 && last <= 0xdbff) {
     cut -= 1; // a high surrogate whose pair would be cut off
   }
-  return `${line.slice(0, cut).trimEnd()}…`;
+  return `${text.slice(0, cut).trimEnd()}…`;
 }
 
 function withTrailingSlash(url: string): string {
