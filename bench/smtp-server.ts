@@ -5,6 +5,7 @@
  * BENCH_SMTP_PASSWORD; answers over the IPC channel:
  *   { type: 'until', n }  -> { type: 'reached', n } once n messages arrived since the last reset
  *   { type: 'reset' }     -> { type: 'reset' }
+ *   { type: 'count' }     -> { type: 'count', received } since the last reset
  */
 import { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
@@ -42,6 +43,8 @@ process.on('message', (message: { type: string; n?: number }) => {
   if (message.type === 'reset') {
     received = 0;
     send({ type: 'reset' });
+  } else if (message.type === 'count') {
+    send({ type: 'count', received });
   } else if (message.type === 'until') {
     if (received >= message.n!) send({ type: 'reached', n: message.n });
     else waiters.push(message.n!);
