@@ -7,7 +7,8 @@ import {
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Button from '@material-ui/core/Button';
 import Chip from '@material-ui/core/Chip';
-import { darken, lighten, makeStyles } from '@material-ui/core/styles';
+import { makeStyles } from '@material-ui/core/styles';
+import { readableErrorText } from './readableErrorText';
 import TextField from '@material-ui/core/TextField';
 import Alert from '@material-ui/lab/Alert';
 import { ChangeEvent, KeyboardEvent } from 'react';
@@ -55,13 +56,7 @@ const useStyles = makeStyles(theme => ({
   statusFilter: { minWidth: 160 },
   recipient: {
     width: 280,
-    // Material UI's error red is below the contrast WCAG asks for, on light and dark paper.
-    '& .Mui-error': {
-      color:
-        theme.palette.type === 'dark'
-          ? lighten(theme.palette.error.main, 0.5)
-          : darken(theme.palette.error.main, 0.2),
-    },
+    ...readableErrorText(theme),
   },
   time: {
     width: 230,

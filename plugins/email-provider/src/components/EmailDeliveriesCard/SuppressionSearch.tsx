@@ -5,7 +5,8 @@ import {
   MAX_EMAIL_ADDRESS_LENGTH,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import Button from '@material-ui/core/Button';
-import { darken, lighten, makeStyles } from '@material-ui/core/styles';
+import { makeStyles } from '@material-ui/core/styles';
+import { readableErrorText } from './readableErrorText';
 import TextField from '@material-ui/core/TextField';
 import Alert from '@material-ui/lab/Alert';
 import { FormEvent, useState } from 'react';
@@ -22,13 +23,7 @@ const useStyles = makeStyles(theme => ({
   },
   address: {
     width: 320,
-    // Material UI's error red is below the contrast WCAG asks for, on light and dark paper.
-    '& .Mui-error': {
-      color:
-        theme.palette.type === 'dark'
-          ? lighten(theme.palette.error.main, 0.5)
-          : darken(theme.palette.error.main, 0.2),
-    },
+    ...readableErrorText(theme),
   },
   button: { marginTop: 2 },
   serverError: { flexBasis: '100%' },
