@@ -26,8 +26,19 @@ const isBase64 = (value: string) =>
 // match CR and LF.
 const MIME_TYPE =
   /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?: *; *[a-z0-9!#$&^_.+-]+=(?:[a-z0-9!#$&^_.+-]+|"[\x20\x21\x23-\x5b\x5d-\x7e]*"))*$/i;
-const MAX_UNSUBSCRIBE_LIST_LENGTH = 200;
-const MAX_UNSUBSCRIBE_DESCRIPTION_LENGTH = 200;
+/**
+ * The longest `unsubscribe.list` of a {@link SendEmailRequest}.
+ *
+ * @public
+ */
+export const MAX_UNSUBSCRIBE_LIST_LENGTH = 200;
+
+/**
+ * The longest `unsubscribe.description` of a {@link SendEmailRequest}.
+ *
+ * @public
+ */
+export const MAX_UNSUBSCRIBE_DESCRIPTION_LENGTH = 200;
 
 // U+202E and its kin reorder what follows, so `invoice<U+202E>fdp.exe` shows as `invoiceexe.pdf`.
 const BIDI_CONTROLS = /\p{Bidi_Control}/u;

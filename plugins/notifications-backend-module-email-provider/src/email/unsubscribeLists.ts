@@ -3,12 +3,10 @@ import { Notification } from '@backstage/plugin-notifications-common';
 import {
   EmailUnsubscribe,
   hasControlCharacters,
+  MAX_UNSUBSCRIBE_DESCRIPTION_LENGTH,
+  MAX_UNSUBSCRIBE_LIST_LENGTH,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { subjectLine } from './notificationEmail';
-
-// The email provider's limits for `unsubscribe.list` and `unsubscribe.description`.
-const MAX_LIST_LENGTH = 200;
-const MAX_DESCRIPTION_LENGTH = 200;
 
 /**
  * What a notification email's one-click unsubscribe stops: the notifications of the same origin
@@ -26,7 +24,8 @@ export function notificationUnsubscribe(
     ? `notification:${origin}:${topic}`
     : `notification:${origin}`;
   const list =
-    readable.length <= MAX_LIST_LENGTH && !hasControlCharacters(readable)
+    readable.length <= MAX_UNSUBSCRIBE_LIST_LENGTH &&
+    !hasControlCharacters(readable)
       ? readable
       : `notification:sha256:${createHash('sha256')
           .update(JSON.stringify([origin, topic ?? null]))
@@ -37,7 +36,7 @@ export function notificationUnsubscribe(
       topic
         ? `Notifications from ${origin} about ${topic}`
         : `Notifications from ${origin}`,
-      MAX_DESCRIPTION_LENGTH,
+      MAX_UNSUBSCRIBE_DESCRIPTION_LENGTH,
     ),
   };
 }
