@@ -124,7 +124,7 @@ export class NotificationDigest implements NotificationDigestQueue {
     }
     if (counts.sent + counts.dropped + counts.kept > 0) {
       this.logger.info(
-        `Notification digests: ${counts.sent} emailed, ${counts.dropped} not for anyone (no address or Email off), ${counts.kept} kept for the next run`,
+        `Notification digests: ${counts.sent} emailed, ${counts.dropped} dropped (no usable address, excluded by the address lists, or unsubscribed), ${counts.kept} kept for the next run`,
       );
     }
   }
