@@ -97,6 +97,12 @@ export interface Config {
     delivery?: {
       /** Largest message accepted, bodies and decoded attachments together. Default 25. */
       maxMessageSizeMb?: number;
+      /**
+       * Largest request body of `POST /messages/batch` (`emailService.sendMany`), in MB of JSON,
+       * attachments counted in base64; a larger body is refused with 413. Never less than one
+       * message of `maxMessageSizeMb` takes. `sendMany` sends at most 40 MB at a time. Default 50.
+       */
+      maxBatchSizeMb?: number;
       /** Attempts before a message that keeps failing transiently is given up. Default 8. */
       maxAttempts?: number;
       /** First retry delay; each later one doubles, with jitter. Default 30 seconds. */

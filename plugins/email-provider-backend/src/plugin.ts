@@ -224,6 +224,7 @@ export const emailProviderPlugin = createBackendPlugin({
             httpAuth,
             access,
             auditor,
+            logger,
           }),
         );
         httpRouter.use(

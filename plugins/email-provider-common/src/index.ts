@@ -14,6 +14,7 @@ export type * from './settings/types';
 export * from './settings/managed';
 export type * from './delivery';
 export * from './messages';
+export * from './batch';
 export * from './deliveryLog';
 export * from './suppressions';
 export * from './settings/destination';

@@ -9,6 +9,7 @@ export * from './service';
 export type {
   EmailAttachment,
   MessageStatus,
+  SendEmailBatchOutcome,
   SendEmailRequest,
   SendEmailResponse,
 } from '@email-provider/backstage-plugin-email-provider-common';

@@ -4,6 +4,7 @@ import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { emailServiceMock } from './testUtils';
 import { weeklyReportPlugin } from './__testUtils__/weeklyReportPlugin';
+import { sendMonthlyReport } from './__testUtils__/monthlyReport';
 
 const component = (name: string, owner: string, lifecycle: string) => ({
   apiVersion: 'backstage.io/v1alpha1',
@@ -111,4 +112,62 @@ it('is the code the README shows', () => {
       "import {\n  attachment,\n  emailServiceRef,\n} from '@email-provider/backstage-plugin-email-provider-node';",
     );
   expect(shown.trim()).toBe(tested.trim());
+});
+
+describe('sendMonthlyReport (the README example of sendMany)', () => {
+  const subscribers = [
+    { userRef: 'user:default/ada', email: 'ada@example.com', csv: 'web,12\n' },
+    { userRef: 'user:default/eve', email: 'Eve <eve@x.com>', csv: 'api,3\n' },
+    {
+      userRef: 'user:default/grace',
+      email: 'grace@example.com',
+      csv: 'db,7\n',
+    },
+  ];
+
+  it('mails each subscriber their report once, and says whom it could not', async () => {
+    const email = emailServiceMock();
+    const logger = mockServices.logger.mock();
+
+    await sendMonthlyReport(email, logger, '2026-12', subscribers);
+    await sendMonthlyReport(email, logger, '2026-12', subscribers);
+
+    expect(email.sent.map(m => [m.to, m.idempotencyKey])).toEqual([
+      [['ada@example.com'], 'report:2026-12:user:default/ada'],
+      [['grace@example.com'], 'report:2026-12:user:default/grace'],
+    ]);
+    expect(
+      Buffer.from(
+        email.sent[1].attachments![0].contentBase64,
+        'base64',
+      ).toString(),
+    ).toBe('db,7\n');
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^No cost report for user:default\/eve: InputError: Invalid email request: to\.0: /,
+      ),
+    );
+    expect(logger.info).toHaveBeenLastCalledWith(
+      'Cost report 2026-12: 2 of 3 stored',
+    );
+  });
+
+  it('is the code the README shows', () => {
+    const readme = readFileSync(resolve(__dirname, '../README.md'), 'utf8');
+    const shown = readme
+      .split('// plugins/cost-report-backend/src/monthlyReport.ts\n')[1]
+      .split('\n```')[0];
+    const tested = readFileSync(
+      resolve(__dirname, '__testUtils__/monthlyReport.ts'),
+      'utf8',
+    )
+      .split('\n')
+      .slice(1) // the comment pointing at the README
+      .join('\n')
+      .replace(
+        "import { attachment, EmailService } from '../index';",
+        "import {\n  attachment,\n  EmailService,\n} from '@email-provider/backstage-plugin-email-provider-node';",
+      );
+    expect(shown.trim()).toBe(tested.trim());
+  });
 });

@@ -83,6 +83,21 @@ describe('readDeliveryOptions', () => {
     );
   });
 
+  it('reads the largest batch body, never less than one largest message takes', () => {
+    const MB = 1024 * 1024;
+    expect(read({}).options).toMatchObject({
+      maxMessageBytes: 25 * MB,
+      maxBatchBytes: 50 * MB,
+    });
+    expect(
+      read({ maxMessageSizeMb: 5, maxBatchSizeMb: 10 }).options.maxBatchBytes,
+    ).toBe(10 * MB);
+    // A 40 MB message is a JSON body of 57 MB in base64, which POST /messages reads.
+    expect(
+      read({ maxMessageSizeMb: 40, maxBatchSizeMb: 10 }).options.maxBatchBytes,
+    ).toBe(Math.ceil(40 * MB * 1.4) + MB);
+  });
+
   it('prefers the duration when both keys are set, and says the old one is ignored', () => {
     const { options, logger } = read({
       pollIntervalMs: 50,

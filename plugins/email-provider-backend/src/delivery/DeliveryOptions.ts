@@ -9,6 +9,11 @@ const HOUR_MS = 3600_000;
 export type DeliveryOptions = {
   /** Largest message accepted, attachments and bodies together, in bytes. */
   maxMessageBytes: number;
+  /**
+   * Largest body of `POST /messages/batch`, in bytes of JSON (attachments in base64). Never less
+   * than the body of `POST /messages` takes, so that any message accepted alone fits in a batch.
+   */
+  maxBatchBytes: number;
   /** Attempts before a message that keeps failing transiently is given up. */
   maxAttempts: number;
   /** First retry delay; each later one doubles, with jitter, up to `maxRetryDelayMs`. */
@@ -63,6 +68,14 @@ export type DeliveryOptions = {
 };
 
 /**
+ * The largest JSON body that carries a message of `maxMessageBytes`: base64 grows attachments by
+ * a third, and the intake checks the decoded size against the limit.
+ */
+export function maxMessageBodyBytes(maxMessageBytes: number): number {
+  return Math.ceil(maxMessageBytes * 1.4) + 1024 * 1024;
+}
+
+/**
  * Reads `emailProvider.delivery`. Its durations take Backstage's forms (`{ seconds: 30 }`,
  * `PT30S`); the number keys they replaced (`retryDelayMs`, `expireAfterHours`, ...) still work,
  * each with a deprecation warning through `logger`.
@@ -86,9 +99,14 @@ export function readDeliveryOptions(
       defaultMs,
       logger: options.logger,
     });
+  const maxMessageBytes =
+    (c?.getOptionalNumber('maxMessageSizeMb') ?? 25) * 1024 * 1024;
   return {
-    maxMessageBytes:
-      (c?.getOptionalNumber('maxMessageSizeMb') ?? 25) * 1024 * 1024,
+    maxMessageBytes,
+    maxBatchBytes: Math.max(
+      (c?.getOptionalNumber('maxBatchSizeMb') ?? 50) * 1024 * 1024,
+      maxMessageBodyBytes(maxMessageBytes),
+    ),
     maxAttempts: c?.getOptionalNumber('maxAttempts') ?? 8,
     retryDelayMs: duration('retryDelay', 30_000, 'retryDelayMs'),
     maxRetryDelayMs: duration('maxRetryDelay', HOUR_MS, 'maxRetryDelayMs'),

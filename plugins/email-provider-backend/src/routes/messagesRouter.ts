@@ -1,10 +1,16 @@
-import { AuditorService, HttpAuthService } from '@backstage/backend-plugin-api';
+import {
+  AuditorService,
+  HttpAuthService,
+  LoggerService,
+} from '@backstage/backend-plugin-api';
 import {
   deliveryLogFilterSchema,
   deliveryLogQuerySchema,
   deliveryStatsQuerySchema,
   emailProviderDeliveriesReadPermission,
   emailProviderSettingsUpdatePermission,
+  sendEmailBatchRequestSchema,
+  SendEmailBatchResult,
   sendEmailRequestSchema,
   SendEmailResponse,
 } from '@email-provider/backstage-plugin-email-provider-common';
@@ -12,13 +18,17 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { DatabaseOutboxStore } from '../delivery/DatabaseOutboxStore';
-import { DeliveryOptions } from '../delivery/DeliveryOptions';
+import {
+  DeliveryOptions,
+  maxMessageBodyBytes,
+} from '../delivery/DeliveryOptions';
 import { DeliveryLog, DeliveryLogCriteria } from '../deliveryLog/DeliveryLog';
 import { writeDeliveryCsv } from '../deliveryLog/deliveryCsv';
 import { Outbox } from '../delivery/Outbox';
 import { AdminAccess } from './AdminAccess';
 import { parseInput } from './parseInput';
 import { JsonBodyReader } from './JsonBodyReader';
+import { acceptMessageBatch } from './messageBatch';
 
 /** The log's query without paging: the export is all of it. */
 const exportQuerySchema = deliveryLogQuerySchema.omit({
@@ -48,8 +58,9 @@ function criteriaOf(
 }
 
 /**
- * The outbox API: other plugins store messages (`POST /messages`, service principals only),
- * admins read the delivery log and re-queue failed messages.
+ * The outbox API: other plugins store messages (`POST /messages`, and many at once with
+ * `POST /messages/batch`, service principals only), admins read the delivery log and re-queue
+ * failed messages.
  */
 export function createMessagesRouter(options: {
   outbox: Outbox;
@@ -59,15 +70,26 @@ export function createMessagesRouter(options: {
   httpAuth: HttpAuthService;
   access: AdminAccess;
   auditor: AuditorService;
+  logger: LoggerService;
 }): express.Router {
-  const { outbox, store, log, deliveryOptions, httpAuth, access, auditor } =
-    options;
+  const {
+    outbox,
+    store,
+    log,
+    deliveryOptions,
+    httpAuth,
+    access,
+    auditor,
+    logger,
+  } = options;
   const router = Router();
 
-  // Base64 grows attachments by a third; the intake checks the decoded size against the limit.
   // Only a service principal's body is read that far.
   const messageBody = new JsonBodyReader({
-    limitBytes: Math.ceil(deliveryOptions.maxMessageBytes * 1.4) + 1024 * 1024,
+    limitBytes: maxMessageBodyBytes(deliveryOptions.maxMessageBytes),
+  });
+  const batchBody = new JsonBodyReader({
+    limitBytes: deliveryOptions.maxBatchBytes,
   });
 
   router.post(
@@ -85,6 +107,30 @@ export function createMessagesRouter(options: {
         request,
       );
       res.status(202).json(response);
+    },
+  );
+
+  // 200 whatever became of the messages: each has its outcome, in the order of the request.
+  // Only the envelope (400), the caller (401, 403) or the body's size (413) fail it as a whole.
+  router.post(
+    '/messages/batch',
+    async (req: express.Request, res: express.Response) => {
+      const credentials = await httpAuth.credentials(req, {
+        allow: ['service'],
+      });
+      const { messages } = parseInput(
+        sendEmailBatchRequestSchema,
+        await batchBody.read(req, res),
+      );
+      const result: SendEmailBatchResult = {
+        results: await acceptMessageBatch({
+          outbox,
+          logger,
+          caller: credentials.principal.subject,
+          messages,
+        }),
+      };
+      res.json(result);
     },
   );
 

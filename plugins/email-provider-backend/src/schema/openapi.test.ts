@@ -562,6 +562,68 @@ describe('the OpenAPI spec describes every answer of the backend', () => {
   });
 });
 
+describe('the OpenAPI spec describes the batch route', () => {
+  const admin = mockCredentials.user.header(ADMIN);
+  const mb = 1024 * 1024;
+
+  beforeAll(async () => {
+    app = await startValidatedBackend({
+      delivery: { pollIntervalMs: 50, maxMessageSizeMb: 1, maxBatchSizeMb: 3 },
+    });
+  });
+
+  it('POST /messages/batch', async () => {
+    const noProvider = await api('post', '/messages/batch', SERVICE, {
+      messages: [report, { ...report, idempotencyKey: 'k-1' }],
+    }).expect(200);
+    expect(noProvider.body.results).toEqual([
+      {
+        accepted: false,
+        error: expect.objectContaining({ name: 'ConflictError' }),
+      },
+      {
+        accepted: false,
+        error: expect.objectContaining({ name: 'ConflictError' }),
+        idempotencyKey: 'k-1',
+      },
+    ]);
+    await api('put', '/settings', admin, smtpSettings()).expect(200);
+
+    const mixed = await api('post', '/messages/batch', SERVICE, {
+      messages: [
+        { ...report, idempotencyKey: 'report:2026-12:ada' },
+        { ...report, to: ['Ada <ada@example.com>'], idempotencyKey: 'k-2' },
+        { ...report, text: 'x'.repeat(mb + 10) },
+        'not a message',
+      ],
+    }).expect(200);
+    expect(
+      mixed.body.results.map((r: { accepted: boolean }) => r.accepted),
+    ).toEqual([true, false, false, false]);
+    expect(mixed.body.results[0]).toEqual({
+      accepted: true,
+      id: expect.any(String),
+      status: 'queued',
+      idempotencyKey: 'report:2026-12:ada',
+    });
+
+    await api('post', '/messages/batch', SERVICE, { messages: [] }).expect(400);
+    await api('post', '/messages/batch', SERVICE, [report]).expect(400);
+    await api('post', '/messages/batch', admin, { messages: [report] }).expect(
+      403,
+    );
+    await api('post', '/messages/batch', NONE, { messages: [report] }).expect(
+      401,
+    );
+    await api('post', '/messages/batch', SERVICE, {
+      messages: [1, 2, 3, 4].map(() => ({
+        ...report,
+        text: 'x'.repeat(0.9 * mb),
+      })),
+    }).expect(413);
+  });
+});
+
 describe('the OpenAPI spec describes the answers with settings from configuration', () => {
   const admin = mockCredentials.user.header(ADMIN);
 

@@ -1,7 +1,10 @@
 import { DiscoveryService } from '@backstage/backend-plugin-api';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { InputError, ResponseError } from '@backstage/errors';
-import { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
+import {
+  SendEmailBatchOutcome,
+  SendEmailRequest,
+} from '@email-provider/backstage-plugin-email-provider-common';
 import { FakeEmailProviderServer } from '../__testUtils__/FakeEmailProviderServer';
 import { attachment } from './attachment';
 import { DefaultEmailService } from './DefaultEmailService';
@@ -40,6 +43,7 @@ describe('DefaultEmailService', () => {
   beforeEach(() => {
     fake.requests.length = 0;
     fake.answer = { status: 202, body: { id: 'msg-1', status: 'queued' } };
+    fake.answerBatch = FakeEmailProviderServer.acceptEach;
   });
 
   it('posts the request to the email-provider backend with a plugin token and returns its answer', async () => {
@@ -244,6 +248,327 @@ describe('DefaultEmailService', () => {
         /to\.0: to must be a single plain address.*; text: text or html is required/,
       );
       expect(fake.requests).toHaveLength(0);
+    });
+  });
+
+  describe('sendMany', () => {
+    const MB = 1024 * 1024;
+    const to = (user: string, more: Partial<SendEmailRequest> = {}) => ({
+      to: [`${user}@example.com`],
+      subject: `Report for ${user}`,
+      text: 'Your report.',
+      idempotencyKey: `report:2026-12:${user}`,
+      ...more,
+    });
+    const users = (count: number) =>
+      Array.from({ length: count }, (_, i) => `user${i}`);
+    const batches = () =>
+      fake.requests.map(
+        r => (r.body as { messages: SendEmailRequest[] }).messages,
+      );
+    const accepted = (user: string): SendEmailBatchOutcome => ({
+      accepted: true,
+      id: `msg-Report for ${user}`,
+      status: 'queued',
+      idempotencyKey: `report:2026-12:${user}`,
+    });
+
+    it('posts the valid messages in one call with a plugin token, refuses the invalid ones before it, and answers in order', async () => {
+      const outcomes = await service.sendMany([
+        to('ada'),
+        to('eve', { to: ['Eve <eve@example.com>'] }),
+        to('grace', { idempotencyKey: undefined }),
+        { subject: 'No recipients' } as SendEmailRequest,
+        to('bob'),
+      ]);
+
+      expect(outcomes).toEqual([
+        accepted('ada'),
+        {
+          accepted: false,
+          error: {
+            name: 'InputError',
+            message: expect.stringMatching(
+              /^Invalid email request: to\.0: to must be a single plain address/,
+            ),
+          },
+          idempotencyKey: 'report:2026-12:eve',
+        },
+        { accepted: true, id: 'msg-Report for grace', status: 'queued' },
+        {
+          accepted: false,
+          error: {
+            name: 'InputError',
+            message: expect.stringContaining('to: '),
+          },
+        },
+        accepted('bob'),
+      ]);
+      expect(fake.requests).toHaveLength(1);
+      const [received] = fake.requests;
+      expect(received.method).toBe('POST');
+      expect(received.path).toBe('/api/email-provider/messages/batch');
+      expect(received.headers['content-type']).toBe('application/json');
+      expect(received.headers.authorization).toBe(
+        mockCredentials.service.header({
+          onBehalfOf: mockCredentials.service('plugin:weekly-report'),
+          targetPluginId: 'email-provider',
+        }),
+      );
+      expect(received.body).toEqual({
+        messages: [
+          to('ada'),
+          to('grace', { idempotencyKey: undefined }),
+          to('bob'),
+        ].map(m => JSON.parse(JSON.stringify(m))),
+      });
+    });
+
+    it('calls nothing for no messages, or none valid', async () => {
+      await expect(service.sendMany([])).resolves.toEqual([]);
+      const [refused] = await service.sendMany([to('eve', { to: [] })]);
+      expect(refused).toMatchObject({
+        accepted: false,
+        error: { name: 'InputError' },
+      });
+      expect(fake.requests).toHaveLength(0);
+    });
+
+    it('passes on what the backend answered for each message', async () => {
+      const noProvider = {
+        name: 'ConflictError',
+        message: 'No email provider is active; an admin must configure one',
+      };
+      fake.answerBatch = messages => ({
+        status: 200,
+        body: {
+          results: messages.map((_, i) =>
+            i === 1
+              ? { accepted: true, id: 'old-id', status: 'sent' }
+              : { accepted: false, error: noProvider },
+          ),
+        },
+      });
+      await expect(
+        service.sendMany([to('ada'), to('grace'), to('bob')]),
+      ).resolves.toEqual([
+        {
+          accepted: false,
+          error: noProvider,
+          idempotencyKey: 'report:2026-12:ada',
+        },
+        {
+          accepted: true,
+          id: 'old-id',
+          status: 'sent',
+          idempotencyKey: 'report:2026-12:grace',
+        },
+        {
+          accepted: false,
+          error: noProvider,
+          idempotencyKey: 'report:2026-12:bob',
+        },
+      ]);
+    });
+
+    it('sends 2,000 messages in calls of 500, one after the other', async () => {
+      const all = users(2000);
+      let inFlight = 0;
+      let mostInFlight = 0;
+      fake.answerBatch = messages => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        // Answered after a while: a call made meanwhile would be counted in flight too.
+        setTimeout(() => {
+          inFlight -= 1;
+        }, 20);
+        return { ...FakeEmailProviderServer.acceptEach(messages), delayMs: 20 };
+      };
+
+      const outcomes = await service.sendMany(all.map(user => to(user)));
+
+      expect(batches().map(b => b.length)).toEqual([500, 500, 500, 500]);
+      expect(
+        batches()
+          .flat()
+          .map(m => m.to[0]),
+      ).toEqual(all.map(user => `${user}@example.com`));
+      expect(outcomes).toEqual(all.map(accepted));
+      expect(mostInFlight).toBe(1);
+    });
+
+    it('keeps each call under 40 MB: a report with a 1 MB attachment to 70 people goes in 3 calls', async () => {
+      const report = attachment(
+        'report.pdf',
+        'application/pdf',
+        Buffer.alloc(MB, 7),
+      );
+      const all = users(70);
+
+      const outcomes = await service.sendMany(
+        all.map(user => to(user, { attachments: [report] })),
+      );
+
+      expect(fake.requests).toHaveLength(3);
+      for (const received of fake.requests) {
+        expect(received.size).toBeLessThanOrEqual(40 * MB);
+      }
+      expect(fake.requests[0].size).toBeGreaterThan(35 * MB);
+      expect(outcomes).toEqual(all.map(accepted));
+    });
+
+    it('halves a call the backend finds too large, as its emailProvider.delivery.maxBatchSizeMb says', async () => {
+      fake.answerBatch = messages =>
+        messages.length > 2
+          ? {
+              status: 413,
+              body: FakeEmailProviderServer.errorBody(
+                'PayloadTooLargeError',
+                'request entity too large',
+                413,
+              ),
+            }
+          : FakeEmailProviderServer.acceptEach(messages);
+      const all = users(5);
+
+      const outcomes = await service.sendMany(all.map(user => to(user)));
+
+      expect(batches().map(b => b.length)).toEqual([5, 3, 2, 1, 2]);
+      expect(outcomes).toEqual(all.map(accepted));
+
+      // One message alone too large: refused as the backend said.
+      fake.requests.length = 0;
+      fake.answerBatch = () => ({
+        status: 413,
+        body: FakeEmailProviderServer.errorBody(
+          'PayloadTooLargeError',
+          'request entity too large',
+          413,
+        ),
+      });
+      await expect(service.sendMany([to('ada')])).resolves.toEqual([
+        {
+          accepted: false,
+          error: {
+            name: 'PayloadTooLargeError',
+            message:
+              'Request failed with 413 Payload Too Large: request entity too large',
+          },
+          idempotencyKey: 'report:2026-12:ada',
+        },
+      ]);
+      expect(fake.requests).toHaveLength(1);
+    });
+
+    it('refuses each message of a call that fails as a whole, and goes on with the next', async () => {
+      let calls = 0;
+      fake.answerBatch = messages =>
+        ++calls === 2
+          ? {
+              status: 503,
+              body: FakeEmailProviderServer.errorBody(
+                'ServiceUnavailableError',
+                'The email outbox database cannot be reached right now',
+                503,
+              ),
+            }
+          : FakeEmailProviderServer.acceptEach(messages);
+      const all = users(1200);
+
+      const outcomes = await service.sendMany(all.map(user => to(user)));
+
+      expect(batches().map(b => b.length)).toEqual([500, 500, 200]);
+      expect(outcomes.slice(0, 500)).toEqual(all.slice(0, 500).map(accepted));
+      expect(outcomes.slice(500, 1000)).toEqual(
+        all.slice(500, 1000).map(user => ({
+          accepted: false,
+          error: {
+            name: 'ServiceUnavailableError',
+            message:
+              'Request failed with 503 Service Unavailable: The email outbox database cannot be reached right now',
+          },
+          idempotencyKey: `report:2026-12:${user}`,
+        })),
+      );
+      expect(outcomes.slice(1000)).toEqual(all.slice(1000).map(accepted));
+    });
+
+    it.each<[string, () => void, { name: string; message: string | RegExp }]>([
+      [
+        'a proxy page',
+        () => {
+          fake.answerBatch = () => ({
+            status: 502,
+            body: '<html>Bad gateway</html>',
+            contentType: 'text/html',
+          });
+        },
+        {
+          name: 'ResponseError',
+          message: 'Request failed with 502 Bad Gateway',
+        },
+      ],
+      [
+        'an answer with fewer outcomes than messages',
+        () => {
+          fake.answerBatch = messages =>
+            FakeEmailProviderServer.acceptEach(messages.slice(1));
+        },
+        {
+          name: 'Error',
+          message:
+            'Unexpected answer from the email-provider backend (HTTP 200): expected { results } with one outcome per message',
+        },
+      ],
+      [
+        'an outcome that is none',
+        () => {
+          fake.answerBatch = messages => ({
+            status: 200,
+            body: { results: messages.map(() => ({ accepted: 'yes' })) },
+          });
+        },
+        {
+          name: 'Error',
+          message: expect.stringMatching(
+            /^Unexpected answer from the email-provider backend: expected/,
+          ),
+        },
+      ],
+    ])('refuses each message for %s', async (_, answer, error) => {
+      answer();
+      await expect(service.sendMany([to('ada'), to('grace')])).resolves.toEqual(
+        ['ada', 'grace'].map(user => ({
+          accepted: false,
+          error,
+          idempotencyKey: `report:2026-12:${user}`,
+        })),
+      );
+    });
+
+    it('refuses each message when the backend cannot be reached, saying why', async () => {
+      const stopped = await FakeEmailProviderServer.start();
+      const baseUrl = stopped.pluginBaseUrl;
+      await stopped.stop();
+      const unreachable = DefaultEmailService.create({
+        auth: mockServices.auth({ pluginId: 'weekly-report' }),
+        discovery: {
+          getBaseUrl: async () => baseUrl,
+          getExternalBaseUrl: async () => baseUrl,
+        },
+      });
+      await expect(
+        unreachable.sendMany([to('ada'), to('grace')]),
+      ).resolves.toEqual(
+        ['ada', 'grace'].map(user => ({
+          accepted: false,
+          error: {
+            name: 'TypeError',
+            message: expect.stringMatching(/^fetch failed \(.*ECONNREFUSED/),
+          },
+          idempotencyKey: `report:2026-12:${user}`,
+        })),
+      );
     });
   });
 });

@@ -63,4 +63,54 @@ describe('emailServiceMock', () => {
     await email.send(keyed);
     expect(email.sent).toEqual([keyed]);
   });
+
+  it('sends many as the real service does: one outcome per request, in order, an invalid one refused alone', async () => {
+    const email = emailServiceMock();
+    const first = await email.send({
+      ...request,
+      idempotencyKey: 'report:ada',
+    });
+
+    const outcomes = await email.sendMany([
+      { ...request, idempotencyKey: 'report:ada' },
+      { ...request, to: ['Eve <eve@x.com>'], idempotencyKey: 'report:eve' },
+      { ...request, to: ['grace@example.com'] },
+    ]);
+
+    expect(outcomes).toEqual([
+      { accepted: true, ...first, idempotencyKey: 'report:ada' },
+      {
+        accepted: false,
+        error: {
+          name: 'InputError',
+          message: expect.stringMatching(/^Invalid email request: to\.0: /),
+        },
+        idempotencyKey: 'report:eve',
+      },
+      { accepted: true, id: expect.any(String), status: 'queued' },
+    ]);
+    expect(email.sent.map(m => m.to)).toEqual([
+      ['ada@example.com'],
+      ['grace@example.com'],
+    ]);
+    await expect(email.sendMany([])).resolves.toEqual([]);
+  });
+
+  it('has a jest mock of sendMany too', async () => {
+    const email = emailServiceMock.mock({
+      sendMany: async requests =>
+        requests.map(() => ({
+          accepted: false,
+          error: { name: 'ConflictError', message: 'No email provider' },
+        })),
+    });
+    await expect(email.sendMany([request])).resolves.toEqual([
+      {
+        accepted: false,
+        error: { name: 'ConflictError', message: 'No email provider' },
+      },
+    ]);
+    expect(email.sendMany).toHaveBeenCalledWith([request]);
+    expect(jest.isMockFunction(emailServiceMock.mock().sendMany)).toBe(true);
+  });
 });

@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { createServiceMock } from '@backstage/backend-test-utils';
 import {
+  batchIdempotencyKeyOf,
   MessageStatus,
+  SendEmailBatchOutcome,
   SendEmailRequest,
   SendEmailResponse,
 } from '@email-provider/backstage-plugin-email-provider-common';
@@ -18,7 +20,7 @@ import { validateSendEmailRequest } from '../service/validateSendEmailRequest';
  * @public
  */
 export type EmailServiceMockOptions = {
-  /** The status `send` answers with; `queued` by default, as the real backend does. */
+  /** The status `send` and `sendMany` answer with; `queued` by default, as the real backend does. */
   status?: MessageStatus;
 };
 
@@ -62,6 +64,27 @@ class InMemoryEmailService implements EmailServiceMock {
     return { ...response };
   }
 
+  async sendMany(
+    requests: SendEmailRequest[],
+  ): Promise<SendEmailBatchOutcome[]> {
+    const outcomes: SendEmailBatchOutcome[] = [];
+    for (const request of requests) {
+      const key = batchIdempotencyKeyOf(request);
+      const named = key === undefined ? {} : { idempotencyKey: key };
+      try {
+        outcomes.push({
+          accepted: true,
+          ...(await this.send(request)),
+          ...named,
+        });
+      } catch (error) {
+        const { name, message } = error as Error;
+        outcomes.push({ accepted: false, error: { name, message }, ...named });
+      }
+    }
+    return outcomes;
+  }
+
   clear(): void {
     this.sent.length = 0;
     this.#byIdempotencyKey.clear();
@@ -70,9 +93,9 @@ class InMemoryEmailService implements EmailServiceMock {
 
 /**
  * Creates an in-memory email service for tests. It validates requests exactly like the real one
- * (an invalid request rejects with an `InputError`), records accepted requests in `.sent`, and
- * answers a repeated `idempotencyKey` with the first message, as the `email-provider` backend does.
- * Nothing is delivered anywhere.
+ * (an invalid request rejects with an `InputError`, or `sendMany` refuses it in its outcome),
+ * records accepted requests in `.sent`, and answers a repeated `idempotencyKey` with the first
+ * message, as the `email-provider` backend does. Nothing is delivered anywhere.
  *
  * @public
  */
@@ -101,10 +124,11 @@ export namespace emailServiceMock {
     });
 
   /**
-   * An email service whose `send` is a `jest.fn()`, optionally with an implementation; its
-   * `.factory` installs it in a test backend.
+   * An email service whose `send` and `sendMany` are `jest.fn()`s, optionally with an
+   * implementation; its `.factory` installs it in a test backend.
    */
   export const mock = createServiceMock<EmailService>(emailServiceRef, () => ({
     send: jest.fn(),
+    sendMany: jest.fn(),
   }));
 }
