@@ -1,16 +1,19 @@
 /*
- * The portal backend for the benchmark, in a process of its own as in production: the
- * email-provider plugin on PostgreSQL, with mock auth so the benchmark can call it with service
- * and user tokens. Configured through BENCH_PORTAL_CONFIG (JSON app-config); trusts the test CA
- * through NODE_EXTRA_CA_CERTS.
+ * The portal backend for the benchmarks, in a process of its own as in production: the
+ * email-provider plugin on PostgreSQL. Configured through BENCH_PORTAL_CONFIG (JSON app-config);
+ * trusts the test CA through NODE_EXTRA_CA_CERTS. With BENCH_PORTAL_AUTH=mock it runs mock auth,
+ * so a benchmark can call it as any user (the delivery log's admins); otherwise Backstage's own
+ * auth services check every request, as in production.
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { mockServices } from '@backstage/backend-test-utils';
 
 const backend = createBackend();
-backend.add(mockServices.auth.factory());
-backend.add(mockServices.httpAuth.factory());
-backend.add(mockServices.userInfo.factory());
+if (process.env.BENCH_PORTAL_AUTH === 'mock') {
+  backend.add(mockServices.auth.factory());
+  backend.add(mockServices.httpAuth.factory());
+  backend.add(mockServices.userInfo.factory());
+}
 backend.add(mockServices.rootLogger.factory({ level: 'warn' }));
 backend.add(
   mockServices.rootConfig.factory({

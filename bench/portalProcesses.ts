@@ -24,6 +24,11 @@ export type PortalProcessesOptions = {
   replicas?: number;
   /** A CA the processes trust, as a production backend would a private CA. */
   caFile?: string;
+  /**
+   * Backstage's real auth, called with a static access token (backend.auth.externalAccess) whose
+   * principal is `external:<subject>`; without it, mock auth takes mock tokens of any principal.
+   */
+  auth?: { staticToken: string; subject: string };
   /** More node flags for the processes (--cpu-prof). */
   nodeArgs?: string[];
   /** The pool of `db`, the benchmark's own connection to the plugin's database. */
@@ -51,6 +56,21 @@ export async function startPortalProcesses(options: PortalProcessesOptions) {
         baseUrl: `http://127.0.0.1:${port}`,
         listen: { port, host: '127.0.0.1' },
         database: { client: 'pg', connection, prefix },
+        ...(options.auth
+          ? {
+              auth: {
+                externalAccess: [
+                  {
+                    type: 'static',
+                    options: {
+                      token: options.auth.staticToken,
+                      subject: options.auth.subject,
+                    },
+                  },
+                ],
+              },
+            }
+          : {}),
       },
       permission: { enabled: false },
       emailProvider: {
@@ -72,6 +92,7 @@ export async function startPortalProcesses(options: PortalProcessesOptions) {
           ...process.env,
           ...(options.caFile ? { NODE_EXTRA_CA_CERTS: options.caFile } : {}),
           BENCH_PORTAL_CONFIG: JSON.stringify(config),
+          BENCH_PORTAL_AUTH: options.auth ? 'real' : 'mock',
         },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
