@@ -561,6 +561,7 @@ describe('EmailProviderNotificationProcessor', () => {
         config: { broadcastEnabled: true },
         optedOut: ['user:default/grace'],
       });
+      const sendMany = jest.spyOn(email, 'sendMany');
       await processor.postProcess(
         notification(null, {
           payload: { title: 'Maintenance tonight', topic: 'maintenance' },
@@ -575,6 +576,8 @@ describe('EmailProviderNotificationProcessor', () => {
       ]);
       expect(new Set(email.sent.map(m => m.idempotencyKey)).size).toBe(4);
       expect(email.sent.every(m => m.category === 'notification')).toBe(true);
+      // The page's messages went in one call.
+      expect(sendMany).toHaveBeenCalledTimes(1);
       expect(email.sent[0].text).toContain(
         'a notification to everyone in ACME Portal',
       );
@@ -631,18 +634,33 @@ describe('EmailProviderNotificationProcessor', () => {
       const send = jest.fn(async () => {
         throw noProvider;
       });
-      const { processor, messages } = setup({
+      const { processor, email, messages } = setup({
         config: { broadcastEnabled: true },
         send,
       });
+      // The backend answers a batch with each message's refusal.
+      const sendMany = jest
+        .spyOn(email, 'sendMany')
+        .mockImplementation(async requests =>
+          requests.map(() => ({
+            accepted: false as const,
+            error: {
+              name: 'ConflictError',
+              message:
+                'No email provider is active; an admin must configure SMTP or Microsoft 365',
+            },
+          })),
+        );
       await processor.postProcess(notification(null), broadcastOptions);
       await processor.postProcess(
         notification('user:default/ada'),
         entityOptions,
       );
-      // The broadcast's 4 concurrent sends fail and nothing more is tried for its other
-      // recipient; then the user notification's one send.
-      expect(send).toHaveBeenCalledTimes(5);
+      // The broadcast's one page goes in one sendMany, refused as a whole, and no further page
+      // is tried; then the user notification's one send.
+      expect(sendMany).toHaveBeenCalledTimes(1);
+      expect(sendMany.mock.calls[0][0]).toHaveLength(5);
+      expect(send).toHaveBeenCalledTimes(1);
       expect(
         messages('warn').filter(m => /no email provider/.test(m)),
       ).toHaveLength(1);

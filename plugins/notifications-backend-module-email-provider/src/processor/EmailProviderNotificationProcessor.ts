@@ -19,6 +19,8 @@ import {
 import {
   EmailUnsubscribe,
   isEmailAddress,
+  MessageStatus,
+  SendEmailRequest,
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { EmailService } from '@email-provider/backstage-plugin-email-provider-node';
 import { EmailProviderProcessorConfig } from '../config';
@@ -44,12 +46,34 @@ const USER_FIELDS = [
   'spec.profile.email',
 ];
 const BROADCAST_PAGE_SIZE = 500;
-const BROADCAST_CONCURRENCY = 4;
 const NO_PROVIDER_WARNING_INTERVAL_MS = 60_000;
 
 type Outcome = Exclude<DigestOutcome, 'skipped'>;
 
 type Recipient = { userRef: string; address: string };
+
+/** A rendered notification or digest email for one recipient, with how it is stored. */
+type OutgoingNotificationEmail = {
+  email: NotificationEmail;
+  idempotencyKey: string;
+  unsubscribe: EmailUnsubscribe;
+};
+
+function toSendEmailRequest(
+  message: OutgoingNotificationEmail,
+  recipient: Recipient,
+): SendEmailRequest {
+  const { email } = message;
+  return {
+    to: [recipient.address],
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    idempotencyKey: message.idempotencyKey,
+    category: NOTIFICATION_CATEGORY,
+    unsubscribe: message.unsubscribe,
+  };
+}
 
 /**
  * The key that makes the email-provider backend store a notification's email for a user once,
@@ -84,6 +108,8 @@ function userEmail(entity: Entity): string | undefined {
   return typeof email === 'string' && email.trim() ? email.trim() : undefined;
 }
 
+const NO_PROVIDER = /no email provider/i;
+
 /** The email provider answers 409 when no provider is configured: every message would fail. */
 function isNoProviderError(error: unknown): boolean {
   if (!isError(error)) {
@@ -95,33 +121,13 @@ function isNoProviderError(error: unknown): boolean {
   };
   return (
     statusCode === 409 &&
-    /no email provider/i.test(`${error.message} ${cause?.message ?? ''}`)
+    NO_PROVIDER.test(`${error.message} ${cause?.message ?? ''}`)
   );
 }
 
-/**
- * Runs `fn` for every item, at most `limit` at a time, until one call returns false. Resolves
- * to whether it went through every item.
- */
-async function forEachLimited<T>(
-  items: T[],
-  limit: number,
-  fn: (item: T) => Promise<boolean>,
-): Promise<boolean> {
-  let next = 0;
-  let stopped = false;
-  const worker = async () => {
-    while (!stopped && next < items.length) {
-      const item = items[next++];
-      if (!(await fn(item))) {
-        stopped = true;
-      }
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, worker),
-  );
-  return !stopped;
+/** The same, as one message's outcome of `sendMany`. */
+function isNoProviderRefusal(error: { name: string; message: string }) {
+  return error.name === 'ConflictError' && NO_PROVIDER.test(error.message);
 }
 
 /** Dependencies of {@link EmailProviderNotificationProcessor}. */
@@ -342,22 +348,6 @@ export class EmailProviderNotificationProcessor
       notAllowed: 0,
       suppressed: 0,
     };
-    const deliverTo = async (recipient: Recipient) => {
-      const outcome = await this.deliver(
-        {
-          email: await emailFor(recipient.userRef),
-          idempotencyKey: idempotencyKey(notification, recipient.userRef),
-          unsubscribe,
-        },
-        recipient,
-        what,
-      );
-      if (outcome === 'no-provider') {
-        return false;
-      }
-      counts[outcome] += 1;
-      return true;
-    };
     let completed = true;
     const pages = catalog.streamEntities(
       {
@@ -402,11 +392,25 @@ export class EmailProviderNotificationProcessor
       );
       const optedIn = recipients.filter(r => enabled.has(r.userRef));
       counts.optedOut += recipients.length - optedIn.length;
-      completed = await forEachLimited(
+      // A page's messages go in one call (sendMany), each with its own outcome.
+      const outcomes = await this.deliverMany(
+        await Promise.all(
+          optedIn.map(async recipient => ({
+            email: await emailFor(recipient.userRef),
+            idempotencyKey: idempotencyKey(notification, recipient.userRef),
+            unsubscribe,
+          })),
+        ),
         optedIn,
-        BROADCAST_CONCURRENCY,
-        deliverTo,
+        what,
       );
+      for (const outcome of outcomes) {
+        if (outcome === 'no-provider') {
+          completed = false;
+        } else {
+          counts[outcome] += 1;
+        }
+      }
       if (!completed) {
         break;
       }
@@ -429,58 +433,97 @@ export class EmailProviderNotificationProcessor
   }
 
   private async deliver(
-    message: {
-      email: NotificationEmail;
-      idempotencyKey: string;
-      unsubscribe: EmailUnsubscribe;
-    },
+    message: OutgoingNotificationEmail,
     recipient: Recipient,
     what: string,
   ): Promise<Outcome> {
-    const { logger } = this.options;
-    const { email } = message;
     try {
-      const { id, status } = await this.options.email.send({
-        to: [recipient.address],
-        subject: email.subject,
-        text: email.text,
-        html: email.html,
-        idempotencyKey: message.idempotencyKey,
-        category: NOTIFICATION_CATEGORY,
-        unsubscribe: message.unsubscribe,
-      });
-      if (status === 'suppressed') {
-        logger.debug(
-          `${capitalized(what)} not emailed to ${
-            recipient.userRef
-          }: they unsubscribed from ${
-            message.unsubscribe.list
-          } (message ${id})`,
-        );
-        return 'suppressed';
-      }
-      logger.debug(
-        `${capitalized(what)} for ${recipient.userRef} queued as email ${id}`,
+      const { id, status } = await this.options.email.send(
+        toSendEmailRequest(message, recipient),
       );
-      return 'queued';
+      return this.accepted(id, status, message, recipient, what);
     } catch (error) {
-      if (isNoProviderError(error)) {
-        // Every message fails the same way until an admin configures a provider: say it once
-        // a minute, not once per user.
-        const now = Date.now();
-        if (
-          now - this.lastNoProviderWarning >=
-          NO_PROVIDER_WARNING_INTERVAL_MS
-        ) {
-          this.lastNoProviderWarning = now;
-          logger.warn(
-            `Notification emails are not sent: no email provider is configured (${error})`,
-          );
-        }
-        return 'no-provider';
-      }
-      logger.error(`Could not email ${what} to ${recipient.userRef}: ${error}`);
-      return 'failed';
+      return this.refused(
+        isNoProviderError(error),
+        String(error),
+        recipient,
+        what,
+      );
     }
+  }
+
+  /** Sends one message to each recipient with one `sendMany`; their outcomes, in order. */
+  private async deliverMany(
+    messages: OutgoingNotificationEmail[],
+    recipients: Recipient[],
+    what: string,
+  ): Promise<Outcome[]> {
+    if (messages.length === 0) {
+      return [];
+    }
+    const outcomes = await this.options.email.sendMany(
+      messages.map((message, i) => toSendEmailRequest(message, recipients[i])),
+    );
+    return outcomes.map((outcome, i) =>
+      outcome.accepted
+        ? this.accepted(
+            outcome.id,
+            outcome.status,
+            messages[i],
+            recipients[i],
+            what,
+          )
+        : this.refused(
+            isNoProviderRefusal(outcome.error),
+            `${outcome.error.name}: ${outcome.error.message}`,
+            recipients[i],
+            what,
+          ),
+    );
+  }
+
+  private accepted(
+    id: string,
+    status: MessageStatus,
+    message: OutgoingNotificationEmail,
+    recipient: Recipient,
+    what: string,
+  ): Outcome {
+    const { logger } = this.options;
+    if (status === 'suppressed') {
+      logger.debug(
+        `${capitalized(what)} not emailed to ${
+          recipient.userRef
+        }: they unsubscribed from ${message.unsubscribe.list} (message ${id})`,
+      );
+      return 'suppressed';
+    }
+    logger.debug(
+      `${capitalized(what)} for ${recipient.userRef} queued as email ${id}`,
+    );
+    return 'queued';
+  }
+
+  private refused(
+    noProvider: boolean,
+    reason: string,
+    recipient: Recipient,
+    what: string,
+  ): Outcome {
+    const { logger } = this.options;
+    if (noProvider) {
+      // Every message fails the same way until an admin configures a provider: say it once
+      // a minute, not once per user.
+      const now = Date.now();
+      if (now - this.lastNoProviderWarning >= NO_PROVIDER_WARNING_INTERVAL_MS) {
+        this.lastNoProviderWarning = now;
+        logger.warn(
+          `Notification emails are not sent: no email provider is configured (${reason})`,
+        );
+      }
+      return 'no-provider';
+    }
+    logger.error(`Could not email ${what} to ${recipient.userRef}: ${reason}`);
+    return 'failed';
   }
 }
