@@ -204,17 +204,8 @@ export const emailProviderPlugin = createBackendPlugin({
           path: UNSUBSCRIBE_PATH,
           allow: 'unauthenticated',
         });
-        httpRouter.use(
-          createUnsubscribeRouter({
-            tokens: unsubscribeTokens,
-            suppressions,
-            auditor,
-            locale,
-          }),
-        );
-        httpRouter.use(
-          createSuppressionsRouter({ suppressions, access, auditor }),
-        );
+        // First: other plugins' messages are most of the requests, and each router mounted
+        // before theirs is walked on every one of them.
         httpRouter.use(
           createMessagesRouter({
             outbox,
@@ -226,6 +217,17 @@ export const emailProviderPlugin = createBackendPlugin({
             auditor,
             logger,
           }),
+        );
+        httpRouter.use(
+          createUnsubscribeRouter({
+            tokens: unsubscribeTokens,
+            suppressions,
+            auditor,
+            locale,
+          }),
+        );
+        httpRouter.use(
+          createSuppressionsRouter({ suppressions, access, auditor }),
         );
         httpRouter.use(
           await createRouter({
