@@ -102,8 +102,8 @@ export const notificationsModuleEmailProvider = createBackendModule({
           digest,
         });
         notifications.addProcessor(processor);
-        await digest?.schedule(scheduler, (userRef, items, key) =>
-          processor.sendDigest(userRef, items, key),
+        await digest?.schedule(scheduler, digests =>
+          processor.sendDigests(digests),
         );
       },
     });

@@ -45,15 +45,20 @@ function recordingSender(
   answer: (userRef: string) => DigestOutcome = () => 'queued',
 ) {
   const calls: Call[] = [];
-  const send: DigestSender = async (userRef, notifications, key) => {
-    calls.push({
-      userRef,
-      titles: notifications.map(n => n.payload.title),
-      key,
+  /** How many digests each call of the sender had. */
+  const batches: number[] = [];
+  const send: DigestSender = async digests => {
+    batches.push(digests.length);
+    return digests.map(({ userRef, notifications, idempotencyKey }) => {
+      calls.push({
+        userRef,
+        titles: notifications.map(n => n.payload.title),
+        key: idempotencyKey,
+      });
+      return answer(userRef);
     });
-    return answer(userRef);
   };
-  return { calls, send };
+  return { calls, batches, send };
 }
 
 describe.each(databases.eachSupportedId())('the digest on %s', databaseId => {
@@ -113,9 +118,11 @@ describe.each(databases.eachSupportedId())('the digest on %s', databaseId => {
     await digest.add(notification('1'), ADA);
     await digest.add(notification('22', { severity: 'normal' }), ADA);
     await digest.add(notification('333'), BOB);
-    const { calls, send } = recordingSender();
+    const { calls, batches, send } = recordingSender();
 
     await digest.sendDigests(send);
+    // Both users' digests went in one call.
+    expect(batches).toEqual([2]);
 
     expect(calls).toEqual([
       {
@@ -151,9 +158,9 @@ describe.each(databases.eachSupportedId())('the digest on %s', databaseId => {
     );
     await digest.add(original, ADA);
     let received: Notification[] = [];
-    await digest.sendDigests(async (_user, notifications) => {
+    await digest.sendDigests(async ([{ notifications }]) => {
       received = notifications;
-      return 'queued';
+      return ['queued'];
     });
     expect(received).toEqual([
       {
@@ -236,18 +243,33 @@ describe.each(databases.eachSupportedId())('the digest on %s', databaseId => {
     await digest.add(notification('2'), BOB);
     const noProvider = recordingSender(() => 'no-provider');
     await digest.sendDigests(noProvider.send);
-    expect(noProvider.calls.map(c => c.userRef)).toEqual([ADA]);
-    // Bob's entry was not put in a digest: it still takes what comes next.
-    expect((await waiting()).map(r => r.digest_id === null)).toEqual([
-      false,
-      true,
-    ]);
+    expect(noProvider.calls.map(c => c.userRef)).toEqual([ADA, BOB]);
+    // Both digests are kept as they were, to be sent under the same keys.
+    expect(await waiting()).toHaveLength(2);
 
     const skipped = recordingSender(user =>
       user === ADA ? 'skipped' : 'suppressed',
     );
     await digest.sendDigests(skipped.send);
-    expect(skipped.calls.map(c => c.key)[0]).toBe(noProvider.calls[0].key);
+    expect(skipped.calls.map(c => c.key)).toEqual(
+      noProvider.calls.map(c => c.key),
+    );
+    expect(await waiting()).toEqual([]);
+  });
+
+  it('sends no further call after no-provider', async () => {
+    const users = Array.from({ length: 150 }, (_, i) => `user:default/u${i}`);
+    for (const user of users) {
+      await digest.add(notification('1'), user);
+    }
+    const noProvider = recordingSender(() => 'no-provider');
+    await digest.sendDigests(noProvider.send);
+    // A hundred users' digests a call; the refused first call ends the run.
+    expect(noProvider.batches).toEqual([100]);
+
+    const { batches, send } = recordingSender();
+    await digest.sendDigests(send);
+    expect(batches).toEqual([100, 50]);
     expect(await waiting()).toEqual([]);
   });
 

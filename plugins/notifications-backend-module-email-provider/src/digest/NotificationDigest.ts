@@ -20,14 +20,22 @@ export type DigestOutcome =
   | 'no-provider';
 
 /**
- * Emails one digest to a user. The idempotency key is the same each time the same digest is
- * sent, so the email provider stores it once.
+ * One user's digest. The idempotency key is the same each time the same digest is sent, so the
+ * email provider stores it once.
  */
+export type DigestToSend = {
+  userRef: string;
+  notifications: Notification[];
+  idempotencyKey: string;
+};
+
+/** Emails digests, many users' at once; the outcomes are in the order of the digests. */
 export type DigestSender = (
-  userRef: string,
-  notifications: Notification[],
-  idempotencyKey: string,
-) => Promise<DigestOutcome>;
+  digests: DigestToSend[],
+) => Promise<DigestOutcome[]>;
+
+/** How many users' digests go to the email provider in one call. */
+const DIGESTS_PER_CALL = 100;
 
 /**
  * The digest: user notifications below `severityBelow` wait in the database, and a global
@@ -90,37 +98,50 @@ export class NotificationDigest implements NotificationDigestQueue {
    */
   async sendDigests(send: DigestSender, signal?: AbortSignal): Promise<void> {
     const counts = { sent: 0, dropped: 0, kept: 0 };
-    for (const userRef of await this.store.users()) {
+    const users = await this.store.users();
+    for (let start = 0; start < users.length; start += DIGESTS_PER_CALL) {
       if (signal?.aborted) {
         break;
       }
-      const digest = await this.store.nextDigest(userRef);
-      if (!digest) {
-        continue;
-      }
-      let outcome: DigestOutcome;
-      try {
-        outcome = await send(
-          userRef,
-          digest.notifications,
-          `digest:${digest.id}`,
-        );
-      } catch (error) {
-        this.logger.error(
-          `Could not email the notification digest ${digest.id} to ${userRef}: ${error}`,
-        );
-        outcome = 'failed';
-      }
-      if (outcome === 'failed' || outcome === 'no-provider') {
-        counts.kept += 1;
-        if (outcome === 'no-provider') {
-          // Every other digest would be refused the same way.
-          break;
+      const digests: Array<DigestToSend & { id: string }> = [];
+      for (const userRef of users.slice(start, start + DIGESTS_PER_CALL)) {
+        const digest = await this.store.nextDigest(userRef);
+        if (digest) {
+          digests.push({
+            id: digest.id,
+            userRef,
+            notifications: digest.notifications,
+            idempotencyKey: `digest:${digest.id}`,
+          });
         }
+      }
+      if (digests.length === 0) {
         continue;
       }
-      await this.store.finish(digest.id);
-      counts[outcome === 'queued' ? 'sent' : 'dropped'] += 1;
+      let outcomes: DigestOutcome[];
+      try {
+        outcomes = await send(digests);
+      } catch (error) {
+        for (const { id, userRef } of digests) {
+          this.logger.error(
+            `Could not email the notification digest ${id} to ${userRef}: ${error}`,
+          );
+        }
+        outcomes = digests.map(() => 'failed');
+      }
+      for (const [i, { id }] of digests.entries()) {
+        const outcome = outcomes[i];
+        if (outcome === 'failed' || outcome === 'no-provider') {
+          counts.kept += 1;
+          continue;
+        }
+        await this.store.finish(id);
+        counts[outcome === 'queued' ? 'sent' : 'dropped'] += 1;
+      }
+      if (outcomes.includes('no-provider')) {
+        // Every other digest would be refused the same way.
+        break;
+      }
     }
     if (counts.sent + counts.dropped + counts.kept > 0) {
       this.logger.info(

@@ -465,8 +465,14 @@ describe('EmailProviderNotificationProcessor', () => {
         }),
       ];
       await expect(
-        processor.sendDigest('user:default/ada', items, 'digest:ada:1'),
-      ).resolves.toBe('queued');
+        processor.sendDigests([
+          {
+            userRef: 'user:default/ada',
+            notifications: items,
+            idempotencyKey: 'digest:ada:1',
+          },
+        ]),
+      ).resolves.toEqual(['queued']);
       expect(renderDigest).toHaveBeenCalledWith(
         expect.objectContaining({
           notifications: items,
@@ -501,12 +507,14 @@ describe('EmailProviderNotificationProcessor', () => {
         template: { renderDigest },
       });
       await expect(
-        processor.sendDigest(
-          'user:default/ada',
-          [notification('user:default/ada')],
-          'digest:ada:2',
-        ),
-      ).resolves.toBe('queued');
+        processor.sendDigests([
+          {
+            userRef: 'user:default/ada',
+            notifications: [notification('user:default/ada')],
+            idempotencyKey: 'digest:ada:2',
+          },
+        ]),
+      ).resolves.toEqual(['queued']);
       expect(email.sent).toEqual([
         expect.objectContaining({
           subject: expect.stringContaining('ACME Portal'),
@@ -533,15 +541,38 @@ describe('EmailProviderNotificationProcessor', () => {
           return { id: 'x', status: 'queued' };
         },
       });
-      const items = [notification('user:default/ada')];
-      const outcome = (ref: string) =>
-        processor.sendDigest(ref, items, `digest:${ref}`);
-      await expect(outcome('user:default/bob')).resolves.toBe('suppressed');
-      await expect(outcome('user:default/grace')).resolves.toBe('skipped');
-      await expect(outcome('user:default/nomail')).resolves.toBe('skipped');
-      await expect(outcome('group:default/team-a')).resolves.toBe('skipped');
-      await expect(outcome('user:default/shared-1')).resolves.toBe('failed');
-      expect(email.sent.map(m => m.to)).toEqual([['bob@example.com']]);
+      const sendMany = jest.spyOn(email, 'sendMany');
+      const notifications = [notification('user:default/ada')];
+      const refs = [
+        'user:default/bob',
+        'user:default/grace',
+        'user:default/nomail',
+        'group:default/team-a',
+        'user:default/shared-1',
+        'user:default/ada',
+      ];
+      await expect(
+        processor.sendDigests(
+          refs.map(userRef => ({
+            userRef,
+            notifications,
+            idempotencyKey: `digest:${userRef}`,
+          })),
+        ),
+      ).resolves.toEqual([
+        'suppressed',
+        'skipped',
+        'skipped',
+        'skipped',
+        'failed',
+        'queued',
+      ]);
+      // The three with a usable address went in one call.
+      expect(sendMany).toHaveBeenCalledTimes(1);
+      expect(email.sent.map(m => m.to)).toEqual([
+        ['bob@example.com'],
+        ['ada@example.com'],
+      ]);
     });
   });
 

@@ -24,7 +24,7 @@ import {
 } from '@email-provider/backstage-plugin-email-provider-common';
 import { EmailService } from '@email-provider/backstage-plugin-email-provider-node';
 import { EmailProviderProcessorConfig } from '../config';
-import { DigestOutcome } from '../digest/NotificationDigest';
+import { DigestOutcome, DigestToSend } from '../digest/NotificationDigest';
 import { NotificationDigestQueue } from '../digest/NotificationDigestQueue';
 import { NotificationEmail } from '../email/notificationEmail';
 import {
@@ -57,6 +57,13 @@ type OutgoingNotificationEmail = {
   email: NotificationEmail;
   idempotencyKey: string;
   unsubscribe: EmailUnsubscribe;
+};
+
+/** An email ready to go: what, to whom, and how it is named in the log. */
+type PreparedEmail = {
+  message: OutgoingNotificationEmail;
+  recipient: Recipient;
+  what: string;
 };
 
 function toSendEmailRequest(
@@ -199,43 +206,60 @@ export class EmailProviderNotificationProcessor
   }
 
   /**
-   * Emails one user the digest of `notifications`, as the digest queue decides, to the same
-   * address and under the same allow and deny lists as a single notification. Never rejects: a
-   * failure is logged and answered as `failed`.
+   * Emails each user their digest, as the digest queue decides, to the same address and under
+   * the same allow and deny lists as a single notification, all in one `sendMany`. Never
+   * rejects: a failure is logged and answered as `failed`. The outcomes are in the order of
+   * `digests`.
    */
-  async sendDigest(
-    userRef: string,
-    notifications: Notification[],
-    digestKey: string,
-  ): Promise<DigestOutcome> {
-    const what = `the digest of ${notifications.length} notification${
-      notifications.length === 1 ? '' : 's'
-    }`;
-    try {
-      if (!this.isUser(userRef, what)) {
-        return 'skipped';
+  async sendDigests(digests: DigestToSend[]): Promise<DigestOutcome[]> {
+    const outcomes: DigestOutcome[] = digests.map(() => 'skipped');
+    const ready: Array<{ index: number } & PreparedEmail> = [];
+    for (const [index, digest] of digests.entries()) {
+      const { userRef, notifications } = digest;
+      const what = `the digest of ${notifications.length} notification${
+        notifications.length === 1 ? '' : 's'
+      }`;
+      try {
+        if (!this.isUser(userRef, what)) {
+          continue;
+        }
+        const recipient = await this.recipient(userRef, what);
+        if (!recipient) {
+          continue;
+        }
+        ready.push({
+          index,
+          recipient,
+          what,
+          message: {
+            email: await this.renderer.forDigest(notifications, userRef, {
+              maxItems: this.options.digest?.maxItems,
+            }),
+            idempotencyKey: digest.idempotencyKey,
+            unsubscribe: DIGEST_UNSUBSCRIBE,
+          },
+        });
+      } catch (error) {
+        this.options.logger.error(
+          `Could not email ${what} to ${userRef}: ${error}`,
+        );
+        outcomes[index] = 'failed';
       }
-      const recipient = await this.recipient(userRef, what);
-      if (!recipient) {
-        return 'skipped';
-      }
-      return await this.deliver(
-        {
-          email: await this.renderer.forDigest(notifications, userRef, {
-            maxItems: this.options.digest?.maxItems,
-          }),
-          idempotencyKey: digestKey,
-          unsubscribe: DIGEST_UNSUBSCRIBE,
-        },
-        recipient,
-        what,
-      );
-    } catch (error) {
-      this.options.logger.error(
-        `Could not email ${what} to ${userRef}: ${error}`,
-      );
-      return 'failed';
     }
+    try {
+      const sent = await this.deliverMany(ready);
+      ready.forEach(({ index }, i) => {
+        outcomes[index] = sent[i];
+      });
+    } catch (error) {
+      for (const { index, what, recipient } of ready) {
+        this.options.logger.error(
+          `Could not email ${what} to ${recipient.userRef}: ${error}`,
+        );
+        outcomes[index] = 'failed';
+      }
+    }
+    return outcomes;
   }
 
   private isUser(userRef: string, what: string): boolean {
@@ -396,13 +420,15 @@ export class EmailProviderNotificationProcessor
       const outcomes = await this.deliverMany(
         await Promise.all(
           optedIn.map(async recipient => ({
-            email: await emailFor(recipient.userRef),
-            idempotencyKey: idempotencyKey(notification, recipient.userRef),
-            unsubscribe,
+            recipient,
+            what,
+            message: {
+              email: await emailFor(recipient.userRef),
+              idempotencyKey: idempotencyKey(notification, recipient.userRef),
+              unsubscribe,
+            },
           })),
         ),
-        optedIn,
-        what,
       );
       for (const outcome of outcomes) {
         if (outcome === 'no-provider') {
@@ -452,34 +478,27 @@ export class EmailProviderNotificationProcessor
     }
   }
 
-  /** Sends one message to each recipient with one `sendMany`; their outcomes, in order. */
-  private async deliverMany(
-    messages: OutgoingNotificationEmail[],
-    recipients: Recipient[],
-    what: string,
-  ): Promise<Outcome[]> {
-    if (messages.length === 0) {
+  /** Sends the emails with one `sendMany`; their outcomes, in order. */
+  private async deliverMany(emails: PreparedEmail[]): Promise<Outcome[]> {
+    if (emails.length === 0) {
       return [];
     }
     const outcomes = await this.options.email.sendMany(
-      messages.map((message, i) => toSendEmailRequest(message, recipients[i])),
+      emails.map(({ message, recipient }) =>
+        toSendEmailRequest(message, recipient),
+      ),
     );
-    return outcomes.map((outcome, i) =>
-      outcome.accepted
-        ? this.accepted(
-            outcome.id,
-            outcome.status,
-            messages[i],
-            recipients[i],
-            what,
-          )
+    return outcomes.map((outcome, i) => {
+      const { message, recipient, what } = emails[i];
+      return outcome.accepted
+        ? this.accepted(outcome.id, outcome.status, message, recipient, what)
         : this.refused(
             isNoProviderRefusal(outcome.error),
             `${outcome.error.name}: ${outcome.error.message}`,
-            recipients[i],
+            recipient,
             what,
-          ),
-    );
+          );
+    });
   }
 
   private accepted(
