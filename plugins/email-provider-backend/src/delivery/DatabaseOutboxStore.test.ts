@@ -84,6 +84,45 @@ describe.each(databases.eachSupportedId())(
       expect(await knex('email_provider_messages')).toHaveLength(4);
     });
 
+    it('stores messages with the recipients of the new ones, a lone message in one statement on PostgreSQL', async () => {
+      const statements: string[] = [];
+      const record = (query: { sql: string }) => statements.push(query.sql);
+      knex.on('query', record);
+      const lone = await enqueue(
+        message({ idempotencyKey: 'k1', recipientHashes: ['h1', 'h2'] }),
+      );
+      knex.off('query', record);
+      // SQLite keeps its transaction: a statement per step, with nobody to wait for.
+      expect(statements.length === 1 && /^with /.test(statements[0])).toBe(
+        databaseId === 'POSTGRES_15',
+      );
+
+      // A duplicate of a stored message, and two with one key in the same batch.
+      const batch = await store.enqueueAll([
+        message({ idempotencyKey: 'k1', recipientHashes: ['h3'] }),
+        message({ idempotencyKey: 'k2', recipientHashes: ['h4'] }),
+        message({ recipientHashes: ['h5'] }),
+        message({ idempotencyKey: 'k2', recipientHashes: ['h6'] }),
+      ]);
+      expect(batch).toEqual([
+        { id: lone.id, status: 'queued', created: false },
+        { id: expect.any(String), status: 'queued', created: true },
+        { id: expect.any(String), status: 'queued', created: true },
+        { id: batch[1].id, status: 'queued', created: false },
+      ]);
+      expect(
+        await knex('email_provider_message_recipients')
+          .select('message_id', 'recipient_hash')
+          .orderBy('recipient_hash'),
+      ).toEqual([
+        { message_id: lone.id, recipient_hash: 'h1' },
+        { message_id: lone.id, recipient_hash: 'h2' },
+        { message_id: batch[1].id, recipient_hash: 'h4' },
+        { message_id: batch[2].id, recipient_hash: 'h5' },
+      ]);
+      expect(await knex('email_provider_messages')).toHaveLength(3);
+    });
+
     it('claims due messages once, within the in-flight limit, and lets a lapsed claim be taken over', async () => {
       for (let i = 0; i < 5; i++) await enqueue(message());
       const a = await claimMessages({
@@ -127,6 +166,43 @@ describe.each(databases.eachSupportedId())(
       const ids = claims.flatMap(c => c.messages.map(m => m.id));
       expect(ids).toHaveLength(60);
       expect(new Set(ids).size).toBe(60);
+    });
+
+    it('keeps to the in-flight limit portal-wide when claims run at once', async () => {
+      for (let i = 0; i < 30; i++) await enqueue(message());
+      // Every claim starts while the pacing row is held, and goes on once it is let go: each
+      // must count the messages the claims before it took.
+      const holder = await knex.transaction();
+      await holder('email_provider_delivery_pacing')
+        .where('id', 1)
+        .forUpdate()
+        .first();
+      const claiming = Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          claimMessages({ workerId: `w${i}`, limits: { maxInFlight: 4 } }),
+        ),
+      );
+      await new Promise(resolve => setTimeout(resolve, 300));
+      await holder.commit();
+      const claims = await claiming;
+      expect(claims.flatMap(c => c.messages)).toHaveLength(4);
+    });
+
+    it('says when more messages may be due than it had room for', async () => {
+      for (let i = 0; i < 3; i++) await enqueue(message({ sizeBytes: 1000 }));
+      expect(await claimMessages({ max: 1 })).toMatchObject({
+        messages: [expect.anything()],
+        more: true,
+      });
+      expect(await claimMessages({ maxBytes: 10 })).toMatchObject({
+        messages: [expect.anything()],
+        more: true,
+      });
+      expect(await claimMessages()).toMatchObject({
+        messages: [expect.anything()],
+        more: false,
+      });
+      expect((await claimMessages()).more).toBeFalsy();
     });
 
     it('keeps to a per-minute limit and says how long to wait', async () => {

@@ -102,7 +102,74 @@ export type ClaimResult = {
   waitMs?: number;
   /** Messages wait for the destination, which could not be reached (see `drain`). */
   unreachable: boolean;
+  /**
+   * More messages may be due than were claimed, for want of room (slots or bytes, this
+   * worker's or the portal's): worth another claim once there is.
+   */
+  more?: boolean;
 };
+
+export type ClaimOptions = {
+  workerId: string;
+  max: number;
+  /** Stop adding messages once their sizes add up to this; the first one is always taken. */
+  maxBytes?: number;
+  leaseMs: number;
+  limits: ClaimLimits;
+  /** Where the messages would go now. */
+  destination: string;
+  now?: Date;
+};
+
+type ClaimedRow = Pick<
+  MessageRow,
+  'id' | 'caller' | 'message_id' | 'payload' | 'attempts' | 'size_bytes'
+>;
+
+/** What the limits left room for, and what was claimed in it. */
+type DueClaim = {
+  /** How many messages the limits let this claim take; none when 0 or less. */
+  slots: number;
+  /** With no room under the per-minute limit: how long until there is. */
+  waitMs?: number;
+  /** How many due messages fitted in the slots, claimed or left for their size. */
+  dueCount: number;
+  claimed: ClaimedRow[];
+};
+
+function toClaimed(row: ClaimedRow): ClaimedMessage {
+  return {
+    id: row.id,
+    caller: row.caller,
+    messageId: row.message_id,
+    payload: row.payload ?? '{}',
+    attempts: row.attempts,
+    sizeBytes: Number(row.size_bytes),
+  };
+}
+
+/** A limit as PostgreSQL's integer takes it: an unlimited one as the largest. */
+function asInteger(limit: number): number {
+  return Math.min(limit, 2_147_483_647);
+}
+
+/** How long until the oldest attempt of the last minute leaves it, when none is left. */
+function perMinuteWait(
+  perMinute: number | undefined,
+  recent: number,
+  oldest: Date | number | string | null | undefined,
+  now: Date,
+): number | undefined {
+  if (
+    perMinute === undefined ||
+    perMinute - recent > 0 ||
+    oldest === null ||
+    oldest === undefined
+  ) {
+    return undefined;
+  }
+  return toDate(oldest).getTime() + 60_000 - now.getTime();
+}
 
 /** How delivery is going, for the admins' alerts (see `deliveryHealth`). */
 export type DeliveryHealth = {
@@ -206,8 +273,10 @@ export class DatabaseOutboxStore {
   }
 
   /**
-   * Stores new messages in one statement. A message whose caller already stored one under the
-   * same idempotency key is not stored again; the first one is returned in its place.
+   * Stores new messages, with their recipients, in one statement on PostgreSQL (a lone message
+   * pays one round trip, not a transaction's four) and in one transaction on SQLite. A message
+   * whose caller already stored one under the same idempotency key is not stored again; the
+   * first one is returned in its place.
    */
   async enqueueAll(
     messages: NewMessage[],
@@ -230,75 +299,131 @@ export class DatabaseOutboxStore {
       created_at: now,
       updated_at: now,
     }));
-    const stored = new Map<string, { id: string; status: MessageStatus }>();
-    await this.db.transaction(async trx => {
-      await trx(MESSAGES)
-        .insert(rows)
-        .onConflict(['caller', 'idempotency_key'])
-        .ignore();
-      const keyed = rows.filter(row => row.idempotency_key !== null);
-      if (keyed.length > 0) {
-        const found = await trx<MessageRow>(MESSAGES)
-          .select('id', 'status', 'caller', 'idempotency_key')
-          .whereIn(
-            ['caller', 'idempotency_key'],
-            keyed.map(row => [row.caller, row.idempotency_key!]),
-          );
-        for (const row of found) {
-          stored.set(JSON.stringify([row.caller, row.idempotency_key]), row);
-        }
+    const recipients = rows.flatMap((row, index) =>
+      messages[index].recipientHashes.map(hash => ({
+        message_id: row.id,
+        recipient_hash: hash,
+      })),
+    );
+    const created = this.isPostgres
+      ? await this.insertInOneStatement(rows, recipients, now)
+      : await this.insertInTransaction(rows, recipients, now);
+    // The messages stored before under their keys, looked up after the insert waited for any
+    // concurrent one with the same key to commit.
+    const duplicates = rows.filter(row => !created.has(row.id));
+    const first = new Map<string, { id: string; status: MessageStatus }>();
+    if (duplicates.length > 0) {
+      const found = await this.db<MessageRow>(MESSAGES)
+        .select('id', 'status', 'caller', 'idempotency_key')
+        .whereIn(
+          ['caller', 'idempotency_key'],
+          duplicates.map(row => [row.caller, row.idempotency_key!]),
+        );
+      for (const row of found) {
+        first.set(JSON.stringify([row.caller, row.idempotency_key]), row);
       }
-      const recipients = rows.flatMap((row, index) =>
-        row.idempotency_key === null ||
-        stored.get(JSON.stringify([row.caller, row.idempotency_key]))?.id ===
-          row.id
-          ? messages[index].recipientHashes.map(hash => ({
-              message_id: row.id,
-              recipient_hash: hash,
-              created_at: now,
-            }))
-          : [],
-      );
-      if (recipients.length > 0) {
-        // In chunks: SQLite takes at most 500 rows in one insert.
-        await this.db
-          .batchInsert(RECIPIENTS, recipients, RECIPIENT_ROWS_PER_INSERT)
-          .transacting(trx);
-      }
-    });
+    }
     return rows.map(row => {
-      if (row.idempotency_key === null) {
+      if (created.has(row.id)) {
         return { id: row.id, status: row.status, created: true };
       }
-      const first = stored.get(
+      const stored = first.get(
         JSON.stringify([row.caller, row.idempotency_key]),
       );
-      if (!first) {
+      if (!stored) {
         // Stored under the key an instant ago and purged since: too rare to do more than say so.
         throw new ConflictError(
           `The message with idempotency key ${row.idempotency_key} changed while it was stored; send it again`,
         );
       }
-      return {
-        id: first.id,
-        status: first.status,
-        created: first.id === row.id,
-      };
+      return { id: stored.id, status: stored.status, created: false };
     });
   }
 
-  async claim(options: {
-    workerId: string;
-    max: number;
-    /** Stop adding messages once their sizes add up to this; the first one is always taken. */
-    maxBytes?: number;
-    leaseMs: number;
-    limits: ClaimLimits;
-    /** Where the messages would go now. */
-    destination: string;
-    now?: Date;
-  }): Promise<ClaimResult> {
-    const { workerId, leaseMs, limits, destination } = options;
+  /**
+   * PostgreSQL: the messages and the recipients of those that were new, in one statement, so
+   * atomic without a transaction. The recipients go as one JSON parameter, however many.
+   * Returns the ids of the messages stored.
+   */
+  private async insertInOneStatement(
+    rows: Array<{ id: string }>,
+    recipients: Array<{ message_id: string; recipient_hash: string }>,
+    now: Date,
+  ): Promise<Set<string>> {
+    let statement = this.db.with(
+      'inserted',
+      this.db(MESSAGES)
+        .insert(rows)
+        .onConflict(['caller', 'idempotency_key'])
+        .ignore()
+        .returning('id'),
+    );
+    if (recipients.length > 0) {
+      statement = statement.with(
+        'recipients',
+        this.db.raw(
+          `insert into ?? (message_id, recipient_hash, created_at)
+           select r.message_id, r.recipient_hash, ?
+           from jsonb_to_recordset(?::jsonb) as r(message_id varchar(36), recipient_hash varchar(64))
+           where r.message_id in (select id from inserted)`,
+          [RECIPIENTS, now, JSON.stringify(recipients)],
+        ),
+      );
+    }
+    const inserted: Array<{ id: string }> = await statement
+      .select('id')
+      .from('inserted');
+    return new Set(inserted.map(row => row.id));
+  }
+
+  /** SQLite: the messages, then the recipients of those that were new, in one transaction. */
+  private async insertInTransaction(
+    rows: Array<{
+      id: string;
+      caller: string;
+      idempotency_key: string | null;
+    }>,
+    recipients: Array<{ message_id: string; recipient_hash: string }>,
+    now: Date,
+  ): Promise<Set<string>> {
+    return this.db.transaction(async trx => {
+      await trx(MESSAGES)
+        .insert(rows)
+        .onConflict(['caller', 'idempotency_key'])
+        .ignore();
+      const created = new Set(
+        rows.filter(row => row.idempotency_key === null).map(row => row.id),
+      );
+      const keyed = rows.filter(row => row.idempotency_key !== null);
+      if (keyed.length > 0) {
+        const found: Array<{ id: string }> = await trx<MessageRow>(MESSAGES)
+          .select('id')
+          .whereIn(
+            'id',
+            keyed.map(row => row.id),
+          );
+        found.forEach(row => created.add(row.id));
+      }
+      const newRecipients = recipients
+        .filter(recipient => created.has(recipient.message_id))
+        .map(recipient => ({ ...recipient, created_at: now }));
+      if (newRecipients.length > 0) {
+        // In chunks: SQLite takes at most 500 rows in one insert.
+        await this.db
+          .batchInsert(RECIPIENTS, newRecipients, RECIPIENT_ROWS_PER_INSERT)
+          .transacting(trx);
+      }
+      return created;
+    });
+  }
+
+  /**
+   * Claims due messages for a worker, within the portal's limits, in one transaction serialized
+   * through the pacing row: on PostgreSQL four round trips (BEGIN, the pacing row, one statement
+   * that counts, picks and claims, COMMIT), on SQLite a statement per step.
+   */
+  async claim(options: ClaimOptions): Promise<ClaimResult> {
+    const { leaseMs, destination } = options;
     const now = options.now ?? new Date();
     return this.db.transaction(async tx => {
       const pacing = await tx(PACING).where('id', 1).forUpdate().first();
@@ -315,31 +440,179 @@ export class DatabaseOutboxStore {
         };
       }
 
-      const [{ inFlight }] = await tx(MESSAGES)
-        .where('status', 'sending')
-        .andWhere('claimed_until', '>', now)
-        .count({ inFlight: '*' });
-      let slots = Math.min(options.max, limits.maxInFlight - Number(inFlight));
-      let waitMs: number | undefined;
-      if (limits.perMinute !== undefined) {
-        const windowStart = new Date(now.getTime() - 60_000);
-        const [{ recent, oldest }] = await tx(MESSAGES)
-          .where('last_attempt_at', '>', windowStart)
-          .count({ recent: '*' })
-          .min({ oldest: 'last_attempt_at' });
-        const left = limits.perMinute - Number(recent);
-        if (left <= 0 && oldest !== null) {
-          waitMs = toDate(oldest).getTime() + 60_000 - now.getTime();
-        }
-        slots = Math.min(slots, left);
+      // A statement after the pacing row's lock, so it sees every claim committed before.
+      const due = this.isPostgres
+        ? await this.claimDueInOneStatement(tx, options, now)
+        : await this.claimDueStepByStep(tx, options, now);
+      if (due.slots <= 0) {
+        return { messages: [], waitMs: due.waitMs, unreachable, more: true };
       }
-      if (slots <= 0) {
-        return { messages: [], waitMs, unreachable };
+      const more =
+        due.dueCount === due.slots || due.claimed.length < due.dueCount;
+      if (due.dueCount > 0) {
+        return { messages: due.claimed.map(toClaimed), unreachable, more };
       }
+      if (!unreachable) {
+        return { messages: [], unreachable: false };
+      }
+      const probeAfter = pacing.probe_after && toDate(pacing.probe_after);
+      if (probeAfter && probeAfter > now) {
+        return {
+          messages: [],
+          waitMs: probeAfter.getTime() - now.getTime(),
+          unreachable,
+        };
+      }
+      // One message at a time, portal-wide: the next probe waits for this one's outcome (see
+      // `scheduleProbe`), or for its claim to lapse.
+      let waiting = tx<MessageRow>(MESSAGES)
+        .select('id')
+        .where({ status: 'queued', waiting_on: destination })
+        .orderBy('next_attempt_at')
+        .first();
+      if (this.isPostgres) {
+        waiting = waiting.forUpdate().skipLocked();
+      }
+      const found = await waiting;
+      await tx(PACING)
+        .where('id', 1)
+        .update(
+          found
+            ? { probe_after: new Date(now.getTime() + leaseMs) }
+            : { unreachable: null, probe_after: null },
+        );
+      if (!found) {
+        return { messages: [], unreachable: false };
+      }
+      const [probe] = await this.markClaimed(tx, [found.id], options, now);
+      return {
+        messages: [{ ...toClaimed(probe), probe: true }],
+        unreachable,
+      };
+    });
+  }
 
-      // Sizes first, payloads only for the messages that fit: a claim never reads more content
-      // than the instance may hold.
-      let due = tx<MessageRow>(MESSAGES)
+  /**
+   * PostgreSQL: counts the messages in flight (and attempted in the last minute, with a
+   * per-minute limit), picks the due messages there is room for, oldest first and within
+   * `maxBytes` by their sizes alone, and claims them, in one statement: only the claimed ones'
+   * payloads are read.
+   */
+  private async claimDueInOneStatement(
+    tx: Knex.Transaction,
+    options: ClaimOptions,
+    now: Date,
+  ): Promise<DueClaim> {
+    const { workerId, max, maxBytes, leaseMs, limits } = options;
+    const perMinute = limits.perMinute !== undefined;
+    const [row, ...rest]: Array<
+      Partial<ClaimedRow> & {
+        slots: number;
+        due_count: string | number;
+        recent: string | number | null;
+        oldest: Date | null;
+      }
+    > = (
+      await tx.raw(
+        `with in_flight as (
+           select count(*) as n from ${MESSAGES}
+           where status = 'sending' and claimed_until > ?
+         ), recent as (
+           ${
+             perMinute
+               ? `select count(*) as n, min(last_attempt_at) as oldest from ${MESSAGES} where last_attempt_at > ?`
+               : 'select null::bigint as n, null::timestamptz as oldest'
+           }
+         ), room as (
+           select least(?::integer, ?::integer - (select n from in_flight),
+                        coalesce(?::integer - (select n from recent), ?::integer))::integer as slots
+         ), due as materialized (
+           select id, size_bytes, next_attempt_at from ${MESSAGES}
+           where (status = 'queued' and next_attempt_at <= ?)
+              or (status = 'sending' and claimed_until <= ?)
+           order by next_attempt_at
+           limit greatest(0, (select slots from room))
+           for update skip locked
+         ), chosen as (
+           select id from (
+             select id,
+                    row_number() over (order by next_attempt_at, id) as position,
+                    sum(size_bytes) over (order by next_attempt_at, id) as bytes
+             from due
+           ) as sized
+           where position = 1 or ?::bigint is null or bytes <= ?::bigint
+         ), claimed as (
+           update ${MESSAGES}
+           set status = 'sending', claimed_by = ?, claimed_until = ?,
+               attempts = attempts + 1, last_attempt_at = ?, updated_at = ?
+           where id in (select id from chosen)
+           returning id, caller, message_id, payload, attempts, size_bytes
+         )
+         select room.slots, (select count(*) from due) as due_count,
+                recent.n as recent, recent.oldest, claimed.*
+         from room cross join recent left join claimed on true`,
+        [
+          now,
+          ...(perMinute ? [new Date(now.getTime() - 60_000)] : []),
+          asInteger(max),
+          asInteger(limits.maxInFlight),
+          limits.perMinute === undefined ? null : asInteger(limits.perMinute),
+          asInteger(max),
+          now,
+          now,
+          maxBytes ?? null,
+          maxBytes ?? null,
+          workerId,
+          new Date(now.getTime() + leaseMs),
+          now,
+          now,
+        ],
+      )
+    ).rows;
+    const claimed = [row, ...rest].filter(
+      (r): r is typeof r & ClaimedRow => r.id !== null && r.id !== undefined,
+    );
+    return {
+      slots: row.slots,
+      waitMs: perMinuteWait(
+        limits.perMinute,
+        Number(row.recent),
+        row.oldest,
+        now,
+      ),
+      dueCount: Number(row.due_count),
+      claimed,
+    };
+  }
+
+  /** SQLite, where one writer at a time holds the database: each step a statement. */
+  private async claimDueStepByStep(
+    tx: Knex.Transaction,
+    options: ClaimOptions,
+    now: Date,
+  ): Promise<DueClaim> {
+    const { limits } = options;
+    const [{ inFlight }] = await tx(MESSAGES)
+      .where('status', 'sending')
+      .andWhere('claimed_until', '>', now)
+      .count({ inFlight: '*' });
+    let slots = Math.min(options.max, limits.maxInFlight - Number(inFlight));
+    let waitMs: number | undefined;
+    if (limits.perMinute !== undefined) {
+      const [{ recent, oldest }] = await tx(MESSAGES)
+        .where('last_attempt_at', '>', new Date(now.getTime() - 60_000))
+        .count({ recent: '*' })
+        .min({ oldest: 'last_attempt_at' });
+      slots = Math.min(slots, limits.perMinute - Number(recent));
+      waitMs = perMinuteWait(limits.perMinute, Number(recent), oldest, now);
+    }
+    if (slots <= 0) {
+      return { slots, waitMs, dueCount: 0, claimed: [] };
+    }
+    // Sizes first, payloads only for the messages that fit: a claim never reads more content
+    // than the instance may hold.
+    const dueRows: Array<Pick<MessageRow, 'id' | 'size_bytes'>> =
+      await tx<MessageRow>(MESSAGES)
         .select('id', 'size_bytes')
         .where(q =>
           q
@@ -354,88 +627,55 @@ export class DatabaseOutboxStore {
         )
         .orderBy('next_attempt_at')
         .limit(slots);
-      if (this.isPostgres) {
-        due = due.forUpdate().skipLocked();
-      }
-      let bytes = 0;
-      const chosen = (await due).filter((row, index) => {
-        bytes += Number(row.size_bytes);
-        return (
-          index === 0 ||
-          options.maxBytes === undefined ||
-          bytes <= options.maxBytes
-        );
-      });
-      let probe: string | undefined;
-      if (chosen.length === 0 && unreachable) {
-        const probeAfter = pacing.probe_after && toDate(pacing.probe_after);
-        if (probeAfter && probeAfter > now) {
-          return {
-            messages: [],
-            waitMs: probeAfter.getTime() - now.getTime(),
-            unreachable,
-          };
-        }
-        // One message at a time, portal-wide: the next probe waits for this one's outcome (see
-        // `scheduleProbe`), or for its claim to lapse.
-        let waiting = tx<MessageRow>(MESSAGES)
-          .select('id', 'size_bytes')
-          .where({ status: 'queued', waiting_on: destination })
-          .orderBy('next_attempt_at')
-          .first();
-        if (this.isPostgres) {
-          waiting = waiting.forUpdate().skipLocked();
-        }
-        const found = await waiting;
-        await tx(PACING)
-          .where('id', 1)
-          .update(
-            found
-              ? { probe_after: new Date(now.getTime() + leaseMs) }
-              : { unreachable: null, probe_after: null },
-          );
-        if (found) {
-          probe = found.id;
-          chosen.push(found);
-        }
-      }
-      if (chosen.length === 0) {
-        return { messages: [], unreachable: false };
-      }
-      const claimed: MessageRow[] = await tx(MESSAGES)
-        .whereIn(
-          'id',
-          chosen.map(r => r.id),
-        )
-        .update({
-          status: 'sending',
-          claimed_by: workerId,
-          claimed_until: new Date(now.getTime() + leaseMs),
-          attempts: tx.raw('attempts + 1'),
-          last_attempt_at: now,
-          updated_at: now,
-        })
-        .returning([
-          'id',
-          'caller',
-          'message_id',
-          'payload',
-          'attempts',
-          'size_bytes',
-        ]);
-      return {
-        messages: claimed.map(r => ({
-          id: r.id,
-          caller: r.caller,
-          messageId: r.message_id,
-          payload: r.payload ?? '{}',
-          attempts: r.attempts,
-          sizeBytes: Number(r.size_bytes),
-          ...(r.id === probe ? { probe: true } : {}),
-        })),
-        unreachable,
-      };
+    let bytes = 0;
+    const chosen = dueRows.filter((row, index) => {
+      bytes += Number(row.size_bytes);
+      return (
+        index === 0 ||
+        options.maxBytes === undefined ||
+        bytes <= options.maxBytes
+      );
     });
+    return {
+      slots,
+      waitMs,
+      dueCount: dueRows.length,
+      claimed:
+        chosen.length === 0
+          ? []
+          : await this.markClaimed(
+              tx,
+              chosen.map(row => row.id),
+              options,
+              now,
+            ),
+    };
+  }
+
+  private async markClaimed(
+    tx: Knex.Transaction,
+    ids: string[],
+    options: ClaimOptions,
+    now: Date,
+  ): Promise<ClaimedRow[]> {
+    return tx(MESSAGES)
+      .whereIn('id', ids)
+      .update({
+        status: 'sending',
+        claimed_by: options.workerId,
+        claimed_until: new Date(now.getTime() + options.leaseMs),
+        attempts: tx.raw('attempts + 1'),
+        last_attempt_at: now,
+        updated_at: now,
+      })
+      .returning([
+        'id',
+        'caller',
+        'message_id',
+        'payload',
+        'attempts',
+        'size_bytes',
+      ]);
   }
 
   /**

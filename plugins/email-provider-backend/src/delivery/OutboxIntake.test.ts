@@ -56,7 +56,12 @@ describe.each(databases.eachSupportedId())('OutboxIntake (%s)', databaseId => {
     });
     inserts = 0;
     knex.on('query', (query: { sql: string }) => {
-      if (/^insert .*into [`"]email_provider_messages[`"]/i.test(query.sql)) {
+      // On PostgreSQL the INSERT is the first part of one statement with the recipients'.
+      if (
+        /^(with [`"]inserted[`"] as \()?insert .*into [`"]email_provider_messages[`"]/i.test(
+          query.sql,
+        )
+      ) {
         inserts += 1;
       }
     });

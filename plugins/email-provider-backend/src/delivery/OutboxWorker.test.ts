@@ -179,6 +179,35 @@ describe.each(databases.eachSupportedId())('OutboxWorker (%s)', databaseId => {
     ).toEqual([]);
   });
 
+  it('claims a lone message once, and looks for no more work once it is sent', async () => {
+    const sink = await startSink();
+    await useSmtp(sink.port);
+    let claims = 0;
+    const countClaims = (query: { sql: string }) => {
+      // Each claim starts by reading the pacing row.
+      if (
+        /^select \* from [`"]email_provider_delivery_pacing[`"]/.test(query.sql)
+      ) {
+        claims += 1;
+      }
+    };
+    knex.on('query', countClaims);
+    try {
+      // No polls in between: every claim is one the worker was woken for.
+      const worker = startWorker({ pollIntervalMs: 60_000 });
+      await waitFor(() => claims === 1);
+      for (let i = 1; i <= 3; i++) {
+        await enqueue(1);
+        worker.notifyEnqueued();
+        await waitFor(async () => (await countByStatus('sent')) === i);
+        await new Promise(resolve => setTimeout(resolve, 100));
+        expect(claims).toBe(1 + i);
+      }
+    } finally {
+      knex.off('query', countClaims);
+    }
+  });
+
   it('loses nothing while the SMTP server is down, and sends nothing twice when it is back', async () => {
     const port = await unusedPort();
     await useSmtp(port);

@@ -1,9 +1,6 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { isError } from '@backstage/errors';
-import type {
-  EmailFailure,
-  SendEmailRequest,
-} from '@email-provider/backstage-plugin-email-provider-common';
+import type { EmailFailure } from '@email-provider/backstage-plugin-email-provider-common';
 import { randomUUID } from 'node:crypto';
 import { MailProviderFactory } from '../providers/MailProviderFactory';
 import { ProviderError } from '../providers/ProviderError';
@@ -18,7 +15,11 @@ import {
   DatabaseOutboxStore,
 } from './DatabaseOutboxStore';
 import { DeliveryOptions } from './DeliveryOptions';
-import { toOutgoingMessage, unsubscribeGrantOf } from './outboxMessages';
+import {
+  readStoredRequest,
+  toOutgoingMessage,
+  unsubscribeGrantOf,
+} from './outboxMessages';
 
 const PAUSE_RECHECK_POLLS = 5;
 const SENT_BATCH_MS = 20;
@@ -66,14 +67,19 @@ export class OutboxWorker {
   private inFlightBytes = 0;
   private running = false;
   private timer?: NodeJS.Timeout;
+  /** When `timer` fires, on `performance.now()`'s clock. */
+  private timerAt = 0;
   private ticking?: Promise<void>;
+  /** Asked to look for work after the current look had started its claim. */
   private wakeRequested = false;
-  /** The wake-ups asked for within a few milliseconds of each other, as one. */
-  private readonly wakeUps = new Batcher<void>({
-    flush: () => this.wake(),
-    delayMs: CLAIM_COALESCE_MS,
-    maxItems: Infinity,
-  });
+  /** When the last claim started, on `performance.now()`'s clock. */
+  private lastClaimAt = -Infinity;
+  /**
+   * Messages may be due that the last claim had no room for, or that were stored while the
+   * slots were busy: the worker claims again as its slots free up. Otherwise a finished send
+   * needs no claim, since every message stored since is announced by `notifyEnqueued`.
+   */
+  private backlog = false;
   private lease?: ProviderLease;
   private revision?: { version: number; active?: ActiveProvider };
   private maxInFlight = 1;
@@ -174,12 +180,15 @@ export class OutboxWorker {
     // would claim a few messages at a time, at the cost of a whole claim each.
     if (this.inFlight <= this.maxInFlight / 2) {
       this.wakeSoon();
+    } else {
+      this.backlog = true;
     }
   }
 
   /**
-   * Looks for work within a few milliseconds, so that messages stored or finished close together
-   * are claimed in one batch rather than one claim each.
+   * Looks for work now, or, when a claim started less than a few milliseconds ago, once those
+   * have passed: a lone message is claimed at once, while under load the messages stored or
+   * finished close together are claimed in one batch rather than one claim each.
    */
   private wakeSoon(): void {
     if (!this.running) {
@@ -189,7 +198,26 @@ export class OutboxWorker {
       this.wakeRequested = true;
       return;
     }
-    this.wakeUps.add();
+    const waitMs = this.lastClaimAt + CLAIM_COALESCE_MS - performance.now();
+    if (waitMs <= 0) {
+      this.wake();
+    } else {
+      this.wakeIn(waitMs);
+    }
+  }
+
+  /** Looks for work in `delayMs`, unless the worker is to look sooner anyway. */
+  private wakeIn(delayMs: number): void {
+    const at = performance.now() + delayMs;
+    if (this.timer && this.timerAt <= at) {
+      return;
+    }
+    clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.wake();
+    }, delayMs);
   }
 
   /** Looks for work now. */
@@ -202,6 +230,7 @@ export class OutboxWorker {
       return;
     }
     clearTimeout(this.timer);
+    this.timer = undefined;
     this.ticking = this.tick()
       .catch(error =>
         this.deps.logger.error('Email delivery loop failed', error),
@@ -212,9 +241,13 @@ export class OutboxWorker {
         this.wakeRequested = false;
         if (this.running) {
           const nextMs = delayMs ?? this.deps.options.pollIntervalMs;
-          this.timer = setTimeout(
-            () => this.wake(),
-            again ? Math.min(nextMs, CLAIM_COALESCE_MS) : nextMs,
+          this.wakeIn(
+            again
+              ? Math.min(
+                  nextMs,
+                  this.lastClaimAt + CLAIM_COALESCE_MS - performance.now(),
+                )
+              : nextMs,
           );
         }
       });
@@ -259,9 +292,14 @@ export class OutboxWorker {
     const free = limits.maxInFlight - this.inFlight;
     const freeBytes = options.maxInFlightBytes - this.inFlightBytes;
     if (free <= 0 || freeBytes <= 0) {
+      this.backlog = true;
       return undefined;
     }
-    const { messages, waitMs, unreachable } = await store.claim({
+    // Whatever was stored or freed until now, this claim sees.
+    this.wakeRequested = false;
+    this.backlog = false;
+    this.lastClaimAt = performance.now();
+    const { messages, waitMs, unreachable, more } = await store.claim({
       workerId: this.workerId,
       max: free,
       maxBytes: freeBytes,
@@ -270,6 +308,9 @@ export class OutboxWorker {
       destination: lease.destination,
     });
     this.unreachable = unreachable ? lease.destination : undefined;
+    if (more) {
+      this.backlog = true;
+    }
     for (const message of messages) {
       this.inFlight += 1;
       this.inFlightBytes += message.sizeBytes;
@@ -284,7 +325,7 @@ export class OutboxWorker {
           this.idle.clear();
         }
         // Claim again once half the slots are free: fewer, larger claims.
-        if (this.inFlight <= this.maxInFlight / 2) {
+        if (this.backlog && this.inFlight <= this.maxInFlight / 2) {
           this.wakeSoon();
         }
       };
@@ -340,7 +381,10 @@ export class OutboxWorker {
     const { store, logger, options, suppressions, unsubscribeTokens } =
       this.deps;
     try {
-      const request = JSON.parse(message.payload) as SendEmailRequest;
+      const request = readStoredRequest(message.payload);
+      // Let go of the stored text (a third larger than the attachments it holds) now rather
+      // than when the send ends: memory follows what is being sent, not what was claimed.
+      message.payload = '';
       // Checked at the last moment: the recipient may have unsubscribed while it waited.
       const grant = unsubscribeGrantOf(message.caller, request);
       if (grant && (await suppressions.isSuppressed(grant))) {

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { SendEmailRequest } from '@email-provider/backstage-plugin-email-provider-common';
 import { measureMessage, MessageSize } from '../providers/messageSize';
-import type { MailAddress, OutgoingMessage } from '../providers/types';
+import type {
+  MailAddress,
+  OutgoingAttachment,
+  OutgoingMessage,
+} from '../providers/types';
 import type { UnsubscribeGrant } from '../suppressions/UnsubscribeTokens';
 
 const toAddresses = (list: string | string[] | undefined): MailAddress[] =>
@@ -9,9 +13,39 @@ const toAddresses = (list: string | string[] | undefined): MailAddress[] =>
     address,
   }));
 
-/** The message a provider sends for a stored request. */
+/** A stored request read back for a send, its attachments decoded. */
+export type StoredRequest = Omit<SendEmailRequest, 'attachments'> & {
+  attachments?: OutgoingAttachment[];
+};
+
+/**
+ * Reads a stored request (its `payload`) back for a send. Each attachment is decoded once here
+ * and its base64, a third larger, is let go at once instead of staying alive with the request
+ * while the message is out.
+ */
+export function readStoredRequest(payload: string): StoredRequest {
+  const { attachments, ...request } = JSON.parse(payload) as SendEmailRequest;
+  if (!attachments) {
+    return request;
+  }
+  return {
+    ...request,
+    attachments: attachments.map(a => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: Buffer.from(a.contentBase64, 'base64'),
+      ...(a.contentId ? { contentId: a.contentId } : {}),
+    })),
+  };
+}
+
+/**
+ * The message a provider sends for a stored request, for one attempt: the provider may take the
+ * attachments' contents (`handOverAttachments`), as nothing reads them after the send and the
+ * next attempt reads the request again.
+ */
 export function toOutgoingMessage(
-  request: SendEmailRequest,
+  request: StoredRequest,
   messageId: string,
   listUnsubscribeUrl?: string,
 ): OutgoingMessage {
@@ -23,12 +57,8 @@ export function toOutgoingMessage(
     subject: request.subject,
     text: request.text,
     html: request.html,
-    attachments: request.attachments?.map(a => ({
-      filename: a.filename,
-      contentType: a.contentType,
-      content: Buffer.from(a.contentBase64, 'base64'),
-      ...(a.contentId ? { contentId: a.contentId } : {}),
-    })),
+    attachments: request.attachments,
+    handOverAttachments: true,
     messageId,
     ...(listUnsubscribeUrl ? { listUnsubscribeUrl } : {}),
   };
@@ -61,7 +91,7 @@ export function newMessageId(from: string): string {
  */
 export function unsubscribeGrantOf(
   caller: string,
-  request: SendEmailRequest,
+  request: Pick<SendEmailRequest, 'to' | 'unsubscribe'>,
 ): UnsubscribeGrant | undefined {
   if (!request.unsubscribe) {
     return undefined;

@@ -23,6 +23,12 @@ export type OutgoingMessage = {
   html?: string;
   attachments?: OutgoingAttachment[];
   /**
+   * The attachments' contents are the provider's to keep: the message was built for this one
+   * send and nothing reads them after it. The SMTP provider then moves them to its sending
+   * thread instead of copying them, which leaves these Buffers empty.
+   */
+  handOverAttachments?: boolean;
+  /**
    * The Message-ID header, `<id@domain>`, the same on every attempt so receivers can
    * de-duplicate a message sent twice.
    */

@@ -30,6 +30,8 @@ export class SmtpPoolThread {
   >();
   private nextId = 0;
   private outgoing: Array<{ id: number; mail: MailOptions }> = [];
+  /** The memory the outgoing mails' attachments cross in without a copy (`moveAttachments`). */
+  private moving: ArrayBuffer[] = [];
   private failure?: Error;
   /** Why a connection was not opened, as the main thread knew it (a classified refusal). */
   private readonly connectFailures = new Map<number, Error>();
@@ -95,7 +97,15 @@ export class SmtpPoolThread {
     return this.failure !== undefined;
   }
 
-  sendMail(mail: MailOptions): Promise<SentInfo> {
+  /**
+   * Sends `mail` from the thread. With `moveAttachments`, the attachments' contents that own
+   * their memory cross to the thread without a copy, leaving the caller's Buffers empty; small
+   * ones, which share Node's pool with other Buffers, are copied as all are without it.
+   */
+  sendMail(
+    mail: MailOptions,
+    options: { moveAttachments?: boolean } = {},
+  ): Promise<SentInfo> {
     if (this.failure) {
       return Promise.reject(this.failure);
     }
@@ -105,11 +115,15 @@ export class SmtpPoolThread {
       // The messages of one claim cross to the thread together: each crossing wakes it.
       if (this.outgoing.length === 0) {
         queueMicrotask(() => {
-          this.post({ type: 'send', mails: this.outgoing });
+          this.post({ type: 'send', mails: this.outgoing }, this.moving);
           this.outgoing = [];
+          this.moving = [];
         });
       }
       this.outgoing.push({ id, mail });
+      if (options.moveAttachments) {
+        this.moving.push(...ownMemoryOf(mail));
+      }
     });
   }
 
@@ -117,8 +131,8 @@ export class SmtpPoolThread {
     this.worker.terminate().catch(() => undefined);
   }
 
-  private post(message: ToPoolThread) {
-    this.worker.postMessage(message);
+  private post(message: ToPoolThread, transferList: ArrayBuffer[] = []) {
+    this.worker.postMessage(message, transferList);
   }
 
   private fail(error: Error) {
@@ -128,4 +142,24 @@ export class SmtpPoolThread {
     }
     this.pending.clear();
   }
+}
+
+/**
+ * The memory of the attachments that is theirs alone: a Buffer that spans all of its
+ * ArrayBuffer. Node allocates small Buffers from a shared pool, which must not be moved.
+ */
+function ownMemoryOf(mail: MailOptions): ArrayBuffer[] {
+  const memory = new Set<ArrayBuffer>();
+  for (const attachment of mail.attachments ?? []) {
+    const { content } = attachment;
+    if (
+      content instanceof Uint8Array &&
+      content.buffer instanceof ArrayBuffer &&
+      content.byteOffset === 0 &&
+      content.byteLength === content.buffer.byteLength
+    ) {
+      memory.add(content.buffer);
+    }
+  }
+  return [...memory];
 }

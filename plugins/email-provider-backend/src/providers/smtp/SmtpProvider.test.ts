@@ -265,6 +265,28 @@ describe('SmtpProvider', () => {
     expect(server.authAttempts.length).toBeLessThanOrEqual(2);
   });
 
+  it('keeps a pooled connection for more than 100 messages', async () => {
+    const server = await startSink();
+    pool = { maxConnections: 2 };
+    try {
+      const smtp = provider(server.port, 'starttls');
+      // One at a time, so the pool needs no second connection.
+      for (let i = 0; i < 150; i++) {
+        await smtp.send(
+          message({
+            messageId: `<steady-${i}@portal.example>`,
+            attachments: [],
+          }),
+        );
+      }
+      await smtp.close();
+      expect(server.received).toHaveLength(150);
+      expect(server.authAttempts).toHaveLength(1);
+    } finally {
+      pool = undefined;
+    }
+  });
+
   it('sends pooled mail from a thread of its own, and replaces the thread if it stops', async () => {
     const server = await startSink();
     pool = { maxConnections: 2 };
@@ -286,6 +308,58 @@ describe('SmtpProvider', () => {
           a => a.filename === 'report.bin',
         )?.content,
       ).toEqual(attachment);
+    } finally {
+      pool = undefined;
+    }
+  });
+
+  it('moves handed-over attachments to the pooled thread without a copy, byte for byte', async () => {
+    const server = await startSink();
+    pool = { maxConnections: 2 };
+    try {
+      const smtp = provider(server.port, 'starttls');
+      // Its own memory, so it can move; a Buffer this small comes from Node's shared pool and
+      // is copied instead.
+      const report = Buffer.from(attachment);
+      const logo = Buffer.from('png-bytes');
+      await smtp.send(
+        message({
+          messageId: '<handed-over@portal.example>',
+          handOverAttachments: true,
+          attachments: [
+            {
+              filename: 'report.bin',
+              contentType: 'application/octet-stream',
+              content: report,
+            },
+            {
+              filename: 'logo.png',
+              contentType: 'image/png',
+              content: logo,
+              contentId: 'logo@portal',
+            },
+          ],
+        }),
+      );
+      expect(report.length).toBe(0);
+      expect(logo.toString()).toBe('png-bytes');
+      // Without the hand-over the caller's Buffers are copied and stay as they were.
+      await smtp.send(message({ messageId: '<copied@portal.example>' }));
+      expect(attachment.length).toBe(70_000);
+
+      for (const messageId of [
+        '<handed-over@portal.example>',
+        '<copied@portal.example>',
+      ]) {
+        const mail = server.received.find(
+          m => m.parsed.messageId === messageId,
+        )!;
+        const byName = (name: string) =>
+          mail.parsed.attachments.find(a => a.filename === name)!;
+        expect(byName('report.bin').content.equals(attachment)).toBe(true);
+        expect(byName('logo.png').content.toString()).toBe('png-bytes');
+        expect(byName('logo.png').contentId).toBe('<logo@portal>');
+      }
     } finally {
       pool = undefined;
     }

@@ -2,7 +2,7 @@ import type {
   EmailFailureParams,
   VerifyStep,
 } from '@email-provider/backstage-plugin-email-provider-common';
-import nodemailer, { Transporter } from 'nodemailer';
+import nodemailer, { SendMailOptions, Transporter } from 'nodemailer';
 import type MimeNode from 'nodemailer/lib/mime-node';
 import { ProviderError } from '../ProviderError';
 import { MailProvider, OutgoingMessage, SendResult } from '../types';
@@ -52,6 +52,11 @@ export class SmtpProvider implements MailProvider {
               ...options,
               pool: true,
               maxConnections: pool.maxConnections,
+              // nodemailer closes a connection after 100 messages by default, and the message
+              // after it waits for a new one (TCP, TLS, EHLO, AUTH): at a steady rate, one in a
+              // hundred. A connection is kept until it idles for nodemailer's 4 minutes, or the
+              // server ends it; a message that finds it ended goes over a new one.
+              maxMessages: Infinity,
             },
             connectTo: () => this.connection.socketTarget(),
           })
@@ -105,39 +110,44 @@ export class SmtpProvider implements MailProvider {
       ),
       size: estimateSmtpSize(message, sender),
     };
+    const mail: SendMailOptions = {
+      from: sender,
+      // Built here from the validated addresses; the size lets a server that announces a
+      // limit (SIZE) refuse the message before it is transmitted, not after.
+      envelope,
+      to: message.to,
+      cc: message.cc,
+      bcc: message.bcc,
+      replyTo: message.replyTo,
+      subject: message.subject,
+      text: message.text,
+      html: message.html,
+      messageId: message.messageId,
+      // RFC 8058: the link is ours (a signed token for the one recipient), never the caller's.
+      ...(message.listUnsubscribeUrl
+        ? {
+            list: { unsubscribe: message.listUnsubscribeUrl },
+            headers: {
+              'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+            },
+          }
+        : {}),
+      attachments: message.attachments?.map(a => ({
+        filename: a.filename,
+        contentType: a.contentType,
+        content: a.content,
+        ...(a.contentId ? { cid: a.contentId } : {}),
+      })),
+      disableFileAccess: true,
+      disableUrlAccess: true,
+    };
     try {
       const info = await Promise.race([
-        transport.sendMail({
-          from: sender,
-          // Built here from the validated addresses; the size lets a server that announces a
-          // limit (SIZE) refuse the message before it is transmitted, not after.
-          envelope,
-          to: message.to,
-          cc: message.cc,
-          bcc: message.bcc,
-          replyTo: message.replyTo,
-          subject: message.subject,
-          text: message.text,
-          html: message.html,
-          messageId: message.messageId,
-          // RFC 8058: the link is ours (a signed token for the one recipient), never the caller's.
-          ...(message.listUnsubscribeUrl
-            ? {
-                list: { unsubscribe: message.listUnsubscribeUrl },
-                headers: {
-                  'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
-                },
-              }
-            : {}),
-          attachments: message.attachments?.map(a => ({
-            filename: a.filename,
-            contentType: a.contentType,
-            content: a.content,
-            ...(a.contentId ? { cid: a.contentId } : {}),
-          })),
-          disableFileAccess: true,
-          disableUrlAccess: true,
-        }),
+        transport instanceof SmtpPoolThread
+          ? transport.sendMail(mail, {
+              moveAttachments: message.handOverAttachments,
+            })
+          : transport.sendMail(mail),
         deadline,
       ]);
       return {
