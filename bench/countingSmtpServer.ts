@@ -68,6 +68,37 @@ export async function startCountingServer(pki: TestPki, password: string) {
         child.on('message', listener);
         child.send({ type: 'count' });
       }),
+    /**
+     * Calls `onArrival` with each message's Subject as the server receives it, timed on this
+     * process's clock (`performance.now()`) when the news arrives, until the returned function
+     * is called.
+     */
+    reportArrivals: async (
+      onArrival: (subject: string | undefined, at: number) => void,
+    ) => {
+      const listener = (message: { type: string; subject?: string }) => {
+        if (message.type === 'arrival') {
+          onArrival(message.subject, performance.now());
+        }
+      };
+      const reporting = (on: boolean) =>
+        new Promise<void>(resolve => {
+          const acknowledged = (message: { type: string; on?: boolean }) => {
+            if (message.type === 'reporting-arrivals' && message.on === on) {
+              child.off('message', acknowledged);
+              resolve();
+            }
+          };
+          child.on('message', acknowledged);
+          child.send({ type: 'report-arrivals', on });
+        });
+      child.on('message', listener);
+      await reporting(true);
+      return async () => {
+        await reporting(false);
+        child.off('message', listener);
+      };
+    },
     close: async () => {
       child.disconnect();
       await new Promise(resolve => child.once('exit', resolve));

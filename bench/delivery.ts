@@ -13,8 +13,9 @@
  *      sends a report to its subscribers);
  *   3. enqueue latency (POST /messages) p50 / p99 under that load;
  *   4. the two halves apart: storing with delivery paused, then delivering the stored queue;
- *   5. alert latency: a message a tenth of a second, enqueue until the SMTP server has it;
- *   6. messages with 1 MB attachments: MB/s against raw nodemailer, and the portal's memory;
+ *   5. messages with 1 MB attachments: MB/s against raw nodemailer, and the portal's memory;
+ *   6. alert latency: a message a tenth of a second (BENCH_ALERT_MESSAGES, 600), enqueue until
+ *      the SMTP server has it;
  *   7. end to end again with two portal replicas;
  *   8. for the Microsoft 365 fake: token requests and the most Graph requests in flight.
  * The portal runs with the product's delivery defaults; BENCH_DELIVERY (JSON for
@@ -28,9 +29,12 @@ import {
   startMailTestServers,
   startMicrosoftFake,
 } from '@internal/mail-test-servers';
+import { ALERT_MESSAGES, measureAlertLatency } from './alertLatency';
 import { BenchPortal, startBenchPortal } from './benchPortal';
 import { CountingSmtpServer, startCountingServer } from './countingSmtpServer';
 import { cpuMeter } from './cpuUse';
+import { deliveryPause } from './deliveryPause';
+import { measureLargeAttachments } from './largeAttachments';
 import { inParallel, message, percentile, rawNodemailer } from './load';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 5000);
@@ -165,6 +169,19 @@ async function main() {
     );
 
     await storedQueue(portal, smtp, line);
+
+    const alerts = await measureAlertLatency({
+      portal,
+      smtp,
+      messages: ALERT_MESSAGES,
+      ratePerSecond: 10,
+    });
+    line(
+      `alert latency, enqueue → SMTP server, ${ALERT_MESSAGES} at 10 a second`,
+      `p50 ${alerts.p50.toFixed(1)} ms, p99 ${alerts.p99.toFixed(
+        1,
+      )} ms, max ${alerts.max.toFixed(1)} ms`,
+    );
     await portal.stop();
 
     // Node runs JavaScript on one thread per process; on two cores the portal runs as two
@@ -227,37 +244,15 @@ async function main() {
 }
 
 /**
- * The two halves apart: storing with delivery paused, then delivering the stored queue; then a
- * queue of messages with 1 MB attachments.
+ * The two halves apart: storing with delivery paused, then delivering the stored queue; then
+ * messages with 1 MB attachments, against raw nodemailer sending the same.
  */
 async function storedQueue(
   portal: BenchPortal,
   smtp: CountingSmtpServer,
   line: (label: string, value: string) => void,
 ) {
-  // Delivery held back as a Retry-After holds it: the pause counts only for the destination it
-  // names (OutboxWorker's destinationOf), and a run where mail went out while the queue filled
-  // measures nothing of what it says.
-  const pacing = () =>
-    portal.db('email_provider_delivery_pacing').where('id', 1);
-  const pauseDelivery = async () => {
-    const updated = await pacing().update({
-      paused_for: `smtp localhost:${smtp.port} ${FROM}`.toLowerCase(),
-      paused_until: new Date(Date.now() + 3600_000),
-    });
-    if (updated !== 1) {
-      throw new Error(`Pausing delivery updated ${updated} pacing rows, not 1`);
-    }
-  };
-  const resumeDelivery = async () => {
-    const arrived = await smtp.count();
-    if (arrived > 0) {
-      throw new Error(
-        `${arrived} messages arrived while delivery was paused: the pause did not hold`,
-      );
-    }
-    await pacing().update({ paused_until: null });
-  };
+  const { pauseDelivery, resumeDelivery } = deliveryPause(portal, smtp, FROM);
 
   await smtp.reset();
   await pauseDelivery();
@@ -282,36 +277,25 @@ async function storedQueue(
   );
   line('', delivering(MESSAGES).line);
 
-  // Memory: a queue of messages with 1 MB attachments waits, then goes out; the portal should
-  // hold what is in flight, not the queue.
-  await smtp.reset();
-  const megabyte = Buffer.alloc(1024 * 1024, 7).toString('base64');
-  await pauseDelivery();
-  await inParallel(LARGE_MESSAGES, 4, i =>
-    portal.postMessage(message(i, megabyte)),
-  );
-  const rssBefore = await portal.rss();
-  let peak = rssBefore;
-  const sampler = setInterval(() => {
-    portal.rss().then(rss => {
-      peak = Math.max(peak, rss);
-    });
-  }, 50);
-  await resumeDelivery();
-  const largeStarted = performance.now();
-  await smtp.until(LARGE_MESSAGES);
-  clearInterval(sampler);
-  line(
-    `${LARGE_MESSAGES} queued messages with 1 MB attachments go out`,
-    `portal peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB (${(
-      (peak - rssBefore) /
-      1024 /
-      1024
-    ).toFixed(0)} MB above idle with the queue full), ${(
-      LARGE_MESSAGES /
-      ((performance.now() - largeStarted) / 1000)
-    ).toFixed(0)} msg/s`,
-  );
+  // Memory and MB/s: a queue of messages with 1 MB attachments waits, then goes out; the
+  // portal should hold what is in flight, not the queue.
+  const large = await measureLargeAttachments({
+    portal,
+    smtp,
+    pauseDelivery,
+    resumeDelivery,
+    messages: LARGE_MESSAGES,
+    rawBaseline: (count, attachment) =>
+      rawNodemailer(smtp.port, count, {
+        senders: SENDERS,
+        from: FROM,
+        password: PASSWORD,
+        attachment,
+      }),
+  });
+  for (const [label, value] of large.lines) {
+    line(label, value);
+  }
 }
 
 main().then(
