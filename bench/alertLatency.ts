@@ -13,12 +13,9 @@
  * second, 10 by default; BENCH_DELIVERY and BENCH_PORTAL_NODE_ARGS as for delivery.ts.)
  */
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startMailTestServers } from '@internal/mail-test-servers';
 import { BenchPortal, startBenchPortal } from './benchPortal';
-import { CountingSmtpServer, startCountingServer } from './countingSmtpServer';
+import { startBenchSmtp } from './benchSmtp';
+import { CountingSmtpServer } from './countingSmtpServer';
 import { cpuMeter } from './cpuUse';
 import { message, percentile } from './load';
 
@@ -118,33 +115,14 @@ export async function measureAlertLatency(options: {
 async function main() {
   const from = 'bench@example.com';
   const password = 'bench-password';
-  const { pki } = await startMailTestServers({ trustCa: true });
-  const caFile = path.join(
-    fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')),
-    'ca.pem',
-  );
-  fs.writeFileSync(caFile, pki.ca.cert);
-  const smtp = await startCountingServer(pki, password);
+  const { caFile, smtp, emailProvider } = await startBenchSmtp({
+    from,
+    password,
+  });
   const rate = Number(process.env.BENCH_ALERT_RATE ?? 10);
   try {
     const portal = await startBenchPortal({
-      emailProvider: {
-        delivery: {
-          pollInterval: { milliseconds: 100 },
-          ...JSON.parse(process.env.BENCH_DELIVERY ?? '{}'),
-        },
-        managedSettings: {
-          provider: 'smtp',
-          smtp: {
-            host: 'localhost',
-            port: smtp.port,
-            security: 'starttls',
-            from,
-            usernameSameAsFrom: true,
-            password,
-          },
-        },
-      },
+      emailProvider,
       caFile,
       senders: 1,
     });

@@ -22,16 +22,12 @@
  * emailProvider.delivery) overrides them, BENCH_PORTAL_NODE_ARGS adds node flags (--cpu-prof).
  * Runs on PostgreSQL (BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING or the local server).
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import {
-  startMailTestServers,
-  startMicrosoftFake,
-} from '@internal/mail-test-servers';
+import { startMicrosoftFake } from '@internal/mail-test-servers';
 import { ALERT_MESSAGES, measureAlertLatency } from './alertLatency';
 import { BenchPortal, startBenchPortal } from './benchPortal';
-import { CountingSmtpServer, startCountingServer } from './countingSmtpServer';
+import { startBenchSmtp } from './benchSmtp';
+import { CountingSmtpServer } from './countingSmtpServer';
 import { cpuMeter } from './cpuUse';
 import { deliveryPause } from './deliveryPause';
 import { measureLargeAttachments } from './largeAttachments';
@@ -49,35 +45,16 @@ const SENDERS = Number(process.env.BENCH_SENDERS ?? 50);
 async function main() {
   // The counting SMTP server runs in a process of its own; the raw nodemailer sender in this one
   // trusts the test CA.
-  const { pki } = await startMailTestServers({ trustCa: true });
-  const caFile = path.join(
-    fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')),
-    'ca.pem',
-  );
-  fs.writeFileSync(caFile, pki.ca.cert);
-  const smtp = await startCountingServer(pki, PASSWORD);
+  const {
+    pki,
+    caFile,
+    smtp,
+    emailProvider: smtpEmailProvider,
+  } = await startBenchSmtp({ from: FROM, password: PASSWORD });
   const results: string[] = [];
   const line = (label: string, value: string) => {
     results.push(`${label.padEnd(62)} ${value}`);
     console.log(`${label.padEnd(62)} ${value}`);
-  };
-  const smtpEmailProvider = {
-    delivery: {
-      pollInterval: { milliseconds: 100 },
-      // The product's defaults, unless BENCH_DELIVERY (JSON, emailProvider.delivery) says otherwise.
-      ...JSON.parse(process.env.BENCH_DELIVERY ?? '{}'),
-    },
-    managedSettings: {
-      provider: 'smtp',
-      smtp: {
-        host: 'localhost',
-        port: smtp.port,
-        security: 'starttls',
-        from: FROM,
-        usernameSameAsFrom: true,
-        password: PASSWORD,
-      },
-    },
   };
   const startPortal = (emailProvider: object, replicas = 1) =>
     startBenchPortal({ emailProvider, replicas, caFile, senders: SENDERS });

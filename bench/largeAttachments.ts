@@ -9,12 +9,9 @@
  * delivery.ts.)
  */
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startMailTestServers } from '@internal/mail-test-servers';
 import { BenchPortal, startBenchPortal } from './benchPortal';
-import { CountingSmtpServer, startCountingServer } from './countingSmtpServer';
+import { startBenchSmtp } from './benchSmtp';
+import { CountingSmtpServer } from './countingSmtpServer';
 import { cpuMeter } from './cpuUse';
 import { deliveryPause } from './deliveryPause';
 import { inParallel, message, rawNodemailer } from './load';
@@ -172,34 +169,15 @@ async function main() {
   const senders = Number(process.env.BENCH_SENDERS ?? 50);
   const from = 'bench@example.com';
   const password = 'bench-password';
-  const { pki } = await startMailTestServers({ trustCa: true });
-  const caFile = path.join(
-    fs.mkdtempSync(path.join(os.tmpdir(), 'bench-')),
-    'ca.pem',
-  );
-  fs.writeFileSync(caFile, pki.ca.cert);
-  const smtp = await startCountingServer(pki, password);
+  const { caFile, smtp, emailProvider } = await startBenchSmtp({
+    from,
+    password,
+  });
   try {
     const portal = await startBenchPortal({
       caFile,
       senders,
-      emailProvider: {
-        delivery: {
-          pollInterval: { milliseconds: 100 },
-          ...JSON.parse(process.env.BENCH_DELIVERY ?? '{}'),
-        },
-        managedSettings: {
-          provider: 'smtp',
-          smtp: {
-            host: 'localhost',
-            port: smtp.port,
-            security: 'starttls',
-            from,
-            usernameSameAsFrom: true,
-            password,
-          },
-        },
-      },
+      emailProvider,
     });
     try {
       const result = await measureLargeAttachments({
