@@ -373,6 +373,47 @@ describe.each(databases.eachSupportedId())(
       });
     });
 
+    it('stores a payload out of line as it is, without compressing it, on PostgreSQL', async () => {
+      if (!databaseId.startsWith('POSTGRES')) {
+        return;
+      }
+      const { rows } = await knex.raw(
+        `select attstorage from pg_attribute
+         where attrelid = 'email_provider_messages'::regclass and attname = 'payload'`,
+      );
+      expect(rows).toEqual([{ attstorage: 'e' }]);
+      // A 1 MB attachment of random bytes, which base64 does not make compressible.
+      const content = randomBytes(1024 * 1024).toString('base64');
+      const { id } = await enqueue(
+        message({
+          sizeBytes: 1024 * 1024,
+          payload: JSON.stringify({
+            to: ['a@example.com'],
+            subject: 'Random bytes',
+            text: 'x',
+            attachments: [
+              {
+                filename: 'r.bin',
+                contentType: 'application/octet-stream',
+                contentBase64: content,
+              },
+            ],
+          }),
+        }),
+      );
+      const {
+        rows: [stored],
+      } = await knex.raw(
+        'select pg_column_size(payload) as size, octet_length(payload) as length from email_provider_messages where id = ?',
+        [id],
+      );
+      expect(Number(stored.size)).toBeGreaterThanOrEqual(Number(stored.length));
+      const [claimed] = (await claimMessages({ max: 1 })).messages;
+      expect(JSON.parse(claimed.payload).attachments[0].contentBase64).toBe(
+        content,
+      );
+    });
+
     it('records a failed attempt, for a retry later or for good', async () => {
       const { id } = await enqueue(message());
       let [claimed] = (await claimMessages({ max: 1 })).messages;
