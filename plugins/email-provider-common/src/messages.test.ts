@@ -107,23 +107,31 @@ describe('sendEmailRequestSchema', () => {
     ).toBe(true);
   });
 
-  it.each(['YQ', 'YQ=', 'Y===', 'YQ==YQ==', 'YW\nJj', 'YW-j', 'YW_j'])(
-    'refuses the base64 %j',
-    value => {
-      expect(
-        sendEmailRequestSchema.safeParse({
-          ...base,
-          attachments: [
-            {
-              filename: 'a.bin',
-              contentType: 'text/plain',
-              contentBase64: value,
-            },
-          ],
-        }).success,
-      ).toBe(false);
-    },
-  );
+  it.each([
+    'YQ',
+    'YQ=',
+    'Y===',
+    '====',
+    'YQ==YQ==',
+    'YW\nJj',
+    'YW-j',
+    'YW_j',
+    'YWJ\u00e9',
+    'YW\u0100j',
+  ])('refuses the base64 %j', value => {
+    expect(
+      sendEmailRequestSchema.safeParse({
+        ...base,
+        attachments: [
+          {
+            filename: 'a.bin',
+            contentType: 'text/plain',
+            contentBase64: value,
+          },
+        ],
+      }).success,
+    ).toBe(false);
+  });
 
   it('checks the base64 of a large attachment without running out of stack', () => {
     const contentBase64 = Buffer.alloc(30 * 1024 * 1024, 1).toString('base64');
